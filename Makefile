@@ -1,0 +1,47 @@
+# The whole set-up on a fresh machine is two commands:
+#   make lab    create .venv, install shadowmmu with JupyterLab, open the notebooks
+#   make test   create .venv, install the test extras, run every test
+# Both create their own environment; nothing outside .venv is touched.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+HOST   ?= 127.0.0.1
+
+.PHONY: lab test app notebooks benchmark capture-guest clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# One stamp per extra, rebuilt when pyproject.toml changes.
+$(VENV)/.lab-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[lab]'
+	touch $@
+
+$(VENV)/.test-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[lab,test]'
+	touch $@
+
+lab: $(VENV)/.lab-installed
+	$(BIN)/jupyter lab --ServerApp.ip=$(HOST) --notebook-dir=notebooks notebooks/01-start-here.ipynb
+
+app: $(VENV)/.lab-installed
+	$(BIN)/voila --Voila.ip=$(HOST) notebooks/
+
+test: $(VENV)/.test-installed
+	$(BIN)/python -m pytest
+
+# Re-execute every notebook in a fresh kernel, commit-ready (outputs kept,
+# widget state stripped), and refresh the jupytext twins.
+notebooks: $(VENV)/.test-installed
+	$(BIN)/python tools/build_notebooks.py
+
+benchmark: $(VENV)/.test-installed
+	for b in benchmarks/bench_*.py; do $(BIN)/python $$b || exit 1; done
+
+capture-guest: $(VENV)/.test-installed
+	$(BIN)/python tools/capture_guest.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis

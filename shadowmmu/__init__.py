@@ -1,0 +1,34 @@
+"""shadowmmu: how KVM's shadow MMU runs a 32-bit non-PAE guest on PAE shadow page tables.
+
+One guest page directory becomes four PAE page directories (role.quadrant 0..3,
+1 GiB each); one guest page table becomes two PAE page tables (role.quadrant
+0/1 = VA bit 21 = the parity of the parent PAE PDE index). The modules follow
+the data, one way: consts -> address -> role -> rules, writes -> exhaustive;
+guest -> mmu (the simulator); views (HTML/SVG strings) -> widgets.
+"""
+
+from .address import AddressError, Decomposition, bits, decompose, parse_address, pd_quadrant, pt_quadrant
+from .role import PageRole, RoleWarning, child_role, pae_root_roles, root_role, spte_index
+from .rules import CORRECT_RULES, QUADRANT_RULES, Rule, get_rule
+from .writes import (
+    WriteEffect,
+    detect_write_misaligned,
+    get_level1_sp_gpa,
+    get_written_sptes,
+    shadowed_part,
+    shadowed_va_range,
+    write_effects,
+)
+
+__all__ = [
+    # address anatomy
+    "AddressError", "Decomposition", "bits", "decompose", "parse_address",
+    "pd_quadrant", "pt_quadrant",
+    # roles
+    "PageRole", "RoleWarning", "child_role", "pae_root_roles", "root_role", "spte_index",
+    # quadrant rules
+    "CORRECT_RULES", "QUADRANT_RULES", "Rule", "get_rule",
+    # reverse view and write path
+    "WriteEffect", "detect_write_misaligned", "get_level1_sp_gpa", "get_written_sptes",
+    "shadowed_part", "shadowed_va_range", "write_effects",
+]

@@ -1,0 +1,212 @@
+"""Address anatomy: one 32-bit guest virtual address, read two ways (notebook 02).
+
+This module knows addresses and bit fields only; it does not know roles,
+quadrant rules, guest memory or the shadow MMU.
+
+A non-PAE guest walks 10/10/12: bits 31:22 pick one of 1024 PDEs, 21:12 one of
+1024 PTEs. KVM's PAE shadow walks 2/9/9/12: bits 31:30 pick one of 4 PDPTEs,
+29:21 one of 512 PDEs, 20:12 one of 512 PTEs. At each level the guest table
+consumes one bit more than the shadow table of the same level (two bits at the
+top). Those leftover bits are role.quadrant:
+
+    0xDEADBEEF =  11   011110101   011011011   111011101111
+                 31:30   29:21       20:12         11:0
+                 PDPTE  PAE PDE     PAE PTE       offset
+                  = 3    = 245       = 219        = 0xEEF     bit 21 = 1: PT quadrant 1
+
+Bits 31:30 are the PD quadrant (which of the four PAE page directories); bit 21
+is the PT quadrant (which of the two PAE page tables), and it is also the low
+bit of the PAE PDE index, so consecutive PAE PDEs alternate 0, 1, 0, 1.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .consts import GPTE_SIZE, GUEST_4K, PAE_4K, SPTE_SIZE, VA_MAX, Field
+
+VALID_RANGE = f"0x00000000..0x{VA_MAX:08X}"
+
+
+class AddressError(ValueError):
+    """A value that is not a 32-bit guest virtual address; the message names it."""
+
+
+_HEX = re.compile(r"(?:0[xX])?[0-9a-fA-F]+(?:_[0-9a-fA-F]+)*")
+_DEC = re.compile(r"[0-9]+(?:_[0-9]+)*")
+
+
+def parse_address(value: object, *, name: str = "address") -> int:
+    """The 32-bit guest virtual address that value spells:
+
+        >>> hex(parse_address(" 0xC020_0000 "))
+        '0xc0200000'
+        >>> parse_address("3221225472") == parse_address("c0000000") == 0xC0000000
+        True
+
+    Accepts an int, or a string of hex (with or without 0x) or decimal digits,
+    underscores between digits and spaces around. A string of decimal digits
+    only is read as decimal; anything containing a-f, or starting 0x, as hex.
+    Rejects bools, floats, negatives, values above 0xFFFFFFFF, empty and
+    malformed strings with an AddressError naming the input and the valid
+    range. Nothing is clamped or truncated.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise AddressError(
+            f"{name} {value!r} is a {type(value).__name__}; give an integer or a hex "
+            f"string in {VALID_RANGE}"
+        )
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            raise AddressError(f"{name} is empty; give a value in {VALID_RANGE}")
+        if text.startswith("-"):
+            raise AddressError(f"{name} {value!r} is negative; give a value in {VALID_RANGE}")
+        if _DEC.fullmatch(text) and len(text) > 1 and text[0] == "0":
+            raise AddressError(
+                f"{name} {value!r} is ambiguous: write 0x{text} for hex or "
+                f"{text.lstrip('0_') or '0'} for decimal ({VALID_RANGE})"
+            )
+        if text[:2].lower() == "0b":
+            raise AddressError(
+                f"{name} {value!r} is ambiguous: binary is not accepted; write 0x{text} "
+                f"if you meant hex ({VALID_RANGE})"
+            )
+        if _DEC.fullmatch(text):
+            number = int(text.replace("_", ""), 10)
+        elif _HEX.fullmatch(text):
+            digits = text[2:] if text[:2].lower() == "0x" else text
+            number = int(digits.replace("_", ""), 16)
+        else:
+            raise AddressError(
+                f"{name} {value!r} is not a number; give hex like 0xC0200000 or "
+                f"decimal, in {VALID_RANGE}"
+            )
+    else:
+        number = value
+    if not 0 <= number <= VA_MAX:
+        raise AddressError(f"{name} {value!r} is outside {VALID_RANGE}")
+    return number
+
+
+def bits(value, hi: int, lo: int):
+    """Bits hi:lo of value (inclusive, as the SDM writes them), shifted down:
+
+        >>> bits(0xC0200000, 31, 30), bits(0xC0200000, 21, 21)
+        (3, 1)
+
+    Works on ints and on numpy integer arrays alike.
+    """
+    return (value >> lo) & ((1 << (hi - lo + 1)) - 1)
+
+
+def field_value(value, field: Field):
+    """The value of one layout field of an address: ``bits(value, field.hi, field.lo)``."""
+    return bits(value, field.hi, field.lo)
+
+
+def split(va: int, layout: tuple[Field, ...]) -> tuple[tuple[Field, int], ...]:
+    """va cut along a layout, high field first, for tables and diagrams:
+
+        >>> [(f.name, v) for f, v in split(0x00400000, GUEST_4K)]
+        [('guest_pde_index', 1), ('guest_pte_index', 0), ('page_offset', 0)]
+    """
+    return tuple((f, field_value(va, f)) for f in layout)
+
+
+def pd_quadrant(va):
+    """Which of the four PAE page directories maps va: bits 31:30, the PDPTE index.
+
+        >>> pd_quadrant(0xC0200000)
+        3
+
+    The four roots all shadow the same guest page directory; each covers one
+    contiguous quarter of it (guest PDEs 256q..256q+255), i.e. 1 GiB of address
+    space. Mirrors mmu_alloc_shadow_roots() (Linux 6.0+), which gives pae_root[i]
+    role.quadrant = i, and shadow_walk_init_using_root(), which picks
+    pae_root[(addr >> 30) & 3].
+    """
+    return bits(va, 31, 30)
+
+
+def pt_quadrant(va):
+    """Which of the two PAE page tables holds va's half of its guest page table:
+
+        >>> pt_quadrant(0xC0200000)
+        1
+
+    Bit 21, the low bit of the PAE PDE index: consecutive PAE PDEs alternate
+    0, 1, 0, 1, so in the parent PAE page directory the halves interleave. In the
+    guest page table itself they are the lower and upper 512 entries. Mirrors
+    kvm_mmu_child_role() (Linux 6.0+).
+    """
+    return bits(va, 21, 21)
+
+
+@dataclass(frozen=True, slots=True)
+class Decomposition:
+    """Everything the guest and the shadow tables do with one address.
+
+    Indices are entry numbers; ``*_offset`` fields are byte offsets inside the
+    4 KiB table that holds the entry (guest entries are 4 bytes, shadow 8).
+    """
+
+    va: int
+    # guest 10/10/12 (and 10/22 for a 4 MiB PSE page)
+    guest_pde_index: int
+    guest_pte_index: int
+    page_offset: int
+    pse_offset: int
+    # PAE shadow 2/9/9/12 (and 2/9/21 for a 2 MiB page)
+    pdpte_index: int
+    shadow_pde_index: int
+    shadow_pte_index: int
+    large_offset: int
+    # the bits the guest consumes and the shadow does not
+    pd_quadrant: int
+    pt_quadrant: int
+    # byte offsets of the entries inside their 4 KiB tables
+    guest_pde_offset: int
+    guest_pte_offset: int
+    shadow_pde_offset: int
+    shadow_pte_offset: int
+
+    @property
+    def guest_fields(self) -> tuple[tuple[Field, int], ...]:
+        return split(self.va, GUEST_4K)
+
+    @property
+    def shadow_fields(self) -> tuple[tuple[Field, int], ...]:
+        return split(self.va, PAE_4K)
+
+
+def decompose(va: object) -> Decomposition:
+    """Both readings of one guest virtual address (anything parse_address accepts):
+
+        >>> d = decompose(0xDEADBEEF)
+        >>> d.guest_pde_index, d.guest_pte_index, d.pdpte_index, d.shadow_pde_index, d.shadow_pte_index
+        (890, 731, 3, 245, 219)
+        >>> d.pd_quadrant, d.pt_quadrant, hex(d.guest_pte_offset)
+        (3, 1, '0xb6c')
+    """
+    va = parse_address(va)
+    gpde, gpte = bits(va, 31, 22), bits(va, 21, 12)
+    spde, spte = bits(va, 29, 21), bits(va, 20, 12)
+    return Decomposition(
+        va=va,
+        guest_pde_index=gpde,
+        guest_pte_index=gpte,
+        page_offset=bits(va, 11, 0),
+        pse_offset=bits(va, 21, 0),
+        pdpte_index=bits(va, 31, 30),
+        shadow_pde_index=spde,
+        shadow_pte_index=spte,
+        large_offset=bits(va, 20, 0),
+        pd_quadrant=pd_quadrant(va),
+        pt_quadrant=pt_quadrant(va),
+        guest_pde_offset=GPTE_SIZE * gpde,
+        guest_pte_offset=GPTE_SIZE * gpte,
+        shadow_pde_offset=SPTE_SIZE * spde,
+        shadow_pte_offset=SPTE_SIZE * spte,
+    )
