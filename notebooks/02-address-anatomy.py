@@ -1,0 +1,111 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Read one address two ways: the guest's 10/10/12 against PAE's 2/9/9/12
+#
+# **What you'll do:** cut a 32-bit guest virtual address the way the guest's tables cut it
+# and the way KVM's PAE shadow tables cut it, and line the two up bit by bit.
+# **What you'll learn:** which bits become the PD quadrant (31:30), which pick the pair of
+# PAE PDEs one guest PDE turns into (29:22), which bit is the PT quadrant (21), and why
+# there is one bit left over at each level. **What you'll need:** notebook 01.
+#
+# The arithmetic is `shadowmmu.decompose()`, reading the field layouts `GUEST_4K` and
+# `PAE_4K` from `shadowmmu.consts`; the picture is `shadowmmu.views.render_address_anatomy()`.
+
+# %%
+from shadowmmu import decompose, bits
+from shadowmmu.consts import GUEST_4K, PAE_4K
+from shadowmmu.views import render_address_anatomy, render_preset_table, render_legend
+from shadowmmu.widgets import address_explorer
+from IPython.display import HTML
+
+# %% [markdown]
+# ## Two layouts over the same 32 bits
+#
+# The guest walks 10/10/12: a 4-byte PDE per 4 MiB, a 4-byte PTE per 4 KiB. The PAE
+# shadow walks 2/9/9/12. Both layouts are data in the package:
+
+# %%
+[(f.label, f"{f.hi}:{f.lo}") for f in GUEST_4K], [(f.label, f"{f.hi}:{f.lo}") for f in PAE_4K]
+
+# %% [markdown]
+# A 4 KiB table holds 1024 four-byte entries but only 512 eight-byte ones, so at every
+# level the guest's table consumes one bit more than the shadow's. The guest PD uses bits
+# 31:22; the PAE PD 29:21, so two bits (31:30) are left over at the top, and they choose
+# one of four PAE page directories. The guest PT uses 21:12; the PAE PT 20:12, so bit 21
+# is left over, and it chooses one of two PAE page tables. Those leftovers are
+# `role.quadrant`.
+#
+# Here is 0xDEADBEEF, the classic:
+
+# %%
+d = decompose(0xDEADBEEF)
+d.guest_pde_index, d.guest_pte_index, d.pdpte_index, d.shadow_pde_index, d.shadow_pte_index, d.pt_quadrant
+
+# %% [markdown]
+# Drawn, with each bit coloured by the job it does (the colours name their fields in text
+# too, so nothing depends on telling them apart):
+
+# %%
+HTML(render_address_anatomy(0xDEADBEEF))
+
+# %% [markdown]
+# Read the colours across the two rows. Bits 31:30 (PDPTE index, PD quadrant) and 29:22
+# (the pair of PAE PDEs) make up the guest PDE index: 890 = 256 × 3 + 122. Bits 29:22
+# followed by bit 21 make up the PAE PDE index: 245 = 2 × 122 + 1. So one guest PDE, which
+# maps 4 MiB, is the *pair* of PAE PDEs 244 and 245, 2 MiB each, and bit 21 picks the
+# member of the pair. The same bit 21 heads the guest PTE index: 731 = 512 × 1 + 219.
+#
+# Bit 21 sits in both the PAE PDE index and the guest PTE index; remember that, notebook 04
+# turns on it:
+
+# %%
+bits(0xDEADBEEF, 21, 21), d.shadow_pde_index & 1, d.guest_pte_index // 512
+
+# %% [markdown]
+# ## The presets
+#
+# Before the live explorer, the six addresses it offers as buttons, so the page reads
+# without a kernel:
+
+# %%
+HTML(render_preset_table())
+
+# %% [markdown]
+# 0x00000000 and 0x00200000 differ only in bit 21: same guest PDE, neighbouring PAE PDEs,
+# different PT quadrant. 0xC0000000 and 0xC0200000 are the same pair one gigabyte up in PD
+# quadrant 3, where a Linux guest keeps its kernel.
+
+# %% [markdown]
+# ## Try it
+#
+# Type an address (hex like `0xC0200000` or `c0200000`, or decimal) and press Enter, click
+# a preset, or flip single bits. Bad input gets a message naming the valid range, and the
+# last good picture stays.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+address_explorer(0xDEADBEEF)
+
+# %% [markdown]
+# Things to try: flip bit 21 alone and watch three numbers move together (PAE PDE ±1, PT
+# quadrant, guest PTE ±512). Flip bit 30 and watch the PD quadrant and the guest PDE jump by
+# 256 while the PAE PDE stays put.
+#
+# ## In practice
+#
+# Nothing in the kernel stores these indices; the hardware and KVM's walker cut them from
+# the address as they go (`shadow_walk_init_using_root()` picks `pae_root[(addr >> 30) & 3]`,
+# Linux 6.x). The quadrants, however, are stored: they are part of each shadow page's role,
+# which notebook 05 derives.

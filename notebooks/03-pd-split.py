@@ -1,0 +1,108 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Split one page directory into four PAE page directories
+#
+# **What you'll do:** lay the guest's 1024 PDEs against the four page directories that
+# KVM hangs off `pae_root`, and follow one address through both.
+# **What you'll learn:** that the four PAE PDs all shadow the *same* guest page (they
+# differ only in `role.quadrant` 0..3), that each covers a contiguous quarter of it
+# (256 guest PDEs, 1 GiB), and that each guest PDE becomes two PAE PDEs.
+# **What you'll need:** notebook 02.
+#
+# The roles come from `shadowmmu.pae_root_roles()`, mirroring `mmu_alloc_shadow_roots()`
+# and `mmu_alloc_root()` (Linux 6.0+); the guest PDEs each one covers from
+# `shadowmmu.shadowed_part()`; the picture is `shadowmmu.views.render_pd_split()`.
+
+# %%
+from shadowmmu import decompose, pae_root_roles, get_written_sptes, shadowed_part
+from shadowmmu.views import render_pd_quarters, render_pd_split, render_pd_presets, pd_split_layout
+from shadowmmu.widgets import pd_split_explorer
+from IPython.display import HTML
+
+# %% [markdown]
+# ## Four roots, one guest page
+#
+# For a 32-bit non-PAE guest KVM allocates all four page directories up front, every one
+# for the gfn in the guest's CR3, and gives the i-th the quadrant i:
+
+# %%
+[r.describe() for r in pae_root_roles()]
+
+# %% [markdown]
+# Level 2, quadrants 0 to 3. The `pae_root` page above them is a bare per-vCPU page, not a
+# shadow page, so there is no parent to derive these quadrants from; they are assigned.
+# What each one covers:
+
+# %%
+HTML(render_pd_quarters())
+
+# %% [markdown]
+# A quarter of the guest PD is 256 four-byte PDEs, 1 KiB of the guest page; in the PAE PD
+# they fill all 512 eight-byte entries, because each guest PDE maps 4 MiB and a PAE PDE only
+# 2 MiB.
+
+# %% [markdown]
+# ## One address through it
+#
+# For 0xDEADBEEF: guest PDE 890 lies in the fourth quarter, so PD quadrant 3, and becomes
+# PAE PDEs 244 and 245 of that PD; the address itself uses 245.
+
+# %%
+pd_split_layout(decompose(0xDEADBEEF))
+
+# %% [markdown]
+# The same pairing seen from the other side: when the guest writes that PDE (4 bytes at
+# byte 890 × 4 = 0xDE8 of its page directory), KVM's `get_written_sptes()` (Linux 6.x)
+# names the two PAE PDEs to zap in quadrant 3, and nothing in quadrant 0:
+
+# %%
+get_written_sptes(pae_root_roles()[3], 0xDE8), get_written_sptes(pae_root_roles()[0], 0xDE8)
+
+# %% [markdown]
+# Drawn: the guest PD as a strip of 1024 entries, the four PAE PDs below, the chosen entry in
+# black, and a zoom on its neighbours, each over its two PAE PDEs.
+
+# %%
+HTML(render_pd_split(0xDEADBEEF))
+
+# %% [markdown]
+# Notice the quarters: contiguous, not interleaved. Guest PDEs 768 to 1023 all go to quadrant
+# 3. (Notebook 04 will show an interleave one level down; it does not happen here.)
+#
+# ## The presets
+#
+# Before the explorer, the preset addresses in a table:
+
+# %%
+HTML(render_pd_presets())
+
+# %% [markdown]
+# ## Try it
+#
+# Pick an address; the strip, the PD and the zoom follow. Try 0xBFC00000 and 0xC0000000,
+# the last guest PDE of quadrant 2 and the first of quadrant 3: the zoom then straddles two
+# page directories.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+pd_split_explorer(0xDEADBEEF)
+
+# %% [markdown]
+# ## In practice
+#
+# All four roots exist even when the guest maps nothing in a quarter; there are no guest
+# PDPTEs to look at, so KVM cannot skip any. All four are write-tracked, so a guest write to
+# its page directory always traps, and each of the four shadow pages is visited: one finds
+# the written PDE in its quarter and zaps two entries, three skip it (notebook 07).

@@ -1,0 +1,126 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Split one page table into two PAE page tables, and see where they hang
+#
+# **What you'll do:** lay a guest page table's 1024 PTEs against the two PAE page tables
+# that shadow it, then look one level up, at the PAE PDEs that point to them.
+# **What you'll learn:** that the PT quadrant is VA bit 21; that in the guest PT the two
+# quadrants are the lower and upper 512 entries, but in the parent PAE PD they alternate,
+# even PDE, odd PDE; and why "the top and bottom halves of the page directory" is wrong.
+# **What you'll need:** notebooks 02 and 03.
+#
+# The rule is `shadowmmu.child_role()`, mirroring `kvm_mmu_child_role()` (Linux 6.0+:
+# `spte_index(sptep) & 1`); the wrong reading is `QUADRANT_RULES["halves"]`; the pictures
+# are `shadowmmu.views.render_pt_split()` and `render_refutation()`.
+
+# %%
+from shadowmmu import decompose, child_role, pae_root_roles, get_level1_sp_gpa, QUADRANT_RULES
+from shadowmmu.exhaustive import check_rule
+from shadowmmu.views import render_pt_split, render_refutation, render_pt_presets, interleave_window
+from shadowmmu.widgets import pt_split_explorer
+from IPython.display import HTML
+
+# %% [markdown]
+# ## In the guest page table: two halves
+#
+# A guest PT has 1024 four-byte PTEs and maps 4 MiB; a PAE PT has 512 eight-byte PTEs and
+# maps 2 MiB. So two PAE PTs shadow one guest PT, and here they really are halves: the
+# shadow page with quadrant 1 starts at byte 2048 of the guest page, gPTE 512.
+# `get_level1_sp_gpa()` (mirroring `FNAME(get_level1_sp_gpa)`, Linux 6.3) says where each
+# starts, for a guest PT at gfn 0x1234:
+
+# %%
+[hex(get_level1_sp_gpa(0x1234, child_role(pae_root_roles()[0], i))) for i in (0, 1)]
+
+# %% [markdown]
+# ## In the parent PAE page directory: evens and odds
+#
+# Now look at who points at those two page tables. Remember from notebook 02 that the PAE
+# PDE index is bits 29:21, so its lowest bit *is* bit 21. A guest PDE k becomes PAE PDEs
+# 2·(k mod 256) and the one after; the even one maps the lower 2 MiB of the 4 MiB and gets
+# the quadrant-0 page table, the odd one the upper 2 MiB and quadrant 1. The quadrant is the
+# parity of the parent's index, and `child_role()` computes exactly that:
+
+# %%
+root = pae_root_roles()[0]
+[(i, child_role(root, i).quadrant) for i in range(6)]
+
+# %% [markdown]
+# 0, 1, 0, 1: the two kinds of page table interleave down the PAE PD. Around 0xDEADBEEF's
+# PAE PDE 245, each pair labelled with the guest PDE it came from:
+
+# %%
+interleave_window(decompose(0xDEADBEEF))
+
+# %% [markdown]
+# ## The misconception, drawn and refuted
+#
+# It is tempting to read "which half of the region they map" as "the two PAE page tables
+# are the top and bottom halves of the page directory": PAE PDEs 0-255 quadrant 0, 256-511
+# quadrant 1. That is the reading the June 2022 review corrected. One address settles it:
+# 0x00200000 has bit 21 set, so its page table is quadrant 1; it sits under PAE PDE 1,
+# which the halves reading puts in quadrant 0.
+
+# %%
+HTML(render_refutation(0x00200000))
+
+# %% [markdown]
+# The whole picture for that address: the guest PT and its two halves on top, a window of the
+# parent PD in the middle, and at the bottom the same PAE PD read both ways, the wrong one
+# labelled as such:
+
+# %%
+HTML(render_pt_split(0x00200000))
+
+# %% [markdown]
+# Nor is 0x00200000 a corner case. Over all 2**20 guest pages the halves reading gets the
+# PT quadrant wrong for half of them, and the first it gets wrong is our address
+# (`shadowmmu.exhaustive.check_rule()`):
+
+# %%
+c = check_rule("halves")
+c.wrong_pt, c.pages, str(c.first_counterexample)
+
+# %% [markdown]
+# ## The presets
+#
+# The preset addresses, with the PT quadrant as the bit, as mainline computes it, and as the
+# halves reading would:
+
+# %%
+HTML(render_pt_presets())
+
+# %% [markdown]
+# The halves reading is right only when the PAE PDE's parity and its half of the PD happen to
+# agree; every odd PAE PDE in the lower half and every even one in the upper half proves
+# it wrong.
+#
+# ## Try it
+#
+# Pick addresses and watch the marker: moving by 2 MiB (bit 21) flips the quadrant; moving
+# by 1 GiB changes the page directory but not the pattern.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+pt_split_explorer(0x00200000)
+
+# %% [markdown]
+# ## In practice
+#
+# Both pictures are true at once, which is why the kernel comment keeps both: "which half of
+# the region they map" (the guest PT, 2 MiB of 4 MiB) and the bit-level paragraph added in
+# Linux 6.0 saying that bit 21 is the least significant bit of the PAE PDE index (the parent
+# PD, evens and odds). The two page tables of one guest PT are created on demand, one per 2
+# MiB half that faults, so often only one of them exists.

@@ -1,0 +1,141 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Derive the role from the parent, and check every rule on every page
+#
+# **What you'll do:** compare the ways of computing `role.quadrant` weighed in the 2022
+# review that this project grew from, apply each to an address, and check each against all
+# 2**20 guest pages.
+# **What you'll learn:** what the seed proposed, what Lai Jiangshan and David Matlack
+# suggested on top, what landed in Linux 6.0, what never landed, and why the old
+# address-based formula gives the same answers.
+# **What you'll need:** notebooks 02-04.
+#
+# The rules live in `shadowmmu.rules.QUADRANT_RULES`; the exhaustive check is
+# `shadowmmu.exhaustive.check_all_rules()`; the mainline rule is `shadowmmu.child_role()`,
+# mirroring `kvm_mmu_child_role()` (Linux 6.0+).
+
+# %%
+from shadowmmu import QUADRANT_RULES, CORRECT_RULES, child_role, pae_root_roles, root_role, decompose
+from shadowmmu.exhaustive import check_all_rules
+from shadowmmu.views import render_rule_table, render_rule_checks, rule_quadrants, render_table
+from shadowmmu.widgets import rule_explorer
+from IPython.display import HTML
+
+# %% [markdown]
+# ## Why derive it at all
+#
+# Until Linux 5.19 KVM computed a new shadow page's quadrant from the faulting address. Eager
+# page splitting needs to create shadow pages with no fault and no vCPU in sight, so David
+# Matlack's series "KVM: Extend Eager Page Splitting to the shadow MMU" (2022) made the role a
+# function of the *parent*: copy the parent's role, lower the level, and take the quadrant
+# from the index of the parent entry that will point at the new page. In the review of patch
+# 03/20 of v4, the seed of this project, three forms of that last step were on the table.
+# With the address formula it replaced and the misconception from notebook 04:
+
+# %%
+HTML(render_rule_table())
+
+# %% [markdown]
+# In words:
+#
+# * **seed-v5**: what David posted for v5: only level-1 children get a quadrant, the parent
+#   entry index mod 2. The page directories keep theirs from `mmu_alloc_root()`.
+# * **lai**: Lai Jiangshan's series turned the PAE PDPT into a real shadow page, so the page
+#   directories would become *children* too, allocated on demand; his form adds mod 4 at
+#   level 2 (the PDPTE index).
+# * **generalised**: David's one-line generalisation of Lai's, mod `1 << level`, offered for
+#   whichever series was queued first.
+# * **mainline**: what is in the kernel since 6.0, written `spte_index(sptep) & 1` after Sean
+#   Christopherson replaced the pointer arithmetic with a helper.
+# * **legacy**: the address-based formula from 2007 to 5.19.
+# * **halves**: the misconception, kept only to be refuted.
+#
+# The special-roots series was not merged, so `lai` and `generalised` never ran in a
+# released kernel; `pae_root` is still a bare page, and the page-directory quadrants are
+# still assigned, not derived.
+
+# %% [markdown]
+# ## The mainline rule on one address
+#
+# 0xDEADBEEF walks through `pae_root[3]` and PAE PDE 245; the page table that PDE points at
+# gets quadrant 245 & 1 = 1:
+
+# %%
+d = decompose(0xDEADBEEF)
+child_role(pae_root_roles()[d.pdpte_index], d.shadow_pde_index)
+
+# %% [markdown]
+# Asking the mainline rule for a level-2 child, as if the PDPT were a shadow page with a
+# role (`root_role()`, level 3), is a kernel WARN (`WARN_ON_ONCE(role.level !=
+# PG_LEVEL_4K)`); the model raises instead:
+
+# %%
+try:
+    child_role(root_role(), 0)
+except ValueError as err:
+    print(type(err).__name__, err)
+
+# %% [markdown]
+# ## Every rule at 0x00200000
+#
+# The address where the halves reading first goes wrong. What each rule makes of it, against
+# the bits the quadrants must carry (31:30 and 21):
+
+# %%
+HTML(render_table(("rule", "PD quadrant", "bits 31:30", "PT quadrant", "bit 21", "level-2 quadrant"),
+                  [(r["rule"], r["pd_quadrant"], r["bits31_30"], r["pt_quadrant"], r["bit21"], r["level2"])
+                   for r in (rule_quadrants(name, decompose(0x00200000)) for name in QUADRANT_RULES)]))
+
+# %% [markdown]
+# ## All 2**20 pages
+#
+# One address proves a rule wrong but cannot prove it right. A 32-bit guest has only 2**20
+# pages, so we check them all: for every page, the PD quadrant must equal VA bits 31:30 and
+# the PT quadrant VA bit 21, the bits the 4-byte guest tables consume and the 8-byte shadow
+# tables do not. `check_all_rules()` runs each rule over one numpy array of page addresses
+# in one pass:
+
+# %%
+checks = check_all_rules()
+HTML(render_rule_checks(checks))
+
+# %% [markdown]
+# The five correct rules agree on every page, and the misconception fails on half of them:
+
+# %%
+sorted(name for name, c in checks.items() if c.agrees) == sorted(CORRECT_RULES), str(checks["halves"].first_counterexample)
+
+# %% [markdown]
+# Why the legacy formula agrees: at level 1 it takes `(va >> 21) & 1`, bit 21, and the parent
+# PAE PDE for that address is indexed by bits 29:21, whose lowest bit is bit 21. At level 2
+# it takes `(va >> 30) & 3`, which is the `pae_root` slot. Same bits, different source:
+# the new form reads them off the parent, so it needs no address.
+#
+# ## Try it
+#
+# Choose a rule and an address; the verdict under the dropdown is the exhaustive check of
+# the chosen rule, the button runs all of them.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+rule_explorer(0x00200000, rule="halves")
+
+# %% [markdown]
+# ## In practice
+#
+# As merged in 6.0 the code still read `(sptep - parent_sp->spt) % 2`. That is a difference
+# of two `u64 *` pointers, so it counts entries, not bytes; `spte_index()` arrived in the same
+# merge window to say so by name. The comment above it kept "which half of the region" and
+# gained the bit-budget paragraph (notebook 04).

@@ -1,0 +1,92 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Predict quadrants, indices and zapped sPTEs: exercises
+#
+# **What you'll do:** answer seeded questions of three kinds: given an address, predict its
+# quadrants and indices; given a 4-byte guest write to a page table, predict which PAE page
+# table is hit and which sPTE is zapped; given a write to the page directory, which PAE page
+# directory and which two PAE PDEs.
+# **What you'll learn:** whether notebooks 02-05 stuck.
+# **What you'll need:** a pencil; notebooks 02-04 for reference.
+#
+# Questions are made by `shadowmmu.views.make_exercise(seed, number)`, deterministic for a
+# given seed, so a class can share one; answers come from `shadowmmu.decompose()` and
+# `shadowmmu.write_effects()` (which mirrors `get_written_sptes()`, Linux 6.x).
+
+# %%
+from shadowmmu import detect_write_misaligned
+from shadowmmu.views import make_exercise, exercise_rows, render_table, render_solution
+from shadowmmu.widgets import exercise_explorer
+from IPython.display import HTML
+
+# %% [markdown]
+# ## This page's questions
+#
+# The first six questions of seed 2024, for reading on paper:
+
+# %%
+HTML(render_table(("#", "kind", "question"), exercise_rows(2024, 6)))
+
+# %% [markdown]
+# Hints: bits 31:30 are the PD quadrant, bit 21 the PT quadrant. A write at byte o of a guest
+# page table is gPTE o/4; a write at byte o of the guest PD is gPDE o/4, and one gPDE is two
+# PAE PDEs.
+
+# %% [markdown]
+# ## Check your answers
+#
+# Change the seed for a fresh series, or the exercise number to move through it. Type your
+# answers (decimal, or hex with 0x), then "check my answer"; "reveal" shows the worked
+# answer.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+exercise_explorer(seed=2024)
+
+# %% [markdown]
+# ## Answers to the table
+#
+# Exercise 0 (an address), worked by the package:
+
+# %%
+HTML(render_solution(make_exercise(2024, 0)))
+
+# %% [markdown]
+# Exercises 1 and 2 (writes), with what `write_effects()` does to every shadow page of the
+# written guest page:
+
+# %%
+HTML(render_solution(make_exercise(2024, 1)) + render_solution(make_exercise(2024, 2)))
+
+# %% [markdown]
+# And the rest, answers only:
+
+# %%
+[(n, dict(make_exercise(2024, n).answers)) for n in range(3, 6)]
+
+# %% [markdown]
+# ## In practice
+#
+# These exercises stick to aligned 4-byte writes, which is what a 32-bit guest's page-table
+# code does. Anything else (2 or 3 bytes, straddling two entries, or a full 8-byte store) is
+# misaligned for a table of 4-byte entries, and KVM then zaps every shadow page of the guest
+# page instead of one entry. `detect_write_misaligned()` (Linux 6.x) for 4, 8 and 2 bytes at
+# byte 0x7FC:
+
+# %%
+detect_write_misaligned(0x7FC, 4), detect_write_misaligned(0x7FC, 8), detect_write_misaligned(0x7FC, 2)
+
+# %% [markdown]
+# Notebook 07 lets the simulator show what follows.
