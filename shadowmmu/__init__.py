@@ -20,6 +20,11 @@ from .writes import (
     write_effects,
 )
 
+# the simulator (guest -> mmu)
+from . import events
+from .guest import Guest, GuestPageFault, GuestWalk
+from .mmu import Mismatch, MMUStats, ShadowMMU, ShadowPage, find_misconception_example
+
 __all__ = [
     # address anatomy
     "AddressError", "Decomposition", "bits", "decompose", "parse_address",
@@ -31,4 +36,7 @@ __all__ = [
     # reverse view and write path
     "WriteEffect", "detect_write_misaligned", "get_level1_sp_gpa", "get_written_sptes",
     "shadowed_part", "shadowed_va_range", "write_effects",
+    # the simulator
+    "Guest", "GuestPageFault", "GuestWalk", "MMUStats", "Mismatch", "ShadowMMU", "ShadowPage",
+    "events", "find_misconception_example",
 ]

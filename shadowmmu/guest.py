@@ -1,0 +1,563 @@
+"""The guest: guest-physical memory holding real 32-bit page tables, a builder, and the hardware walk (notebook 06).
+
+This module knows the 32-bit non-PAE paging format (SDM vol. 3, "32-bit
+paging") and guest-physical memory. It does not know roles, quadrants, shadow
+pages or the shadow MMU: a shadow MMU *attaches* as an observer and is told
+about guest stores; the guest never asks it anything.
+
+Memory is sparse: a dict from guest frame number (gfn) to a 4 KiB bytearray,
+created on the first non-zero write. A frame never written reads as zeros, so
+a 4 GiB guest-physical space costs nothing until it is used.
+
+Entries are little-endian 4-byte words, as the CPU reads them:
+
+    PDE of a page table  0x003FE027 = frame 0x003FE | A . . U W P
+    PDE of a 4 MiB page  0xC00000E7 = base 0xC0000000 | PS D A . . U W P
+                                       31:22            7  6 5     2 1 0
+
+The builder hands out page-table frames from a reserved region at the top of
+guest memory (``table_base_gfn`` up to the end; by default the top eighth, at
+most 16 MiB), bumping upward and skipping frames already in use; frames are
+never freed (unmapping clears entries only). Mappings take explicit
+guest-physical targets. Address spaces share a kernel half, as a 32-bit Linux
+guest with the 3G/1G split does: PDEs at or above ``kernel_base`` are the same
+in every page directory, so kernel page tables are shared, and a kernel
+mapping made through any CR3 is written into every page directory.
+
+What we model of the CPU: CR0.PG and CR0.WP set (Linux runs with WP, so
+supervisor writes honour R/W too), CR4.PAE clear, CR4.PSE as given (default
+on; with it clear, PDE bit 7 is ignored and the PDE points at a page table),
+no SMEP/SMAP, no NX (32-bit non-PAE paging has none). ``walk()`` is pure: it
+does not set accessed/dirty bits. On real hardware with shadow paging the CPU
+walks KVM's shadow tables, not the guest's, so guest A/D bits are written by
+KVM itself (FNAME(update_accessed_dirty_bits), Linux 6.x); our shadow MMU does
+the same, writing guest memory directly, without trapping itself.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+from typing import Iterable, Iterator, Mapping, Protocol
+
+from .consts import (
+    CR4_PSE,
+    PAGE_SHIFT,
+    PAGE_SIZE,
+    PT_ACCESSED_MASK,
+    PT_DIRTY_MASK,
+    PT_GLOBAL_MASK,
+    PT_PAGE_SIZE_MASK,
+    PT_PRESENT_MASK,
+    PT_USER_MASK,
+    PT_WRITABLE_MASK,
+    VA_MAX,
+)
+from .events import GuestWalkStep
+
+LARGE_PAGE_SHIFT = 22  # a 4 MiB PSE page
+LARGE_PAGE_SIZE = 1 << LARGE_PAGE_SHIFT
+PT32_ENTRIES = 1024
+PAGE_MASK_32 = 0xFFFFF000
+LARGE_MASK_32 = 0xFFC00000
+#: The bits of a 4 MiB PDE that PSE-36 uses for physical address bits 39:32.
+PSE36_SHIFT = 13
+#: Flags of the PDE the builder writes for a new page table: everything
+#: allowed, the leaf PTE carries the restrictions (Linux's _PAGE_TABLE).
+TABLE_PDE_FLAGS = PT_PRESENT_MASK | PT_WRITABLE_MASK | PT_USER_MASK
+#: The top eighth of memory, at most this many frames (16 MiB), holds tables.
+DEFAULT_MAX_TABLE_PAGES = 4096
+GUEST_PHYS_MAX = 1 << 32
+KERNEL_BASE = 0xC0000000  # Linux's PAGE_OFFSET with the 3G/1G split
+
+_U32 = struct.Struct("<I")
+_WRITE_SIZES = (1, 2, 4, 8)
+
+
+class GuestPageFault(Exception):
+    """The guest's own tables refuse an access; hardware would raise #PF:
+
+        >>> err = GuestPageFault(0xC0001000, "PTE not present", write=True, user=False, present=False)
+        >>> err.error_code, str(err)
+        (2, '#PF at 0xc0001000 (write, supervisor): PTE not present')
+
+    ``error_code`` is built like the CPU's: bit 0 set for a protection
+    violation (the entry was present), bit 1 for a write, bit 2 for a user
+    access. KVM injects exactly this fault when its guest walk fails.
+    """
+
+    def __init__(self, va: int, reason: str, *, write: bool, user: bool, present: bool):
+        self.va, self.reason, self.write, self.user, self.present = va, reason, write, user, present
+        super().__init__(
+            f"#PF at 0x{va:08x} ({'write' if write else 'read'}, "
+            f"{'user' if user else 'supervisor'}): {reason}"
+        )
+
+    @property
+    def error_code(self) -> int:
+        return int(self.present) | int(self.write) << 1 | int(self.user) << 2
+
+
+@dataclass(frozen=True, slots=True)
+class GuestWalk:
+    """The result of the guest's 2-level walk for one address:
+
+        >>> g = Guest(16 << 20)
+        >>> cr3 = g.new_address_space()
+        >>> g.map_4k(cr3, 0xC0200000, 0x5000)
+        >>> w = g.walk(cr3, 0xC0200ABC)
+        >>> hex(w.gpa), w.level, w.writable, [s.index for s in w.steps]
+        ('0x5abc', 1, True, [768, 512])
+
+    ``level`` is 1 for a 4 KiB page (PDE then PTE), 2 for a 4 MiB PSE page
+    (the PDE is the leaf; ``pte_gpa`` and ``pte`` are None). ``writable`` and
+    ``user`` are the effective permissions (the AND over both levels).
+    """
+
+    va: int
+    gpa: int
+    level: int
+    pde_gpa: int
+    pde: int
+    pte_gpa: int | None
+    pte: int | None
+    writable: bool
+    user: bool
+
+    @property
+    def gfn(self) -> int:
+        """The guest frame the access lands in."""
+        return self.gpa >> PAGE_SHIFT
+
+    @property
+    def steps(self) -> tuple[GuestWalkStep, ...]:
+        """The walk as trace events, PDE first."""
+        pd_gfn = self.pde_gpa >> PAGE_SHIFT
+        out = [GuestWalkStep(2, pd_gfn, (self.pde_gpa & 0xFFF) >> 2, self.pde_gpa, self.pde)]
+        if self.pte_gpa is not None:
+            out.append(GuestWalkStep(1, self.pte_gpa >> PAGE_SHIFT, (self.pte_gpa & 0xFFF) >> 2,
+                                     self.pte_gpa, self.pte))
+        return tuple(out)
+
+
+class StoreObserver(Protocol):
+    """What an attached shadow MMU must offer: to be told about every guest store."""
+
+    def track_store(self, gpa: int, size: int, value: int) -> None: ...
+
+
+def _check_va(va: int, name: str = "va") -> int:
+    if isinstance(va, bool) or not isinstance(va, int) or not 0 <= va <= VA_MAX:
+        raise ValueError(f"{name} {va!r} is not a 32-bit guest virtual address (0..0x{VA_MAX:08X})")
+    return va
+
+
+class Guest:
+    """A 32-bit non-PAE guest: sparse guest-physical memory, page tables in it, and their walk:
+
+        >>> g = Guest(64 << 20)
+        >>> cr3 = g.new_address_space()
+        >>> g.map_4m(cr3, 0xC0000000, 0x0)          # kernel direct map, 4 MiB page
+        >>> g.map_4k(cr3, 0x08048000, 0x123000, writable=False)
+        >>> hex(g.walk(cr3, 0xC0123456).gpa), hex(g.walk(cr3, 0x08048010).gpa)
+        ('0x123456', '0x123010')
+        >>> other = g.new_address_space()           # shares the kernel half
+        >>> hex(g.walk(other, 0xC0123456).gpa)
+        '0x123456'
+
+    ``mem_size`` bytes of guest-physical memory (a multiple of 4 KiB, at most
+    4 GiB); the top ``table_pages`` frames are the page-table region.
+    ``kernel_base`` (None for no sharing) is where the shared kernel half
+    starts; it must be 4 MiB aligned.
+    """
+
+    def __init__(self, mem_size: int = 64 << 20, *, cr4: int = CR4_PSE,
+                 kernel_base: int | None = KERNEL_BASE, table_pages: int | None = None):
+        if (isinstance(mem_size, bool) or not isinstance(mem_size, int)
+                or not PAGE_SIZE <= mem_size <= GUEST_PHYS_MAX or mem_size % PAGE_SIZE):
+            raise ValueError(f"mem_size {mem_size!r} must be a multiple of 4096 in 4 KiB..4 GiB")
+        if kernel_base is not None and (_check_va(kernel_base, "kernel_base") % LARGE_PAGE_SIZE):
+            raise ValueError(f"kernel_base 0x{kernel_base:08x} must be 4 MiB aligned")
+        frames = mem_size >> PAGE_SHIFT
+        if table_pages is None:
+            table_pages = max(1, min(frames // 8, DEFAULT_MAX_TABLE_PAGES))
+        if not 1 <= table_pages <= frames:
+            raise ValueError(f"table_pages {table_pages} must be in 1..{frames}")
+        self.mem_size = mem_size
+        self.cr4 = cr4
+        self.kernel_base = kernel_base
+        self.table_base_gfn = frames - table_pages
+        self._next_table_gfn = self.table_base_gfn
+        self._frames: dict[int, bytearray] = {}
+        self._tables: set[int] = set()  # frames the builder allocated as tables
+        self._address_spaces: list[int] = []  # CR3 values, in creation order
+        self._kernel_pd: int | None = None  # the reference kernel half (swapper_pg_dir)
+        self._observers: list[StoreObserver] = []
+
+    # -- construction from a dump ----------------------------------------------------
+
+    @classmethod
+    def from_pages(cls, pages: Mapping[int, bytes], *, cr3: int, cr4: int,
+                   mem_size: int = GUEST_PHYS_MAX, kernel_base: int | None = KERNEL_BASE) -> "Guest":
+        """A guest whose memory is the given frames (gfn -> 4096 bytes), the rest zero:
+
+            >>> pd = bytearray(4096); pd[4 * 768:4 * 769] = (0xC00000E7).to_bytes(4, "little")
+            >>> g = Guest.from_pages({0x10: bytes(pd)}, cr3=0x10000, cr4=0x10)
+            >>> hex(g.walk(0x10000, 0xC0001234).gpa), g.address_spaces
+            ('0xc0001234', (65536,))
+            >>> Guest.from_pages({0x10: bytes(pd)}, cr3=0x10000, cr4=0).walk(0x10000, 0xC0001234)
+            Traceback (most recent call last):
+            ...
+            shadowmmu.guest.GuestPageFault: #PF at 0xc0001234 (read, supervisor): PTE not present
+
+        With CR4.PSE clear the same PDE points at a page table at frame
+        0xC0000 (which reads as zeros), as on the CPU. ``cr3`` becomes the
+        first address space and the reference kernel half for
+        new_address_space(). A real dump (shadowmmu.snapshot) fits directly:
+        ``Guest.from_pages(snap.pages, cr3=snap.cr3, cr4=snap.cr4)``.
+        """
+        guest = cls(mem_size, cr4=cr4, kernel_base=kernel_base)
+        for gfn, data in pages.items():
+            if isinstance(gfn, bool) or not isinstance(gfn, int) or not 0 <= gfn < mem_size >> PAGE_SHIFT:
+                raise ValueError(f"page key {gfn!r} is not a guest frame number below 0x{mem_size >> PAGE_SHIFT:x}")
+            if not isinstance(data, (bytes, bytearray, memoryview)) or len(data) != PAGE_SIZE:
+                raise ValueError(f"page 0x{gfn:x} must be {PAGE_SIZE} bytes")
+            if any(data):
+                guest._frames[gfn] = bytearray(data)
+        guest._adopt_cr3(cr3)
+        return guest
+
+    def adopt_address_space(self, cr3: int) -> int:
+        """Take a page directory already in guest memory as one more address space:
+
+            >>> pd = bytearray(4096); pd[4 * 768:4 * 769] = (0xC00000E7).to_bytes(4, "little")
+            >>> g = Guest.from_pages({0x10: bytes(pd), 0x11: bytes(pd)}, cr3=0x10000, cr4=0x10)
+            >>> g.adopt_address_space(0x11000) in g.address_spaces
+            True
+
+        For dumps of several processes of one guest (two CR3s, one memory):
+        nothing is copied, the directory is used as it is.
+        """
+        if cr3 in self._address_spaces:
+            return cr3
+        return self._adopt_cr3(cr3)
+
+    def _adopt_cr3(self, cr3: int) -> int:
+        pd_gfn = self._cr3_gfn(cr3, known=False)
+        self._address_spaces.append(cr3)
+        if self._kernel_pd is None:
+            self._kernel_pd = pd_gfn
+        return cr3
+
+    # -- physical memory -------------------------------------------------------------
+
+    def _check_access(self, gpa: int, size: int) -> None:
+        if size not in _WRITE_SIZES:
+            raise ValueError(f"size {size!r} must be one of 1, 2, 4, 8")
+        if isinstance(gpa, bool) or not isinstance(gpa, int) or not 0 <= gpa <= self.mem_size - size:
+            raise ValueError(f"gpa {gpa!r} is outside guest memory (0..0x{self.mem_size - 1:x})")
+        if (gpa & (PAGE_SIZE - 1)) + size > PAGE_SIZE:
+            raise ValueError(f"a {size}-byte access at gpa 0x{gpa:x} crosses a 4 KiB page boundary")
+
+    def read(self, gpa: int, size: int = 4) -> int:
+        """The little-endian value of size bytes at gpa (zero where never written):
+
+            >>> g = Guest(1 << 20); g.write(0x1000, 0x11223344); hex(g.read(0x1002, 2))
+            '0x1122'
+        """
+        self._check_access(gpa, size)
+        frame = self._frames.get(gpa >> PAGE_SHIFT)
+        if frame is None:
+            return 0
+        off = gpa & (PAGE_SIZE - 1)
+        return int.from_bytes(frame[off:off + size], "little")
+
+    def read32(self, gpa: int) -> int:
+        """A 4-byte entry at gpa, unchecked: the fast path of the walks."""
+        frame = self._frames.get(gpa >> PAGE_SHIFT)
+        return 0 if frame is None else _U32.unpack_from(frame, gpa & 0xFFF)[0]
+
+    def write(self, gpa: int, value: int, size: int = 4) -> None:
+        """Store value at gpa *as the hypervisor does*: raw, nobody is told.
+
+        Use store() for a write by the guest CPU, which an attached shadow MMU
+        must see.
+        """
+        self._check_access(gpa, size)
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 1 << (8 * size):
+            raise ValueError(f"value {value!r} does not fit in {size} byte(s)")
+        self._raw_write(gpa, value, size)
+
+    def update_entry(self, gpa: int, value: int) -> None:
+        """An unchecked 4-byte write by the hypervisor, for the A/D bits KVM sets in guest entries."""
+        self._raw_write(gpa, value, 4)
+
+    def _raw_write(self, gpa: int, value: int, size: int) -> None:
+        gfn = gpa >> PAGE_SHIFT
+        frame = self._frames.get(gfn)
+        if frame is None:
+            if not value:
+                return
+            frame = self._frames[gfn] = bytearray(PAGE_SIZE)
+        off = gpa & (PAGE_SIZE - 1)
+        frame[off:off + size] = value.to_bytes(size, "little")
+
+    def store(self, gpa: int, value: int, size: int = 4) -> None:
+        """A guest CPU store: the bytes land, then every attached observer is told.
+
+        The order is the emulator's: memory is written first, then the write
+        is reported (kvm_page_track_write(), Linux 6.6+).
+        """
+        self.write(gpa, value, size)
+        for observer in self._observers:
+            observer.track_store(gpa, size, value)
+
+    def attach(self, observer: StoreObserver) -> None:
+        """Tell observer (a shadow MMU) about every later store() and builder edit."""
+        if observer not in self._observers:
+            self._observers.append(observer)
+
+    def detach(self, observer: StoreObserver) -> None:
+        if observer in self._observers:
+            self._observers.remove(observer)
+
+    @property
+    def frames_in_use(self) -> int:
+        """How many 4 KiB frames hold something other than zeros (memory actually used)."""
+        return len(self._frames)
+
+    # -- the page-table builder ------------------------------------------------------
+
+    def alloc_table(self) -> int:
+        """A fresh, zeroed frame from the page-table region; returns its gfn."""
+        end = self.mem_size >> PAGE_SHIFT
+        gfn = self._next_table_gfn
+        while gfn < end and (gfn in self._frames or gfn in self._tables):
+            gfn += 1
+        if gfn >= end:
+            raise ValueError(
+                f"out of page-table frames: the region 0x{self.table_base_gfn:x}..0x{end - 1:x} is full"
+            )
+        self._next_table_gfn = gfn + 1
+        self._tables.add(gfn)
+        return gfn
+
+    def new_address_space(self) -> int:
+        """A new page directory, its kernel half copied from the first one; returns its CR3."""
+        pd_gfn = self.alloc_table()
+        cr3 = pd_gfn << PAGE_SHIFT
+        if self._kernel_pd is not None and self.kernel_base is not None:
+            for index in range(self.kernel_base >> LARGE_PAGE_SHIFT, PT32_ENTRIES):
+                pde = self.read32((self._kernel_pd << PAGE_SHIFT) | index << 2)
+                if pde:
+                    self._set_entry((pd_gfn << PAGE_SHIFT) | index << 2, pde)
+        return self._adopt_cr3(cr3)
+
+    @property
+    def address_spaces(self) -> tuple[int, ...]:
+        """The CR3 values created (or adopted by from_pages), oldest first."""
+        return tuple(self._address_spaces)
+
+    def _cr3_gfn(self, cr3: int, *, known: bool = True) -> int:
+        if isinstance(cr3, bool) or not isinstance(cr3, int) or not 0 <= cr3 <= VA_MAX:
+            raise ValueError(f"cr3 {cr3!r} is not a 32-bit value")
+        gfn = cr3 >> PAGE_SHIFT
+        if gfn >= self.mem_size >> PAGE_SHIFT:
+            raise ValueError(f"cr3 0x{cr3:08x} points outside guest memory")
+        if known and cr3 not in self._address_spaces:
+            raise ValueError(f"cr3 0x{cr3:08x} is not an address space of this guest "
+                             f"(known: {', '.join(hex(c) for c in self._address_spaces) or 'none'})")
+        return gfn
+
+    def _set_entry(self, gpa: int, value: int) -> None:
+        # Builder edits are guest stores: an attached shadow MMU must see them.
+        if self._observers:
+            self.store(gpa, value, 4)
+        else:
+            self._raw_write(gpa, value, 4)
+
+    def _pde_gpas(self, cr3: int, va: int) -> list[int]:
+        """Where the PDE for va lives: in every page directory for a kernel address."""
+        index = va >> LARGE_PAGE_SHIFT
+        if self.kernel_base is not None and va >= self.kernel_base:
+            return [((c >> PAGE_SHIFT) << PAGE_SHIFT) | index << 2 for c in self._address_spaces]
+        return [((cr3 >> PAGE_SHIFT) << PAGE_SHIFT) | index << 2]
+
+    def _check_target(self, gpa: int, align: int) -> None:
+        if isinstance(gpa, bool) or not isinstance(gpa, int) or not 0 <= gpa < self.mem_size:
+            raise ValueError(f"gpa {gpa!r} is outside guest memory (0..0x{self.mem_size - 1:x})")
+        if gpa % align:
+            raise ValueError(f"gpa 0x{gpa:x} is not {'4 MiB' if align == LARGE_PAGE_SIZE else '4 KiB'} aligned")
+
+    @staticmethod
+    def _leaf_flags(writable: bool, user: bool, global_: bool, accessed: bool, dirty: bool) -> int:
+        return (PT_PRESENT_MASK | PT_WRITABLE_MASK * bool(writable) | PT_USER_MASK * bool(user)
+                | PT_GLOBAL_MASK * bool(global_) | PT_ACCESSED_MASK * bool(accessed)
+                | PT_DIRTY_MASK * bool(dirty))
+
+    def map_4k(self, cr3: int, va: int, gpa: int, *, writable: bool = True, user: bool = True,
+               global_: bool = False, accessed: bool = False, dirty: bool = False) -> None:
+        """Map the 4 KiB page at va to gpa, allocating a page table if the PDE has none:
+
+            >>> g = Guest(16 << 20); cr3 = g.new_address_space()
+            >>> g.map_4k(cr3, 0x00200000, 0x7000, user=False)
+            >>> hex(g.read(g.walk(cr3, 0x00200000).pte_gpa))    # PTE 512: frame 7, W P
+            '0x7003'
+
+        A PDE that mapped a 4 MiB page is replaced by a new page table (the
+        guest splits its large page; the other 1023 entries start empty).
+        """
+        _check_va(va)
+        if va % PAGE_SIZE:
+            raise ValueError(f"va 0x{va:08x} is not 4 KiB aligned")
+        self._check_target(gpa, PAGE_SIZE)
+        pd_gfn = self._cr3_gfn(cr3)
+        pde = self.read32((pd_gfn << PAGE_SHIFT) | (va >> LARGE_PAGE_SHIFT) << 2)
+        if not pde & PT_PRESENT_MASK or self._is_large(pde):
+            pt_gfn = self.alloc_table()
+            pde = (pt_gfn << PAGE_SHIFT) | TABLE_PDE_FLAGS
+            for pde_gpa in self._pde_gpas(cr3, va):
+                self._set_entry(pde_gpa, pde)
+        pte_gpa = (pde & PAGE_MASK_32) | ((va >> 10) & 0xFFC)
+        self._set_entry(pte_gpa, gpa | self._leaf_flags(writable, user, global_, accessed, dirty))
+
+    def map_4m(self, cr3: int, va: int, gpa: int, *, writable: bool = True, user: bool = True,
+               global_: bool = False, accessed: bool = False, dirty: bool = False) -> None:
+        """Map the 4 MiB PSE page at va to gpa (both 4 MiB aligned; needs CR4.PSE):
+
+            >>> g = Guest(16 << 20); cr3 = g.new_address_space()
+            >>> g.map_4m(cr3, 0x00400000, 0x800000, user=False)
+            >>> hex(g.read(g.walk(cr3, 0x00400000).pde_gpa))     # PDE 1: PS W P
+            '0x800083'
+
+        A PDE that pointed at a page table is replaced; the table is left as it is.
+        """
+        _check_va(va)
+        if not self.cr4 & CR4_PSE:
+            raise ValueError("4 MiB pages need CR4.PSE, which this guest has clear")
+        if va % LARGE_PAGE_SIZE:
+            raise ValueError(f"va 0x{va:08x} is not 4 MiB aligned")
+        self._check_target(gpa, LARGE_PAGE_SIZE)
+        self._cr3_gfn(cr3)
+        pde = gpa | PT_PAGE_SIZE_MASK | self._leaf_flags(writable, user, global_, accessed, dirty)
+        for pde_gpa in self._pde_gpas(cr3, va):
+            self._set_entry(pde_gpa, pde)
+
+    def unmap(self, cr3: int, va: int) -> bool:
+        """Clear the entry that maps va (the PTE, or the PDE of a 4 MiB page); False if none did:
+
+            >>> g = Guest(16 << 20); cr3 = g.new_address_space(); g.map_4k(cr3, 0x1000, 0x2000)
+            >>> g.unmap(cr3, 0x1000), g.unmap(cr3, 0x1000)
+            (True, False)
+
+        Page tables are not freed, even when they become empty.
+        """
+        _check_va(va)
+        pd_gfn = self._cr3_gfn(cr3)
+        pde = self.read32((pd_gfn << PAGE_SHIFT) | (va >> LARGE_PAGE_SHIFT) << 2)
+        if not pde & PT_PRESENT_MASK:
+            return False
+        if self._is_large(pde):
+            for pde_gpa in self._pde_gpas(cr3, va):
+                self._set_entry(pde_gpa, 0)
+            return True
+        pte_gpa = (pde & PAGE_MASK_32) | ((va >> 10) & 0xFFC)
+        if not self.read32(pte_gpa) & PT_PRESENT_MASK:
+            return False
+        self._set_entry(pte_gpa, 0)
+        return True
+
+    # -- the walk --------------------------------------------------------------------
+
+    def _is_large(self, pde: int) -> bool:
+        return bool(pde & PT_PAGE_SIZE_MASK and self.cr4 & CR4_PSE)
+
+    def walk_entries(self, pd_gfn: int, va: int, write: bool = False, user: bool = False) -> tuple:
+        """The walk as a bare tuple (gpa, level, pde_gpa, pde, pte_gpa, pte, writable, user):
+
+        the fast form the shadow MMU's fault path calls, 2**20 times in the
+        benchmark. Raises GuestPageFault like walk(); does not check its input.
+        """
+        pde_gpa = (pd_gfn << PAGE_SHIFT) | (va >> LARGE_PAGE_SHIFT) << 2
+        pde = self.read32(pde_gpa)
+        if not pde & PT_PRESENT_MASK:
+            raise GuestPageFault(va, "PDE not present", write=write, user=user, present=False)
+        if pde & PT_PAGE_SIZE_MASK and self.cr4 & CR4_PSE:
+            pte_gpa = pte = None
+            gpa = ((pde & LARGE_MASK_32) | (va & (LARGE_PAGE_SIZE - 1))
+                   | ((pde >> PSE36_SHIFT) & 0xFF) << 32)
+            level, eff = 2, pde
+        else:
+            pte_gpa = (pde & PAGE_MASK_32) | ((va >> 10) & 0xFFC)
+            pte = self.read32(pte_gpa)
+            if not pte & PT_PRESENT_MASK:
+                raise GuestPageFault(va, "PTE not present", write=write, user=user, present=False)
+            gpa = (pte & PAGE_MASK_32) | (va & 0xFFF)
+            level, eff = 1, pde & pte
+        can_write, can_user = bool(eff & PT_WRITABLE_MASK), bool(eff & PT_USER_MASK)
+        if user and not can_user:
+            raise GuestPageFault(va, "user access to a supervisor page", write=write, user=user,
+                                 present=True)
+        if write and not can_write:
+            raise GuestPageFault(va, "write to a read-only page", write=write, user=user,
+                                 present=True)
+        return gpa, level, pde_gpa, pde, pte_gpa, pte, can_write, can_user
+
+    def walk(self, cr3: int, va: int, *, write: bool = False, user: bool = False) -> GuestWalk:
+        """What the CPU's 2-level walk gives for (CR3, va, access), or GuestPageFault:
+
+            >>> g = Guest(16 << 20); cr3 = g.new_address_space()
+            >>> g.map_4k(cr3, 0x1000, 0x2000, writable=False)
+            >>> g.walk(cr3, 0x1000, write=True)
+            Traceback (most recent call last):
+            ...
+            shadowmmu.guest.GuestPageFault: #PF at 0x00001000 (write, supervisor): write to a read-only page
+
+        Pure: accessed and dirty bits are left alone (see the module doc).
+        """
+        _check_va(va)
+        pd_gfn = self._cr3_gfn(cr3, known=False)
+        return GuestWalk(va, *self.walk_entries(pd_gfn, va, write, user))
+
+    def translate(self, cr3: int, va: int) -> int | None:
+        """The guest-physical address va maps to, ignoring permissions; None if not mapped."""
+        try:
+            return self.walk(cr3, va).gpa
+        except GuestPageFault:
+            return None
+
+    # -- inspection ------------------------------------------------------------------
+
+    def mappings(self, cr3: int) -> Iterator[tuple[int, int, int, int]]:
+        """Every present leaf of an address space as (va, size, gpa, entry), by address:
+
+            >>> g = Guest(16 << 20); cr3 = g.new_address_space(); g.map_4k(cr3, 0xC0000000, 0x3000)
+            >>> [(hex(va), size, hex(gpa)) for va, size, gpa, _ in g.mappings(cr3)]
+            [('0xc0000000', 4096, '0x3000')]
+        """
+        pd_base = self._cr3_gfn(cr3, known=False) << PAGE_SHIFT
+        for i in range(PT32_ENTRIES):
+            pde = self.read32(pd_base | i << 2)
+            if not pde & PT_PRESENT_MASK:
+                continue
+            if self._is_large(pde):
+                yield i << LARGE_PAGE_SHIFT, LARGE_PAGE_SIZE, pde & LARGE_MASK_32, pde
+                continue
+            frame = self._frames.get(pde >> PAGE_SHIFT)
+            if frame is None:
+                continue
+            for j, (pte,) in enumerate(struct.iter_unpack("<I", frame)):
+                if pte & PT_PRESENT_MASK:
+                    yield i << LARGE_PAGE_SHIFT | j << PAGE_SHIFT, PAGE_SIZE, pte & PAGE_MASK_32, pte
+
+    def table_frames(self, cr3s: Iterable[int] | None = None) -> set[int]:
+        """The gfns of the page directories and page tables reachable from the address spaces."""
+        out = set()
+        for cr3 in self._address_spaces if cr3s is None else cr3s:
+            pd_gfn = self._cr3_gfn(cr3, known=False)
+            out.add(pd_gfn)
+            for i in range(PT32_ENTRIES):
+                pde = self.read32(pd_gfn << PAGE_SHIFT | i << 2)
+                if pde & PT_PRESENT_MASK and not self._is_large(pde):
+                    out.add(pde >> PAGE_SHIFT)
+        return out
