@@ -74,13 +74,19 @@ HTML(render_preset_table())
 #    upper 512 guest PTEs, and the even/odd interleave in the parent PD.
 # 5. **05 Deriving the role from the parent** ([05-role-from-parent.ipynb](05-role-from-parent.ipynb)):
 #    the 2022 review, its rules, and an exhaustive check of them.
-# 6. **06 A page fault, step by step**: the simulator walks and fills the shadow tables.
-# 7. **07 When the guest writes its page tables**: trapped writes and the sPTEs they zap.
-# 8. **08 A whole guest**: a real 32-bit guest's tables, shadowed.
+# 6. **06 A page fault, step by step** ([06-page-fault.ipynb](06-page-fault.ipynb)): the
+#    simulator walks the guest's tables, picks a root by bits 31:30 and fills the shadow.
+# 7. **07 When the guest writes its page tables** ([07-guest-writes.ipynb](07-guest-writes.ipynb)):
+#    unsync, emulated writes, quadrant skips, and the sPTEs they zap.
+# 8. **08 A whole guest** ([08-whole-guest.ipynb](08-whole-guest.ipynb)): a Linux-like address
+#    space, what its shadow costs, and the wrong rule caught by `ShadowMMU.check()`.
 # 9. **09 Exercises** ([09-exercises.ipynb](09-exercises.ipynb)): seeded questions with a
 #    check-my-answer button.
+# 10. **10 A real Linux guest** ([10-real-guest.ipynb](10-real-guest.ipynb)): page tables
+#     captured from a 32-bit Linux guest under QEMU, shadowed, and checked against QEMU's
+#     own translations.
 #
-# 06 to 08 run the simulator (`shadowmmu.guest`, `shadowmmu.mmu`) and arrive with it.
+# 06 to 08 and 10 run the simulator (`shadowmmu.guest`, `shadowmmu.mmu`, `shadowmmu.scenarios`).
 
 # %% [markdown]
 # ## Check that widgets work

@@ -871,6 +871,527 @@ def exercise_rows(seed: int, count: int) -> list[tuple[str, ...]]:
             for ex in [make_exercise(seed, n)]]
 
 
+
+# --------------------------------------------------------------------------
+# Notebooks 06-08 and 10: the simulator's traces, write path and whole guests
+# --------------------------------------------------------------------------
+#
+# Everything below draws records made by shadowmmu.mmu / shadowmmu.scenarios:
+# the frozen events of ShadowMMU.last_trace, scenarios.AccessResult and
+# WriteResult, MMUStats. The numbers shown are the ones the simulator used
+# (the index of the sPTE it wrote, the quadrant of the page it created), not
+# recomputed from the address; the tests compare them with the golden table.
+
+#: One colour and one label per kind of trace event; the label is always printed.
+EVENT_STYLE = {
+    "ShadowWalkStep": ("shadow walk", PALETTE["blue"]),
+    "GuestWalkStep": ("guest walk", PALETTE["orange"]),
+    "GuestFaultInjected": ("guest #PF", PALETTE["vermillion"]),
+    "ShadowPageCreated": ("new shadow page", PALETTE["bluish_green"]),
+    "ShadowPageFound": ("cached shadow page", PALETTE["sky_blue"]),
+    "SpteInstalled": ("install sPTE", PALETTE["reddish_purple"]),
+    "SpteZapped": ("zap sPTE", PALETTE["vermillion"]),
+    "ShadowPageZapped": ("zap whole page", PALETTE["vermillion"]),
+    "QuadrantSkip": ("quadrant skip", PALETTE["grey"]),
+    "GuestWrite": ("guest write", PALETTE["black"]),
+    "PageUnsync": ("unsync", PALETTE["orange"]),
+    "PageSynced": ("resync", PALETTE["sky_blue"]),
+    "WriteProtect": ("write-protect", PALETTE["grey"]),
+    "RootsLoaded": ("roots", PALETTE["black"]),
+    "TlbFlush": ("flush", PALETTE["grey"]),
+}
+
+
+def event_chip(event: object) -> str:
+    """The coloured, labelled kind of one trace event: ``<span class="smmu-event ...">shadow walk</span>``."""
+    name = type(event).__name__
+    label, bg = EVENT_STYLE.get(name, (name, PALETTE["grey"]))
+    return (f'<span class="smmu-event" data-event="{esc(name)}" style="background:{bg};'
+            f'color:{text_colour(bg)};padding:0 4px;border-radius:3px;white-space:nowrap">'
+            f"{esc(label)}</span>")
+
+
+def _span(field: str, value: int) -> str:
+    return value_span(field, value)
+
+
+def _gfn(gfn: int) -> str:
+    return f"gfn 0x{gfn:X}"
+
+
+def explain_event(event: object) -> str:
+    """Why the simulator took this step, in HTML, its numbers as value_spans (notebooks 06-07)."""
+    name = type(event).__name__
+    e = event
+    if name == "ShadowWalkStep":
+        state = ("empty" if not e.spte & 1 else
+                 "a 2 MiB leaf" if e.level == 2 and e.spte & 0x80 else "present")
+        if e.level == 3:
+            return (f"root choice: VA bits 31:30 = {_span('pdpte_index', e.index)} pick "
+                    f"<code>pae_root[{e.index}]</code>, the PAE page directory with PD quadrant "
+                    f"{_span('pd_quadrant', e.index)} (<code>shadow_walk_init_using_root()</code>); {state}")
+        if e.level == 2:
+            more = {"empty": ": nothing maps this 2 MiB yet, so this is a shadow page fault",
+                    "present": ": it links to a PAE page table"}.get(state, "")
+            return (f"PAE PDE {_span('shadow_pde_index', e.index)} = VA bits 29:21 of that "
+                    f"page directory: {state}{more}")
+        more = ": a shadow page fault" if state == "empty" else ": the CPU would use it"
+        return f"PAE PTE {_span('shadow_pte_index', e.index)} = VA bits 20:12: {state}{more}"
+    if name == "GuestWalkStep":
+        if e.level == 2:
+            if e.entry & 0x80:
+                tail = "a 4 MiB page (PS set): the guest walk ends here"
+            else:
+                tail = f"points at the guest page table at {_gfn(e.entry >> 12)}"
+            return (f"KVM walks the guest's own tables (<code>FNAME(walk_addr_generic)</code>): "
+                    f"guest PDE {_span('guest_pde_index', e.index)} = VA bits 31:22, in the "
+                    f"guest PD at {_gfn(e.table_gfn)}: {tail}")
+        return (f"guest PTE {_span('guest_pte_index', e.index)} = VA bits 21:12: frame "
+                f"0x{e.entry >> 12:X}")
+    if name == "GuestFaultInjected":
+        return f"the guest's own tables refuse ({esc(e.reason)}): KVM injects #PF; no shadow page is made"
+    if name in ("ShadowPageCreated", "ShadowPageFound"):
+        r = e.role
+        if name == "ShadowPageFound":
+            head = ("<code>kvm_mmu_find_shadow_page()</code> finds this (gfn, role) in the "
+                    "cache: reused, nothing new")
+        else:
+            head = "not in the cache: a new shadow page"
+        if r.level == 2:
+            return (f"{head}; PD quadrant {_span('pd_quadrant', r.quadrant)} of the guest PD at "
+                    f"{_gfn(e.gfn)} (<code>mmu_alloc_root()</code> gives root i quadrant i)")
+        if r.direct:
+            return (f"{head}: a <b>direct</b> page mapping the 2 MiB from {_gfn(e.gfn)} (half of a "
+                    f"guest 4 MiB page, host backs it with 4 KiB pages); quadrant "
+                    f"{_span('pt_quadrant', r.quadrant)}, inherited bookkeeping")
+        lo = 512 * r.quadrant
+        return (f"{head} for the guest PT at {_gfn(e.gfn)}, level 1, quadrant "
+                f"{_span('pt_quadrant', r.quadrant)} = parent PAE PDE index &amp; 1 "
+                f"(<code>kvm_mmu_child_role()</code>, Linux 6.0+): it shadows guest PTEs "
+                f"{lo}..{lo + 511}")
+    if name == "SpteInstalled":
+        if e.what == "link":
+            return (f"PAE PDE {_span('shadow_pde_index', e.index)} of the {e.role.describe()} "
+                    f"page now points at that page table (<code>link_shadow_page()</code>)")
+        flags = ("writable" if e.spte & 2 else "read-only") + (", user" if e.spte & 4 else ", supervisor")
+        if e.what == "leaf 2M":
+            return (f"a 2 MiB leaf in PAE PDE {_span('shadow_pde_index', e.index)}: frame "
+                    f"0x{(e.spte >> 12) & 0xFFFFFFFFFF:X}, {flags}; no page table below it "
+                    f"(the host has a large page there)")
+        return (f"leaf sPTE {_span('shadow_pte_index', e.index)} of the {e.role.describe()} page: "
+                f"frame 0x{(e.spte >> 12) & 0xFFFFFFFFFF:X}, {flags} (<code>mmu_set_spte()</code>)")
+    if name == "SpteZapped":
+        return (f"sPTE {e.index} of the {e.role.describe()} page at {_gfn(e.gfn)} cleared: "
+                f"{esc(e.reason)} (<code>mmu_page_zap_pte()</code>)")
+    if name == "ShadowPageZapped":
+        return f"the whole {e.role.describe()} page at {_gfn(e.gfn)} is dropped: {esc(e.reason)}"
+    if name == "QuadrantSkip":
+        return (f"<code>get_written_sptes()</code> returns NULL for the {e.role.describe()} page: "
+                f"byte 0x{e.offset:X} belongs to another quadrant, so it is skipped")
+    if name == "GuestWrite":
+        what = {"emulate": "the frame is write-protected: KVM emulates the store "
+                           "(<code>kvm_mmu_track_write()</code>, Linux 6.6+)",
+                "unsync": "first store to a protected page table: its shadow pages go unsync "
+                          "and the store goes through (<code>mmu_try_to_unsync_pages()</code>)",
+                "store": "nothing traps: a plain store"}.get(e.action, esc(e.action))
+        return f"{e.size}-byte store of 0x{e.value:X} at gpa 0x{e.gpa:X}: {what}"
+    if name == "PageUnsync":
+        return f"the {e.role.describe()} page at {_gfn(e.gfn)} may now disagree with the guest PT"
+    if name == "PageSynced":
+        return (f"gPTE(s) re-read for the {e.role.describe()} page at {_gfn(e.gfn)}: "
+                f"{e.zapped} changed sPTE(s) dropped")
+    if name == "RootsLoaded":
+        return "<code>pae_root</code> filled: four PAE page directories, one guest PD"
+    if name == "TlbFlush":
+        return "the guest flushes its TLB" + (f" for 0x{e.va:08X}" if e.va is not None else "")
+    if name == "WriteProtect":
+        return f"{e.sptes} leaf sPTE(s) mapping {_gfn(e.gfn)} lose W: it is a guest table now"
+    return esc(getattr(event, "describe", lambda: str(event))())
+
+
+def fault_summary(trace) -> dict:
+    """What one access did, read off its events (not recomputed from the address):
+
+    keys ``root`` (pae_root index), ``shadow_pde_index``, ``guest_pde_index``,
+    ``guest_pte_index``, ``pt_quadrant`` (of the level-1 page used, or None),
+    ``shadow_pte_index`` (the 4 KiB leaf installed, or None), ``large`` (a 2 MiB
+    leaf was installed), ``created``/``found`` (role descriptions), ``fault``
+    (the injected #PF reason or None), ``hit`` (no shadow fault at all).
+    """
+    out = {"root": None, "shadow_pde_index": None, "guest_pde_index": None,
+           "guest_pte_index": None, "pt_quadrant": None, "shadow_pte_index": None,
+           "large": False, "created": [], "found": [], "fault": None, "hit": True}
+    for e in trace:
+        name = type(e).__name__
+        if name == "ShadowWalkStep":
+            if e.level == 3 and out["root"] is None:
+                out["root"] = e.index
+            elif e.level == 2 and out["shadow_pde_index"] is None:
+                out["shadow_pde_index"] = e.index
+        elif name == "GuestWalkStep":
+            out["hit"] = False
+            out["guest_pde_index" if e.level == 2 else "guest_pte_index"] = e.index
+        elif name == "GuestFaultInjected":
+            out["hit"], out["fault"] = False, e.reason
+        elif name in ("ShadowPageCreated", "ShadowPageFound"):
+            out["created" if name == "ShadowPageCreated" else "found"].append(e.role.describe())
+            if e.role.level == 1:
+                out["pt_quadrant"] = e.role.quadrant
+        elif name == "SpteInstalled":
+            if e.what == "leaf":
+                out["shadow_pte_index"] = e.index
+                if out["pt_quadrant"] is None:
+                    out["pt_quadrant"] = e.role.quadrant
+            elif e.what == "leaf 2M":
+                out["large"] = True
+    return out
+
+
+def render_fault_summary(result) -> str:
+    """One access (a scenarios.AccessResult) in a sentence of tagged numbers (notebook 06)."""
+    s = fault_summary(result.trace)
+    parts = [f"{'write' if result.write else 'read'} of {_span('va', result.va)}: "]
+    if s["root"] is not None:
+        parts.append(f"root <code>pae_root[{s['root']}]</code> (PD quadrant "
+                     f"{_span('pd_quadrant', s['root'])})")
+    if s["shadow_pde_index"] is not None:
+        parts.append(f", PAE PDE {_span('shadow_pde_index', s['shadow_pde_index'])}")
+    if s["guest_pde_index"] is not None:
+        parts.append(f", guest PDE {_span('guest_pde_index', s['guest_pde_index'])}")
+    if s["guest_pte_index"] is not None:
+        parts.append(f", guest PTE {_span('guest_pte_index', s['guest_pte_index'])}")
+    if s["pt_quadrant"] is not None:
+        parts.append(f", level-1 page quadrant {_span('pt_quadrant', s['pt_quadrant'])}")
+    if s["shadow_pte_index"] is not None:
+        parts.append(f", leaf sPTE {_span('shadow_pte_index', s['shadow_pte_index'])}")
+    if s["large"]:
+        parts.append(", a 2 MiB leaf sPTE")
+    if s["fault"]:
+        verdict = f"the guest's tables refuse it: #PF injected ({esc(s['fault'])})"
+    elif s["hit"]:
+        verdict = "no fault: the shadow tables already map it"
+    else:
+        made = ", ".join(s["created"]) or "none"
+        reused = ", ".join(s["found"]) or "none"
+        verdict = f"shadow pages created: {esc(made)}; found in the cache: {esc(reused)}"
+    gpa = "" if result.gpa is None else f" &rarr; gpa 0x{result.gpa:X}"
+    return (f'<div class="smmu-fault-summary" data-va="0x{result.va:08X}">{"".join(parts)}'
+            f"{gpa}. {verdict}.</div>")
+
+
+def render_trace(trace, *, current: int | None = None, caption: str | None = None) -> str:
+    """Every event of one simulator call, numbered, each with why (notebooks 06-07).
+
+    ``current`` (0-based) marks one row with a "&#9654;" and the class
+    ``smmu-step-current``, for the step-by-step view; the mark is text, not
+    only colour.
+    """
+    rows = []
+    for n, e in enumerate(trace):
+        here = n == current
+        mark = "&#9654; " if here else ""
+        style = ' style="background:#eef;font-weight:bold"' if here else ""
+        cls = ' class="smmu-step smmu-step-current"' if here else ' class="smmu-step"'
+        rows.append(f'<tr{cls} data-step="{n}"{style}><td style="border:1px solid #999;'
+                    f'padding:2px 6px;text-align:right">{mark}{n + 1}</td>'
+                    f'<td style="border:1px solid #999;padding:2px 6px">{event_chip(e)}</td>'
+                    f'<td style="border:1px solid #999;padding:2px 6px">{esc(e.describe())}</td>'
+                    f'<td style="border:1px solid #999;padding:2px 6px;text-align:left">'
+                    f"{explain_event(e)}</td></tr>")
+    if not rows:
+        rows.append('<tr><td colspan="4">no events</td></tr>')
+    th = "".join(f'<th style="border:1px solid #999;padding:2px 6px">{h}</th>'
+                 for h in ("step", "kind", "event (describe())", "why"))
+    cap = f'<caption style="text-align:left">{esc(caption)}</caption>' if caption else ""
+    return (f'<table class="smmu-table smmu-trace" style="border-collapse:collapse;{_BOX}">'
+            f"{cap}<thead><tr>{th}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
+
+
+def render_fault_step(result, step: int) -> str:
+    """Step `step` (0-based) of one access: a card for that event, then the whole trace marked."""
+    trace = result.trace
+    if not trace:
+        return _wrap(render_fault_summary(result) + render_note("No events."), "smmu-fault-step")
+    step = max(0, min(int(step), len(trace) - 1))
+    e = trace[step]
+    card = (f'<div class="smmu-step-card" data-step="{step}" style="border:2px solid #000;'
+            f'padding:4px;margin:4px 0"><b>Step {step + 1} of {len(trace)}</b> '
+            f"{event_chip(e)} <code>{esc(e.describe())}</code><br>{explain_event(e)}</div>")
+    return _wrap(render_fault_summary(result) + card + render_trace(trace, current=step),
+                 "smmu-fault-step")
+
+
+def render_fault_presets(results) -> str:
+    """One row per access (scenarios.AccessResult), each on a fresh guest (notebook 06's static table)."""
+    rows = []
+    for r in results:
+        s = fault_summary(r.trace)
+        show = lambda v: "-" if v is None else str(v)  # noqa: E731
+        outcome = (f"#PF: {s['fault']}" if s["fault"] else
+                   f"gpa 0x{r.gpa:X}" if r.gpa is not None else "-")
+        leaf = ("2 MiB leaf" if s["large"] else show(s["shadow_pte_index"]))
+        rows.append((f"0x{r.va:08X}", outcome, show(s["root"]), show(s["shadow_pde_index"]),
+                     show(s["guest_pde_index"]), show(s["guest_pte_index"]),
+                     ", ".join(s["created"]) or "-", show(s["pt_quadrant"]), leaf))
+    return render_table(("VA", "outcome", "pae_root", "PAE PDE", "guest PDE", "guest PTE",
+                         "shadow pages created", "L1 quadrant", "leaf sPTE"), rows,
+                        caption="Each address faulted on a fresh scenarios.small_guest(), "
+                                "by ShadowMMU.access()")
+
+
+def render_shadow_pages(mmu, gfn: int | None = None, caption: str | None = None) -> str:
+    """The shadow-page cache (or the pages of one gfn): role, present sPTEs, unsync, parents."""
+    rows = []
+    for sp in mmu.shadow_pages():
+        if gfn is not None and sp.gfn != gfn:
+            continue
+        present = sum(1 for s in sp.spt if s & 1)
+        kind = ("root in use" if sp.root_count else "direct" if sp.role.direct else
+                "PD, not loaded" if sp.role.level == 2 else "page table")
+        rows.append((f"0x{sp.gfn:X}", sp.role.level, sp.role.quadrant,
+                     "yes" if sp.role.direct else "no", kind, present,
+                     "yes" if sp.unsync else "no"))
+    return render_table(("gfn", "level", "quadrant", "direct", "kind", "sPTEs present",
+                         "unsync"), rows, caption=caption or "ShadowMMU.shadow_pages()")
+
+
+# --- notebook 07: guest writes ---------------------------------------------
+
+def _gpa_text(v: int | None) -> str:
+    return "not mapped" if v is None else f"0x{v:X}"
+
+
+def write_outcome(r) -> dict:
+    """What one scenarios.WriteResult did, counted off its write trace."""
+    names = [type(e).__name__ for e in r.write_trace]
+    action = next((e.action for e in r.write_trace if type(e).__name__ == "GuestWrite"), "-")
+    return {
+        "action": action,
+        "zapped": [(e.role.describe(), e.index) for e in r.write_trace
+                   if type(e).__name__ == "SpteZapped"],
+        "skipped": [e.role.describe() for e in r.write_trace if type(e).__name__ == "QuadrantSkip"],
+        "pages_zapped": [e.role.describe() for e in r.write_trace
+                         if type(e).__name__ == "ShadowPageZapped"],
+        "unsynced": names.count("PageUnsync"),
+    }
+
+
+def render_translate_timeline(r) -> str:
+    """translate() for the written entry's VA: before, after the write, after the guest's invlpg."""
+    rows = [("before the write", _gpa_text(r.translate_before), "the old frame"),
+            ("after the write, before any flush", _gpa_text(r.translate_after_write),
+             "STALE: the guest now says " + _gpa_text(r.guest_after_write)
+             if r.translate_after_write is not None and r.translate_after_write != r.guest_after_write
+             else "nothing stale left"),
+            ("after the guest's invlpg", _gpa_text(r.translate_after_invlpg),
+             "the next access faults the new entry in" if r.translate_after_invlpg is None
+             else "mapped"),
+            ("next access (a fault)", _gpa_text(r.access_after), "what the guest asked for")]
+    return render_table(("moment", f"ShadowMMU.translate(0x{r.va:08X})", "meaning"), rows,
+                        caption="What the shadow tables alone give, with no fault")
+
+
+def render_write_result(r) -> str:
+    """One guest store into a page table: what trapped, what was zapped or skipped, and the stale window."""
+    o = write_outcome(r)
+    table = "guest page table (of guest PDE 32)" if r.table == "pt" else "guest page directory"
+    entry = r.offset // 4
+    from .writes import detect_write_misaligned
+    mis = detect_write_misaligned(r.offset & 0xFFF, r.size)
+    head = (f'<div class="smmu-write" data-table="{r.table}" data-action="{esc(o["action"])}">'
+            f"<b>{r.size}-byte store at byte 0x{r.offset:03X} of the {table}</b> (entry {entry}, "
+            f"the one for VA 0x{r.va:08X}); page tables "
+            f"{'may go unsync (KVM default)' if r.unsync else 'kept write-protected'}; "
+            f"{'misaligned for 4-byte gPTEs: every shadow page of the frame is zapped' if mis else 'aligned'}."
+            f"</div>")
+    before = render_table(("shadow page", "sPTEs present", "unsync"),
+                          [(a, b, "yes" if c else "no") for a, b, c in r.pages_before],
+                          caption="shadow pages of the written frame, before")
+    after = render_table(("shadow page", "sPTEs present", "unsync"),
+                         [(a, b, "yes" if c else "no") for a, b, c in r.pages_after] or
+                         [("(none left)", "-", "-")],
+                         caption="... and after the write")
+    pages = f'<div style="display:flex;gap:12px;align-items:flex-start">{before}{after}</div>'
+    return _wrap(head + render_trace(r.write_trace, caption="ShadowMMU.guest_write(): events")
+                 + pages + render_translate_timeline(r), "smmu-write-view")
+
+
+def render_write_presets(results) -> str:
+    """One row per scenarios.WriteResult: the static table of notebook 07."""
+    rows = []
+    for r in results:
+        o = write_outcome(r)
+        rows.append((r.table.upper(), f"0x{r.offset:03X}", r.size,
+                     "unsync" if r.unsync else "kept protected", o["action"],
+                     "; ".join(f"{p} sPTE {i}" for p, i in o["zapped"]) or "-",
+                     ", ".join(o["skipped"]) or "-", ", ".join(o["pages_zapped"]) or "-",
+                     _gpa_text(r.translate_after_write), _gpa_text(r.translate_after_invlpg)))
+    return render_table(("table", "byte", "size", "PTs", "handled as", "sPTEs zapped",
+                         "quadrant skips", "pages zapped", "translate() after write",
+                         "after invlpg"), rows,
+                        caption="scenarios.write_experiment() on a fresh scenarios.write_lab()")
+
+
+# --- notebook 08: a whole guest ---------------------------------------------
+
+def _kind_label(level: int, quadrant: int, direct: bool) -> str:
+    if level == 2:
+        return f"L2 page directory, PD quadrant {quadrant}"
+    return f"L1 {'direct page' if direct else 'page table'}, quadrant {quadrant}"
+
+
+def census_rows(stats_by_name: Mapping[str, object]) -> list[tuple]:
+    """Shadow pages per (level, quadrant, direct), one column per MMUStats, plus a total row."""
+    keys = sorted({k for s in stats_by_name.values() for k in s.shadow_pages},
+                  key=lambda k: (-k[0], k[2], k[1]))
+    rows = [(_kind_label(*k),) + tuple(s.shadow_pages.get(k, 0) for s in stats_by_name.values())
+            for k in keys]
+    rows.append(("total",) + tuple(s.total_shadow_pages for s in stats_by_name.values()))
+    return rows
+
+
+def render_census(stats_by_name: Mapping[str, object], caption: str | None = None) -> str:
+    """Notebook 08/10: shadow pages per level and quadrant, side by side (e.g. host large pages on/off)."""
+    return render_table(("shadow pages",) + tuple(stats_by_name), census_rows(stats_by_name),
+                        caption=caption or "ShadowMMU.stats().shadow_pages")
+
+
+def overhead_rows(stats_by_name: Mapping[str, object]) -> list[tuple]:
+    """Shadow bytes vs guest page-table bytes (and the ratio), per MMUStats."""
+    rows = []
+    for name, s in stats_by_name.items():
+        ratio = s.shadow_bytes / s.guest_table_bytes if s.guest_table_bytes else 0.0
+        rows.append((name, f"{s.shadow_bytes:,}", f"{s.guest_table_bytes:,}", f"{ratio:.1f}x",
+                     s.leaf_sptes, s.large_sptes, s.faults))
+    return rows
+
+
+def render_overhead(stats_by_name: Mapping[str, object]) -> str:
+    """Notebook 08/10: memory of the shadow against memory of the guest's own tables."""
+    return render_table(("run", "shadow page bytes", "guest page-table bytes", "ratio",
+                         "leaf sPTEs", "of them 2 MiB", "shadow faults"),
+                        overhead_rows(stats_by_name),
+                        caption="MMUStats.shadow_bytes and .guest_table_bytes (4 KiB per page)")
+
+
+#: Colour of each PD quadrant in the address-space map (and its label).
+QUADRANT_COLOURS = (PALETTE["sky_blue"], PALETTE["bluish_green"], PALETTE["orange"],
+                    PALETTE["reddish_purple"])
+
+
+def address_map_rows(guest, cr3s, names=None) -> list[tuple[str, list[tuple[int, int]]]]:
+    """(row label, [(va, size)...]) for the map: the shared kernel half once, then each process's user half."""
+    kernel_base = guest.kernel_base if guest.kernel_base is not None else 1 << 32
+    rows = [("kernel (shared)", [(va, size) for va, size, _, _ in guest.mappings(cr3s[0])
+                                 if va >= kernel_base])]
+    for n, cr3 in enumerate(cr3s):
+        label = names[n] if names else f"process {n + 1}"
+        rows.append((label, [(va, size) for va, size, _, _ in guest.mappings(cr3)
+                             if va < kernel_base]))
+    return rows
+
+
+def _merge(ranges):
+    out = []
+    for va, size in sorted(ranges):
+        if out and va <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], va + size)
+        else:
+            out.append([va, va + size])
+    return out
+
+
+def render_address_map(guest, cr3s, names=None, title: str = "") -> str:
+    """A matplotlib map of the 4 GiB address space, coloured by PD quadrant; one SVG string.
+
+    Drawn once per call with a fixed figsize, a fixed SVG hash salt and no
+    date, so one matplotlib version gives the same bytes every run. Every
+    quadrant band is labelled in text, not only by colour; mapped ranges are
+    black, at least a hair wide so a single 4 KiB page shows.
+    """
+    import io
+
+    import matplotlib
+    from matplotlib.figure import Figure
+
+    rows = address_map_rows(guest, cr3s, names)
+    gib = float(1 << 30)
+    with matplotlib.rc_context({"svg.hashsalt": "shadowmmu", "svg.fonttype": "path",
+                                "font.size": 9}):
+        fig = Figure(figsize=(9.0, 1.2 + 0.45 * len(rows)))
+        ax = fig.add_subplot()
+        for q in range(4):
+            ax.axvspan(q, q + 1, color=QUADRANT_COLOURS[q], alpha=0.35, lw=0)
+            ax.text(q + 0.5, len(rows) - 0.35, f"PD quadrant {q}\npae_root[{q}]",
+                    ha="center", va="bottom", fontsize=8)
+        for y, (label, ranges) in enumerate(reversed(rows)):
+            for lo, hi in _merge(ranges):
+                ax.broken_barh([(lo / gib, max((hi - lo) / gib, 0.004))], (y - 0.3, 0.6),
+                               facecolors="black")
+        ax.set_yticks(range(len(rows)), [label for label, _ in reversed(rows)])
+        ax.set_xticks([0, 1, 2, 3, 4], ["0x00000000", "0x40000000", "0x80000000",
+                                        "0xC0000000", "0xFFFFFFFF"])
+        ax.set_xlim(0, 4)
+        ax.set_ylim(-0.6, len(rows) + 0.5)
+        ax.set_xlabel("guest virtual address (black: mapped)")
+        if title:
+            ax.set_title(title)
+        fig.tight_layout()
+        buf = io.StringIO()
+        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": "shadowmmu"})
+    svg = buf.getvalue()
+    svg = svg[svg.index("<svg"):]
+    return f'<div class="smmu-address-map" role="img" aria-label="address map by PD quadrant">{svg}</div>'
+
+
+def quadrant_usage_rows(guest, cr3s) -> list[tuple]:
+    """Per PD quadrant: the VA range, how many 4 KiB and 4 MiB mappings each address space has there."""
+    rows = []
+    for q in range(4):
+        lo, hi = q << 30, ((q + 1) << 30) - 1
+        counts = []
+        for cr3 in cr3s:
+            small = large = 0
+            for va, size, _, _ in guest.mappings(cr3):
+                if lo <= va <= hi:
+                    if size > 4096:
+                        large += 1
+                    else:
+                        small += 1
+            counts.append(f"{small} x 4K, {large} x 4M")
+        rows.append((q, f"0x{lo:08X}-0x{hi:08X}", *counts))
+    return rows
+
+
+def render_quadrant_usage(guest, cr3s, names=None) -> str:
+    """Notebook 08/10: what each address space maps in each quarter of the 4 GiB."""
+    heads = tuple(names) if names else tuple(f"process {n + 1}" for n in range(len(cr3s)))
+    return render_table(("PD quadrant", "VA range") + heads, quadrant_usage_rows(guest, cr3s),
+                        caption="Guest.mappings(), by VA bits 31:30")
+
+
+def render_bug_lab(verdicts: Mapping[str, object], example=None) -> str:
+    """Notebook 08: every rule's ShadowMMU.check() verdict on the whole guest, then the smallest example."""
+    rows = []
+    for name, m in verdicts.items():
+        rule = QUADRANT_RULES[name]
+        tag = "" if rule.correct else " (the misconception)"
+        verdict = ("agrees with the guest everywhere" if m is None else
+                   f'<span class="smmu-mismatch" data-rule="{esc(name)}">WRONG: '
+                   f"{esc(m.describe())}</span>")
+        rows.append((f'<span data-rule="{esc(name)}">{esc(name)}{tag}</span>',
+                     esc(rule.formula), verdict))
+    out = render_table(("rule", "quadrant of a child", "ShadowMMU.check()"), rows, raw=True,
+                       caption="The Linux-like guest run under each quadrant rule")
+    if example is not None:
+        out += (f'<div class="smmu-misconception-example"><b>Smallest example</b> '
+                f"(<code>find_misconception_example(\"halves\")</code>): one guest PT maps VA "
+                f"0x00000000 (gPTE 0) to gpa 0x1000 and VA 0x00200000 (gPTE 512) to gpa 0x2000. "
+                f"Behind PAE PDEs 0 and 1 the halves rule gives both the same quadrant, so they "
+                f"share one shadow page and sPTE 0 of it; the second fault overwrites the first. "
+                f"check() says: <code>{esc(example.describe())}</code></div>")
+    return _wrap(out, "smmu-bug-lab")
+
 __all__ = [
     "PALETTE", "FIELD_COLOURS", "FIELD_LABELS", "READOUT_FIELDS", "PRESETS", "BIT_GROUPS",
     "esc", "text_colour", "format_value", "value_span", "field_chip", "render_legend",
@@ -883,4 +1404,273 @@ __all__ = [
     "EXERCISE_KINDS", "EXERCISE_FIELDS", "Exercise", "make_exercise", "parse_answer",
     "check_answers", "render_exercise", "render_feedback", "render_solution", "exercise_rows",
     "parse_address",
+    # simulator notebooks 06-08, 10
+    "EVENT_STYLE", "event_chip", "explain_event", "fault_summary", "render_fault_summary",
+    "render_trace", "render_fault_step", "render_fault_presets", "render_shadow_pages",
+    "write_outcome", "render_translate_timeline", "render_write_result", "render_write_presets",
+    "census_rows", "render_census", "overhead_rows", "render_overhead", "QUADRANT_COLOURS",
+    "address_map_rows", "render_address_map", "quadrant_usage_rows", "render_quadrant_usage",
+    "render_bug_lab",
+]
+
+
+# --------------------------------------------------------------------------
+# Notebook 10: a real Linux guest
+# --------------------------------------------------------------------------
+#
+# These draw the records of shadowmmu.scenarios' notebook-10 section
+# (RealPde, PageTableHalves, RealSwitch, OracleTally) for page tables captured
+# from a real guest under QEMU. The whole-guest views of notebook 08
+# (render_census, render_overhead, render_address_map, render_quadrant_usage)
+# take a real guest as they are; nothing here recounts what they show.
+
+#: Colours of the two kinds of present PDE in the page-directory picture (each also labelled).
+PDE_KIND_COLOURS = {"page table": PALETTE["blue"], "4 MiB page": PALETTE["orange"]}
+
+
+def real_pd_rows(pdes) -> list[tuple]:
+    """Per PD quadrant: VA range, guest PDEs, present PDEs, 4 MiB pages, page tables, PAE PDEs used."""
+    rows = []
+    for q in range(4):
+        mine = [p for p in pdes if p.pd_quadrant == q]
+        large = sum(p.large for p in mine)
+        lo = q << 30
+        rows.append((f"pae_root[{q}]", q, f"0x{lo:08X}-0x{lo + (1 << 30) - 1:08X}",
+                     f"{256 * q}-{256 * q + 255}", len(mine), large, len(mine) - large,
+                     2 * len(mine)))
+    large = sum(p.large for p in pdes)
+    rows.append(("total", "", "", "0-1023", len(pdes), large, len(pdes) - large, 2 * len(pdes)))
+    return rows
+
+
+def render_real_pd_counts(pdes) -> str:
+    """Notebook 10: the present PDEs of a real page directory, counted per PD quadrant."""
+    return render_table(("root", "PD quadrant", "VA range", "guest PDEs", "present PDEs",
+                         "4 MiB pages", "page tables", "PAE PDEs they fill"),
+                        real_pd_rows(pdes),
+                        caption="scenarios.page_directory_entries(), by VA bits 31:30")
+
+
+def render_real_pd(pdes, title: str = "guest page directory") -> str:
+    """Notebook 10: a real guest PD as notebook 03 draws one, its present PDEs marked by kind.
+
+    Top: the 1024 guest PDEs in four quarters. Below: the four PAE page
+    directories of ``pae_root``, 512 PAE PDEs each; every present guest PDE
+    fills its two PAE PDEs (2 x (index mod 256) and the next). A present PDE
+    is drawn at least 2 px wide so a lone one shows. Each rect carries
+    ``data-index``/``data-kind``; each row says its counts in words.
+    """
+    x0, w = 20.0, 720.0
+    ux, sx = w / 1024, w / 512
+    verm, orange = FIELD_COLOURS["pd_quadrant"], FIELD_COLOURS["guest_pde_index"]
+    parts = [_text(x0, 14, f"{title}: 1024 guest PDEs, {len(pdes)} present")]
+    for q in range(4):
+        gx = x0 + 256 * q * ux
+        parts.append(f'<rect data-quarter="{q}" x="{gx:.1f}" y="20" width="{256 * ux - 1:.1f}" '
+                     f'height="22" fill="{orange}" fill-opacity="0.18"/>')
+        parts.append(_text(gx + 128 * ux, 56, f"guest PDEs {256 * q}-{256 * q + 255}", "middle",
+                           'font-size="10"'))
+    for p in pdes:
+        colour = PDE_KIND_COLOURS[p.kind]
+        parts.append(f'<rect class="smmu-real-pde" data-index="{p.index}" data-kind="{esc(p.kind)}" '
+                     f'x="{x0 + p.index * ux:.1f}" y="20" width="{max(ux, 2.0):.1f}" height="22" '
+                     f'fill="{colour}"/>')
+    y = 80
+    for q in range(4):
+        mine = [p for p in pdes if p.pd_quadrant == q]
+        large = sum(p.large for p in mine)
+        parts.append(_text(x0, y, f"pae_root[{q}]: PAE page directory, role.quadrant {q} "
+                                  f"(VA 0x{q << 30:08X}-0x{(q << 30) + (1 << 30) - 1:08X}): "
+                                  f"{len(mine)} present guest PDEs, {large} x 4 MiB, "
+                                  f"{len(mine) - large} page tables"))
+        parts.append(f'<rect data-pd-quadrant="{q}" x="{x0:.1f}" y="{y + 5}" width="{w:.1f}" '
+                     f'height="18" fill="{verm}" fill-opacity="0.12"/>')
+        for p in mine:
+            first = decompose(p.va).shadow_pde_index  # the even one of its pair: VA bit 21 is 0
+            parts.append(f'<rect class="smmu-real-pae-pde" data-pd-quadrant="{q}" '
+                         f'data-index="{first}" data-kind="{esc(p.kind)}" '
+                         f'x="{x0 + first * sx:.1f}" y="{y + 5}" width="{max(2 * sx, 2.0):.1f}" '
+                         f'height="18" fill="{PDE_KIND_COLOURS[p.kind]}"/>')
+        y += 46
+    cx = x0
+    for kind, colour in PDE_KIND_COLOURS.items():
+        parts.append(f'<rect x="{cx:.1f}" y="{y - 9}" width="10" height="10" fill="{colour}"/>')
+        parts.append(_text(cx + 14, y, f"{kind} (present PDE)"))
+        cx += 190
+    parts.append(_text(cx, y, "each guest PDE fills two PAE PDEs of its quarter's PD"))
+    large = sum(p.large for p in pdes)
+    return _svg(760, y + 12, "".join(parts), "smmu-real-pd",
+                f"{title}: {len(pdes)} present PDEs, {large} 4 MiB pages, "
+                f"{len(pdes) - large} page tables")
+
+
+def user_area_rows(guest, cr3s, names=None) -> list[tuple]:
+    """Below the kernel half, per address space and guest PDE: first and last mapped VA, 4 KiB pages.
+
+    Read from ``guest.mappings()``; the PD quadrant and the PT quadrants come
+    from ``decompose()`` of the mapped addresses.
+    """
+    kernel_base = guest.kernel_base if guest.kernel_base is not None else 1 << 32
+    rows = []
+    for n, cr3 in enumerate(cr3s):
+        label = names[n] if names else f"process {n + 1}"
+        by_pde: dict[int, list[int]] = {}
+        for va, size, _, _ in guest.mappings(cr3):
+            if va < kernel_base:
+                by_pde.setdefault(decompose(va).guest_pde_index, []).append(va)
+        for pde, vas in sorted(by_pde.items()):
+            d = decompose(vas[0])
+            halves = sorted({decompose(va).pt_quadrant for va in vas})
+            rows.append((label, pde, d.pd_quadrant, f"0x{vas[0]:08X}", f"0x{vas[-1]:08X}",
+                         len(vas), ", ".join(map(str, halves))))
+    return rows
+
+
+def render_user_areas(guest, cr3s, names=None) -> str:
+    """Notebook 10: where each process's own mappings are, one row per guest PDE."""
+    return render_table(("address space", "guest PDE", "PD quadrant", "first mapped VA",
+                         "last mapped VA", "4 KiB pages", "PT quadrants (VA bit 21)"),
+                        user_area_rows(guest, cr3s, names),
+                        caption="Guest.mappings() below 0xC0000000, grouped by guest PDE")
+
+
+def pt_half_rows(halves) -> list[tuple]:
+    """One row per guest page table (scenarios.PageTableHalves)."""
+    return [(h.guest_pde_index, f"0x{h.gfn:X}", h.pd_quadrant,
+             f"{h.shadow_pdes[0]}, {h.shadow_pdes[1]}", h.lower, h.upper, h.kind)
+            for h in halves]
+
+
+def render_pt_halves(halves, caption: str | None = None) -> str:
+    """Notebook 10: every guest page table, its present gPTEs in the lower and upper half."""
+    return render_table(("guest PDE", "PT frame", "PD quadrant", "PAE PDEs (even, odd)",
+                         "present gPTEs 0-511", "present gPTEs 512-1023", "in use"),
+                        pt_half_rows(halves),
+                        caption=caption or "scenarios.page_table_halves()")
+
+
+def half_summary_rows(halves, stats=None) -> list[tuple]:
+    """How many page tables use which halves; and the level-1 pages that implies, against stats."""
+    kinds = halves[0].KINDS if halves else ()
+    rows = [(kind, sum(h.kind == kind for h in halves)) for kind in kinds]
+    q0 = sum(bool(h.lower) for h in halves)
+    q1 = sum(bool(h.upper) for h in halves)
+    extra = ((stats.shadow_pages.get((1, 0, False), 0),),
+             (stats.shadow_pages.get((1, 1, False), 0),)) if stats is not None else ((), ())
+    rows = [r + (("",) if stats is not None else ()) for r in rows]
+    rows.append(("halves in use: lower (-> level-1 pages, quadrant 0)", q0) + extra[0])
+    rows.append(("halves in use: upper (-> level-1 pages, quadrant 1)", q1) + extra[1])
+    return rows
+
+
+def render_half_summary(halves, stats=None) -> str:
+    """Notebook 10: page tables by halves in use, and (with stats) the level-1 pages the MMU made."""
+    heads = ("guest page tables", "count") + (("ShadowMMU.stats()",) if stats is not None else ())
+    return render_table(heads, half_summary_rows(halves, stats),
+                        caption="A half with a present gPTE becomes one PAE page table")
+
+
+def real_switch_rows(sw) -> list[tuple]:
+    """One row per kind of shadow page the second process reached: found in the cache vs created."""
+    rows = []
+    for r in sw.rows:
+        half = "kernel half" if r.pd_quadrant == 3 else "user half"
+        rows.append((_kind_label(r.level, r.quadrant, r.direct), f"pae_root[{r.pd_quadrant}] ({half})",
+                     r.found, r.created))
+    rows.append(("total", "", sw.found, sw.created))
+    return rows
+
+
+def render_real_switch(sw) -> str:
+    """Notebook 10: after a CR3 switch between two real processes, which shadow pages were reused."""
+    first, second = sw.names
+    table = render_table(("shadow page", "reached from", "found in the cache", "created"),
+                         real_switch_rows(sw),
+                         caption=f"{second} after {first}: pages reachable from {second}'s roots "
+                                 f"(host large pages {'on' if sw.host_large_pages else 'off'})")
+    note = render_note(
+        f"Before the switch the cache held {sw.before.total_shadow_pages} shadow pages; after "
+        f"{second} ran, {sw.after.total_shadow_pages}. The two page directories share "
+        f"{len(sw.shared_tables)} page tables (frames "
+        f"{', '.join(f'0x{g:X}' for g in sw.shared_tables)}).")
+    return _wrap(table + note, "smmu-real-switch")
+
+
+def _gpa_or(value) -> str:
+    if value is None:
+        return "unmapped"
+    return value if isinstance(value, str) else f"0x{value:X}"
+
+
+def oracle_sample_rows(tally) -> list[tuple]:
+    """The kept rows of a scenarios.OracleTally: VA, QEMU, walk (with its level), shadow, agree."""
+    rows = []
+    for a in tally.sample:
+        walk = _gpa_or(a.walk) + ("" if a.walk_level is None else
+                                  " (4 KiB page)" if a.walk_level == 1 else " (4 MiB page)")
+        rows.append((f"0x{a.va:08X}", _gpa_or(a.qemu), walk, _gpa_or(a.shadow),
+                     "yes" if a.agrees else "NO"))
+    return rows
+
+
+def render_oracle_sample(tally) -> str:
+    """Notebook 10: a few of QEMU's gva2gpa answers next to Guest.walk() and ShadowMMU.access()."""
+    return render_table(("VA", "QEMU gva2gpa", "Guest.walk()", "ShadowMMU.access()", "agree"),
+                        oracle_sample_rows(tally),
+                        caption=f"Snapshot {tally.name}: a few of QEMU's answers")
+
+
+def oracle_tally_rows(tallies) -> list[tuple]:
+    """One row per scenarios.OracleTally: how many of QEMU's answers each translation matched."""
+    return [(t.name, "on" if t.host_large_pages else "off", t.answers, t.mapped, t.unmapped,
+             t.walk_agrees, t.shadow_agrees,
+             "agrees" if t.check is None else t.check.describe())
+            for t in tallies]
+
+
+def render_oracle_tally(tallies) -> str:
+    """Notebook 10: every gva2gpa answer of every snapshot, agreeing or not, counted live."""
+    return render_table(("snapshot", "host large pages", "QEMU answers", "mapped", "unmapped",
+                         "Guest.walk() agrees", "ShadowMMU.access() agrees",
+                         "ShadowMMU.check()"),
+                        oracle_tally_rows(tallies),
+                        caption="scenarios.qemu_oracle(): each answer compared, none skipped")
+
+
+def render_real_probe(name: str, va: int, qemu, walk, result) -> str:
+    """Notebook 10's explorer: one address of a real snapshot, by QEMU, the guest walk and the shadow.
+
+    ``qemu`` is a gpa, None (QEMU said Unmapped) or "not asked"; ``walk`` a
+    GuestWalk or the #PF text; ``result`` a scenarios.AccessResult.
+    """
+    d = decompose(va)
+    if isinstance(walk, str):
+        walk_text = f"#PF: {esc(walk)}"
+        walk_gpa = None
+    else:
+        walk_gpa = walk.gpa
+        steps = f"PDE 0x{walk.pde:08X}" + ("" if walk.pte is None else f", PTE 0x{walk.pte:08X}")
+        walk_text = (f"gpa 0x{walk.gpa:X} through a {'4 KiB' if walk.level == 1 else '4 MiB'} "
+                     f"page ({steps})")
+    if qemu == "not asked":
+        qemu_text, verdict = "not asked during the capture", ""
+    else:
+        qemu_text = _gpa_or(qemu)
+        same = qemu == walk_gpa == result.gpa
+        verdict = (f' <b class="smmu-oracle" data-agree="{"yes" if same else "no"}">'
+                   f'{"all three agree" if same else "DISAGREE"}</b>')
+    rows = [("QEMU gva2gpa", esc(qemu_text) + verdict),
+            ("Guest.walk()", f"guest PDE {_span('guest_pde_index', d.guest_pde_index)}, "
+                             f"guest PTE {_span('guest_pte_index', d.guest_pte_index)}: {walk_text}"),
+            ("ShadowMMU.access()", render_fault_summary(result))]
+    table = render_table(("who", f"snapshot {name}, VA 0x{va:08X}"), rows, raw=True)
+    return _wrap(table, "smmu-real-probe")
+
+
+__all__ += [
+    "PDE_KIND_COLOURS", "real_pd_rows", "render_real_pd_counts", "render_real_pd",
+    "user_area_rows", "render_user_areas", "pt_half_rows", "render_pt_halves",
+    "half_summary_rows", "render_half_summary", "real_switch_rows", "render_real_switch",
+    "oracle_sample_rows", "render_oracle_sample", "oracle_tally_rows", "render_oracle_tally",
+    "render_real_probe",
 ]

@@ -309,5 +309,310 @@ def exercise_explorer(seed: int = 2024, number: int = 0) -> Explorer:
     return ex
 
 
+
+# --------------------------------------------------------------------------
+# Notebooks 06-08: the simulator's explorers
+# --------------------------------------------------------------------------
+#
+# The simulation lives in shadowmmu.scenarios and shadowmmu.mmu; these
+# builders only keep a ShadowMMU (or re-run a small scenario) and assign
+# views.render_*() strings. Every callback is a few milliseconds: a fault on
+# a small guest, a write on a fresh write_lab(), or a whole-guest run of a
+# few hundred accesses.
+
+from . import scenarios  # noqa: E402  (kept with the section that uses it)
+from .mmu import ShadowMMU  # noqa: E402
+
+
+def _step_controls():
+    prev = W.Button(description="◀ prev", layout=W.Layout(width="80px"))
+    prev.add_class("smmu-step-prev")
+    nxt = W.Button(description="next ▶", layout=W.Layout(width="80px"))
+    nxt.add_class("smmu-step-next")
+    slider = W.IntSlider(value=0, min=0, max=0, description="step", continuous_update=True,
+                         layout=W.Layout(width="360px"))
+    slider.add_class("smmu-step")
+    play = W.Play(value=0, min=0, max=0, interval=900, description="play")
+    play.add_class("smmu-play")
+    W.jslink((play, "value"), (slider, "value"))
+    return prev, nxt, slider, play
+
+
+def page_fault_explorer(initial: int | str = DEFAULT_ADDRESS) -> Explorer:
+    """Notebook 06: fault an address of scenarios.small_guest() and step through what KVM does.
+
+    One ShadowMMU runs for the life of the explorer, so a second address in a
+    region already faulted reuses its shadow pages; ``reset`` starts a fresh
+    guest, ``process`` switches CR3 (the other process shares the kernel half).
+    Parts: ``address`` (Text, smmu-address), ``presets`` (Buttons), ``write``
+    (Checkbox: a write access), ``process`` (ToggleButtons 0/1), ``reset``
+    (Button), ``prev``/``next`` (Buttons), ``step`` (IntSlider), ``play``
+    (Play, linked to ``step`` in the browser), ``view`` (HTML,
+    ``views.render_fault_step``), ``status``, ``debug``; ``state["result"]``
+    is the last scenarios.AccessResult, ``state["mmu"]`` the ShadowMMU.
+    """
+    initial = parse_address(initial)
+    debug = _debug_area()
+    status = W.HTML(value="")
+    address = _address_box(initial)
+    presets = _preset_buttons(address, debug)
+    write = W.Checkbox(value=False, description="write access", indent=False,
+                       layout=W.Layout(width="130px"))
+    write.add_class("smmu-write-access")
+    process = W.ToggleButtons(options=[("process 1", 0), ("process 2", 1)], value=0,
+                              description="CR3 of")
+    process.add_class("smmu-process")
+    reset = W.Button(description="fresh guest", tooltip="a new small guest, empty shadow")
+    reset.add_class("smmu-reset")
+    prev, nxt, slider, play = _step_controls()
+    view = W.HTML(value="")
+    state = {"mmu": None, "cr3s": None, "result": None, "va": initial}
+
+    def _fresh():
+        guest, cr3s = scenarios.small_guest()
+        mmu = ShadowMMU(guest)
+        mmu.load_cr3(cr3s[process.value])
+        state["mmu"], state["cr3s"] = mmu, cr3s
+
+    def _show(step=None):
+        result = state["result"]
+        last = max(len(result.trace) - 1, 0)
+        state["syncing"] = True
+        try:
+            slider.max = play.max = last
+            slider.value = last if step is None else max(0, min(step, last))
+        finally:
+            state["syncing"] = False
+        view.value = views.render_fault_step(result, slider.value)
+
+    def _run(va):
+        state["va"] = va
+        state["result"] = scenarios.run_access(state["mmu"], va, write=write.value)
+        _show(0)
+
+    @_guarded(debug)
+    def _on_address(change):
+        try:
+            va = parse_address(change["new"])
+        except AddressError as err:
+            status.value = views.render_error(err)  # the last good view stays
+            return
+        status.value = ""
+        _run(va)
+
+    @_guarded(debug)
+    def _on_step(change):
+        if not state.get("syncing"):
+            view.value = views.render_fault_step(state["result"], change["new"])
+
+    @_guarded(debug)
+    def _on_prev(_b):
+        slider.value = max(slider.min, slider.value - 1)
+
+    @_guarded(debug)
+    def _on_next(_b):
+        slider.value = min(slider.max, slider.value + 1)
+
+    @_guarded(debug)
+    def _on_reset(_b):
+        _fresh()
+        _run(state["va"])
+
+    @_guarded(debug)
+    def _on_process(change):
+        state["mmu"].load_cr3(state["cr3s"][change["new"]])
+        _run(state["va"])
+
+    address.observe(_on_address, names="value")
+    slider.observe(_on_step, names="value")
+    prev.on_click(_on_prev)
+    nxt.on_click(_on_next)
+    reset.on_click(_on_reset)
+    process.observe(_on_process, names="value")
+    _fresh()
+    _run(initial)
+    ex = Explorer([W.HBox([address, write, status]), presets,
+                   W.HBox([process, reset]), W.HBox([play, prev, slider, nxt]), view, debug],
+                  address=address, presets=presets.buttons, write=write, process=process,
+                  reset=reset, prev=prev, next=nxt, step=slider, play=play, view=view,
+                  status=status, debug=debug, state=state)
+    return ex
+
+
+def _offset_box(initial: int) -> W.Text:
+    box = W.Text(value=f"0x{initial:03X}", description="byte", continuous_update=False,
+                 placeholder="0x800", layout=W.Layout(width="200px"))
+    box.add_class("smmu-offset")
+    return box
+
+
+def _parse_offset(text: str) -> int:
+    t = (text or "").strip().replace("_", "")
+    try:
+        return int(t, 16) if t.lower().startswith("0x") else int(t, 10)
+    except ValueError:
+        raise ValueError(f"byte offset {text!r} is not a number (try 0x800 or 2048)") from None
+
+
+def guest_write_explorer(table: str = "pt", offset: int = 0x800, size: int = 4,
+                         unsync: bool = True) -> Explorer:
+    """Notebook 07: store into a guest page table or the page directory and see what KVM zaps.
+
+    Every change re-runs scenarios.write_experiment() on a fresh
+    scenarios.write_lab(), so the picture depends only on the controls.
+    Parts: ``table`` (ToggleButtons "pt"/"pd"), ``offset`` (Text, byte offset in
+    the 4 KiB table, class smmu-offset), ``size`` (ToggleButtons 1/2/4/8),
+    ``unsync`` (Checkbox: let page tables go unsync; clear = KVM keeps them
+    write-protected and emulates every store), ``view`` (HTML,
+    ``views.render_write_result``), ``status`` (bad offsets), ``debug``;
+    ``state["result"]`` is the last WriteResult.
+    """
+    debug = _debug_area()
+    status = W.HTML(value="")
+    table_w = W.ToggleButtons(options=[("guest page table", "pt"), ("guest page directory", "pd")],
+                              value=table, description="write to")
+    table_w.add_class("smmu-table-choice")
+    offset_w = _offset_box(offset)
+    size_w = W.ToggleButtons(options=[("1 byte", 1), ("2", 2), ("4", 4), ("8", 8)], value=size,
+                             description="size")
+    size_w.add_class("smmu-size")
+    unsync_w = W.Checkbox(value=unsync, description="page tables may go unsync (KVM default)",
+                          indent=False, layout=W.Layout(width="320px"))
+    unsync_w.add_class("smmu-unsync")
+    view = W.HTML(value="")
+    state = {"result": None}
+
+    def _update():
+        try:
+            result = scenarios.write_experiment(table_w.value, _parse_offset(offset_w.value),
+                                                size_w.value, unsync_w.value)
+        except ValueError as err:
+            status.value = views.render_error(err)  # the last good view stays
+            return
+        status.value = ""
+        state["result"] = result
+        view.value = views.render_write_result(result)
+
+    @_guarded(debug)
+    def _on_change(_change):
+        _update()
+
+    for w in (table_w, offset_w, size_w, unsync_w):
+        w.observe(_on_change, names="value")
+    _update()
+    return Explorer([table_w, W.HBox([offset_w, size_w, status]), unsync_w, view, debug],
+                    table=table_w, offset=offset_w, size=size_w, unsync=unsync_w, view=view,
+                    status=status, debug=debug, state=state)
+
+
+def whole_guest_explorer(processes: int = 3, mem_mib: int = 64) -> Explorer:
+    """Notebook 08: the Linux-like guest under the shadow MMU, host large pages on or off, any rule.
+
+    Parts: ``processes`` (IntSlider 1..8), ``mem`` (Dropdown of MiB),
+    ``large`` (Checkbox: host large pages), ``rule`` (Dropdown of
+    QUADRANT_RULES), ``census`` (HTML, ``views.render_census``), ``overhead``
+    (HTML, ``views.render_overhead``), ``check`` (HTML, the rule's
+    ``views.render_bug_lab`` verdict), ``debug``.
+    """
+    debug = _debug_area()
+    procs = W.IntSlider(value=processes, min=1, max=8, description="processes",
+                        continuous_update=False)
+    procs.add_class("smmu-processes")
+    mem = W.Dropdown(options=[(f"{m} MiB", m) for m in (16, 32, 64, 128, 256)], value=mem_mib,
+                     description="guest RAM")
+    mem.add_class("smmu-mem")
+    large = W.Checkbox(value=True, description="host large pages", indent=False)
+    large.add_class("smmu-large")
+    rule = W.Dropdown(options=list(QUADRANT_RULES), value="mainline", description="rule")
+    rule.add_class("smmu-rule")
+    census, overhead, check = W.HTML(), W.HTML(), W.HTML()
+
+    def _update():
+        stats, mismatch = scenarios.run_whole_guest(procs.value, mem.value, large.value,
+                                                    rule.value)
+        name = f"{procs.value} processes, large pages {'on' if large.value else 'off'}"
+        census.value = views.render_census({name: stats})
+        overhead.value = views.render_overhead({name: stats})
+        check.value = views.render_bug_lab({rule.value: mismatch})
+
+    @_guarded(debug)
+    def _on_change(_change):
+        _update()
+
+    for w in (procs, mem, large, rule):
+        w.observe(_on_change, names="value")
+    _update()
+    return Explorer([W.HBox([procs, mem]), W.HBox([large, rule]), census, overhead, check, debug],
+                    processes=procs, mem=mem, large=large, rule=rule, census=census,
+                    overhead=overhead, check=check, debug=debug)
+
 __all__ = ["Explorer", "address_explorer", "pd_split_explorer", "pt_split_explorer",
-           "rule_explorer", "exercise_explorer"]
+           "rule_explorer", "exercise_explorer",
+           "page_fault_explorer", "guest_write_explorer", "whole_guest_explorer"]
+
+
+# --------------------------------------------------------------------------
+# Notebook 10: a real Linux guest
+# --------------------------------------------------------------------------
+
+
+def real_guest_explorer(snapshot: str = "user-1", initial: int | str = 0x08048000) -> Explorer:
+    """Notebook 10: one address of a real snapshot, by QEMU, by the guest walk and by the shadow MMU.
+
+    Each snapshot gets its own guest (scenarios.real_guest()) and ShadowMMU,
+    made on first use and kept, so a second address behind the same half of
+    a page table reuses the level-1 page its PAE PDE already links. Parts: ``snapshot`` (Dropdown
+    of the snapshot names, class smmu-snapshot), ``address`` (Text,
+    smmu-address), ``presets`` (Buttons), ``view`` (HTML,
+    ``views.render_real_probe``), ``trace`` (HTML, ``views.render_trace`` of
+    the access), ``status``, ``debug``; ``state["result"]`` is the last
+    scenarios.AccessResult, ``state["runs"]`` maps a name to (RealGuest, ShadowMMU).
+    """
+    initial = parse_address(initial)
+    names = scenarios.real_snapshot_names()
+    debug = _debug_area()
+    status = W.HTML(value="")
+    snap = W.Dropdown(options=list(names), value=snapshot, description="snapshot")
+    snap.add_class("smmu-snapshot")
+    address = _address_box(initial)
+    presets = _preset_buttons(address, debug)
+    view, trace = W.HTML(value=""), W.HTML(value="")
+    state = {"va": initial, "runs": {}, "result": None}
+
+    def _run(va):
+        name = snap.value
+        if name not in state["runs"]:
+            rg = scenarios.real_guest(name)
+            mmu = ShadowMMU(rg.guest)
+            mmu.load_cr3(rg.cr3s[0])
+            state["runs"][name] = (rg, mmu)
+        rg, mmu = state["runs"][name]
+        qemu, walk = scenarios.real_probe(rg, 0, va)
+        result = scenarios.run_access(mmu, va)
+        state["va"], state["result"] = va, result
+        view.value = views.render_real_probe(name, va, qemu, walk, result)
+        trace.value = views.render_trace(result.trace, caption="what ShadowMMU.access() did")
+
+    @_guarded(debug)
+    def _on_address(change):
+        try:
+            va = parse_address(change["new"])
+        except AddressError as err:
+            status.value = views.render_error(err)  # the last good view stays
+            return
+        status.value = ""
+        _run(va)
+
+    @_guarded(debug)
+    def _on_snapshot(_change):
+        _run(state["va"])
+
+    address.observe(_on_address, names="value")
+    snap.observe(_on_snapshot, names="value")
+    _run(initial)
+    return Explorer([W.HBox([snap, address, status]), presets, view, trace, debug],
+                    snapshot=snap, address=address, presets=presets.buttons, view=view,
+                    trace=trace, status=status, debug=debug, state=state)
+
+
+__all__ += ["real_guest_explorer"]

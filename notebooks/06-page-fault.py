@@ -1,0 +1,135 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Follow a page fault through the shadow MMU, step by step
+#
+# **What you'll do:** run a small 32-bit guest on the simulator, touch 0xDEADBEEF, and read
+# every step KVM takes to map it: the guest walk, the root picked by bits 31:30, the shadow
+# page created with its gfn and role, the leaf sPTE installed. Then touch it again from a
+# second process and watch a shadow page being *found* instead of made.
+# **What you'll learn:** that the quadrants of notebooks 03-05 are not bookkeeping on paper:
+# they decide which PAE page directory a fault enters and which shadow page it fills.
+# **What you'll need:** notebooks 02-05.
+#
+# The guest is `shadowmmu.scenarios.small_guest()` (a `shadowmmu.Guest` with two processes
+# sharing a kernel half); the shadow MMU is `shadowmmu.ShadowMMU`, whose `access()` follows
+# `kvm_mmu_page_fault()` → `FNAME(page_fault)` → `FNAME(walk_addr_generic)` and
+# `FNAME(fetch)` (Linux 6.x, `arch/x86/kvm/mmu/paging_tmpl.h`); the roots come from
+# `mmu_alloc_shadow_roots()`, cached pages from `kvm_mmu_find_shadow_page()`. The pictures
+# are `shadowmmu.views.render_trace()`, `render_fault_summary()` and `render_fault_presets()`.
+
+# %%
+from shadowmmu import ShadowMMU, decompose
+from shadowmmu.scenarios import small_guest, run_access, preset_faults
+from shadowmmu.views import render_trace, render_fault_summary, render_fault_presets, render_shadow_pages, PRESETS
+from shadowmmu.widgets import page_fault_explorer
+from IPython.display import HTML
+
+# %% [markdown]
+# ## The guest, and its roots
+#
+# Two processes, 16 MiB of guest memory. The kernel half (from 0xC0000000) is the same in
+# both page directories: a 4 MiB page of direct map at 0xC0000000 and one kernel page table
+# for 0xDE800000-0xDEBFFFFF, where 0xDEADBEEF lives. Loading the first CR3 is
+# `mmu_alloc_shadow_roots()` for a non-PAE guest: four PAE page directories, all for the
+# *same* guest PD, quadrants 0 to 3.
+
+# %%
+guest, cr3s = small_guest()
+mmu = ShadowMMU(guest)
+mmu.load_cr3(cr3s[0])
+HTML(render_trace(mmu.last_trace, caption="ShadowMMU.load_cr3(): events"))
+
+# %% [markdown]
+# ## The fault, as a whole
+#
+# `access(0xDEADBEEF)` first walks the shadow tables as the CPU would, finds nothing, and
+# so takes a shadow page fault. Here is every event it recorded in `mmu.last_trace`:
+
+# %%
+first = run_access(mmu, 0xDEADBEEF)
+HTML(render_fault_summary(first) + render_trace(first.trace))
+
+# %% [markdown]
+# Read it top to bottom:
+#
+# 1. **Root choice.** Bits 31:30 of 0xDEADBEEF are 3, so the walk starts at `pae_root[3]`,
+#    the page directory with quadrant 3 (`shadow_walk_init_using_root()`).
+# 2. **PAE PDE 245** (bits 29:21) is empty: nothing maps this 2 MiB yet.
+# 3. **The guest walk**: guest PDE 890 (bits 31:22) points at a guest page table; guest PTE
+#    731 (bits 21:12) gives the frame.
+# 4. **A new level-1 shadow page** for that guest page table, quadrant 1: the parity of
+#    PAE PDE 245, which is bit 21 of the address (`kvm_mmu_child_role()`, Linux 6.0+). It
+#    shadows guest PTEs 512-1023, and guest PTE 731 is its entry 731 - 512 = 219.
+# 5. **Link and leaf**: PAE PDE 245 now points at the new page, and sPTE 219 maps the frame.
+#
+# The numbers agree with the bits (`decompose()` of notebook 02), which is the point:
+
+# %%
+d = decompose(0xDEADBEEF)
+d.pdpte_index, d.shadow_pde_index, d.guest_pde_index, d.guest_pte_index, d.pt_quadrant, d.shadow_pte_index
+
+# %% [markdown]
+# ## A second fault that reuses a shadow page
+#
+# Switch to the second process and touch the same kernel address. Its page directory is
+# another guest frame, so it gets four roots of its own; but the kernel page table behind
+# guest PDE 890 is the same guest frame, and the role the child would get (level 1,
+# quadrant 1) is the same too. `kvm_mmu_find_shadow_page()` finds (gfn, role) in the cache,
+# and only the link and nothing else is new:
+
+# %%
+mmu.load_cr3(cr3s[1])
+second = run_access(mmu, 0xDEADBEEF)
+HTML(render_fault_summary(second) + render_trace(second.trace))
+
+# %% [markdown]
+# Nine shadow pages now: two sets of four PAE page directories, one set per guest PD (only
+# the second set is in `pae_root` now), and one level-1 page shared by both, which is why KVM keys its cache by (gfn, role) and not by address space.
+
+# %%
+HTML(render_shadow_pages(mmu))
+
+# %% [markdown]
+# ## The presets, each on a fresh guest
+#
+# Before the live explorer, the six preset addresses, each faulted on its own fresh
+# guest. 0x00000000 is not mapped (Linux leaves page 0 empty), so the guest walk refuses
+# and KVM injects the #PF into the guest. 0xC0000000 and 0xC0200000 fall in the kernel's
+# 4 MiB page: no page table at all, a 2 MiB leaf in PAE PDE 0 or 1 (the even and the odd
+# half). 0xFFFFFFFF is in guest PTE 1023, the last entry of quadrant 1.
+
+# %%
+HTML(render_fault_presets(preset_faults(PRESETS)))
+
+# %% [markdown]
+# ## Try it
+#
+# Type an address and press Enter; step with the buttons, the slider or ▶ play. The
+# simulator keeps running between addresses, so a second address in a region you already
+# touched reuses what the first created, and the same address twice is no fault at all.
+# "fresh guest" starts over; "CR3 of" switches process.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+page_fault_explorer(0xDEADBEEF)
+
+# %% [markdown]
+# ## In practice
+#
+# KVM's real `FNAME(fetch)` also handles what we leave out: MMIO sPTEs, the
+# `mmu_invalidate_seq` retry when an MMU notifier races with the fault, NX huge-page
+# splitting, and prefetching neighbouring gPTEs (`FNAME(pte_prefetch)`), which would fill
+# a few sPTEs around 219 in the same fault. None of them changes which root or which
+# quadrant a fault lands in.

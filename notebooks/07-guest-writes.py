@@ -1,0 +1,140 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Watch what KVM does when the guest writes its page tables
+#
+# **What you'll do:** write into a guest page table and into the guest page directory,
+# aligned and misaligned, with page tables allowed to go unsync and with them kept
+# write-protected, and see which sPTEs KVM zaps and which shadow pages it skips.
+# **What you'll learn:** why a guest PTE write normally does not trap; how the quadrant
+# lets KVM skip the shadow pages a write cannot concern; why one guest PDE write zaps two
+# sPTEs in exactly one of the four roots; why an 8-byte store zaps whole pages; and what a
+# stale sPTE would do between the write and the guest's `invlpg`.
+# **What you'll need:** notebooks 04-06.
+#
+# The guest is `shadowmmu.scenarios.write_lab()`: one guest page table, for guest PDE 32
+# (0x08000000-0x083FFFFF), with gPTEs 0, 1 and 512 faulted in, so both of its PAE page
+# tables exist. Each experiment is `shadowmmu.scenarios.write_experiment()` on a fresh one:
+# `ShadowMMU.guest_write()`, then `translate()` and `invlpg()`. The kernel code it follows
+# (Linux 6.6+): `kvm_mmu_track_write()` → `get_written_sptes()` for trapped writes,
+# `mmu_try_to_unsync_pages()` for the first write to a page table, `kvm_mmu_sync_roots()`
+# and the invlpg path for the resync. The pictures are `shadowmmu.views.render_write_result()`
+# and `render_write_presets()`.
+
+# %%
+from shadowmmu.scenarios import write_lab, write_experiment
+from shadowmmu.views import render_write_result, render_write_presets, render_shadow_pages
+from shadowmmu.widgets import guest_write_explorer
+from IPython.display import HTML
+
+# %% [markdown]
+# ## What is protected
+#
+# The guest PD (gfn 0xE00) is shadowed by the four roots and is **write-tracked**: every
+# store to it traps. The guest PT (gfn 0xE01) is shadowed by two level-1 pages, quadrant 0
+# (gPTEs 0-511, two present sPTEs) and quadrant 1 (gPTEs 512-1023, one); it is
+# write-protected too, but not tracked, so it may go unsync.
+
+# %%
+lab = write_lab()
+HTML(render_shadow_pages(lab.mmu, caption="write_lab(): the shadow-page cache"))
+
+# %% [markdown]
+# ## The experiments at a glance
+#
+# Each row is one store on a fresh `write_lab()`; the columns are counted off the events.
+# The byte offsets are those of notebook 04's golden table: byte 0x000 is gPTE 0 (quadrant
+# 0, sPTE 0), byte 0x800 gPTE 512 (quadrant 1, sPTE 0), byte 0x080 of the PD is guest PDE 32
+# (PD quadrant 0, PAE PDEs 64 and 65).
+
+# %%
+cases = [("pt", 0x000, 4, True), ("pt", 0x000, 4, False), ("pt", 0x800, 4, False),
+         ("pd", 0x080, 4, True), ("pt", 0x000, 8, False), ("pt", 0x002, 2, False)]
+HTML(render_write_presets([write_experiment(*c) for c in cases]))
+
+# %% [markdown]
+# ## A guest PTE write, the default way: unsync
+#
+# The guest remaps the page at 0x08000000 to frame 0x1F0000 by storing 4 bytes at byte 0 of
+# its page table. The table is write-protected, so the store faults; since it is only a
+# page table (not tracked), `mmu_try_to_unsync_pages()` marks **both** of its shadow pages
+# unsync and lets the store through, and from then on stores to it do not trap at all.
+#
+# Nothing was zapped, so between the store and the guest's next flush the shadow still maps
+# the **old** frame: a stale sPTE. That is allowed: on bare metal the TLB may hold the old
+# translation too, until the guest runs `invlpg`. At `invlpg` KVM re-reads that gPTE
+# and drops the sPTE, and the next access faults the new frame in.
+
+# %%
+HTML(render_write_result(write_experiment("pt", 0x000, 4, unsync=True)))
+
+# %% [markdown]
+# ## The same write, page tables kept write-protected: the level-1 quadrant skip
+#
+# `ShadowMMU(unsync=False)` keeps page tables protected, so every PTE store is emulated, as
+# KVM does for the guest PD always. `get_written_sptes()` doubles the byte offset to 8-byte
+# entries; byte 0 becomes byte 0 of quadrant 0. So the quadrant-0 page zaps its sPTE 0 and
+# the quadrant-1 page, which shadows gPTEs 512-1023, **skips** the write. No stale window:
+# `translate()` gives nothing right after the store.
+
+# %%
+HTML(render_write_result(write_experiment("pt", 0x000, 4, unsync=False)))
+
+# %% [markdown]
+# Byte 0x800 is gPTE 512: now quadrant 0 skips and quadrant 1 zaps its sPTE 0.
+
+# %%
+HTML(render_write_result(write_experiment("pt", 0x800, 4, unsync=False)))
+
+# %% [markdown]
+# ## A guest PDE write: two sPTEs, one root
+#
+# The guest clears PDE 32 (byte 0x080 of its PD), unmapping 0x08000000-0x083FFFFF. The PD
+# is write-tracked, so the store is emulated whatever the unsync switch says. One 4-byte
+# guest PDE covers 4 MiB, two PAE PDEs of 2 MiB: `get_written_sptes()` returns two, PAE PDEs
+# 2 x 32 = 64 and 65, in the root with PD quadrant 32 div 256 = 0. The other three roots
+# shadow other quarters of the same guest page and skip. (Each still counts the write
+# toward write-flooding, as the kernel checks flooding before the quadrant.)
+
+# %%
+HTML(render_write_result(write_experiment("pd", 0x080, 4, unsync=True)))
+
+# %% [markdown]
+# ## Misaligned writes zap whole pages
+#
+# With 4-byte gPTEs, `detect_write_misaligned()` lets through only aligned 4-byte stores
+# and aligned 1-byte ones. An 8-byte store (two gPTEs at once) or a 2-byte store into the
+# middle of an entry cannot be mapped to sPTEs entry by entry, so KVM zaps **every** shadow
+# page of the frame, both quadrants. (With unsync allowed the store would not trap at all.)
+
+# %%
+HTML(render_write_result(write_experiment("pt", 0x000, 8, unsync=False)))
+
+# %% [markdown]
+# ## Try it
+#
+# Pick the table, a byte offset (hex like 0x800, or decimal) and a size; switch unsync off
+# to see the emulated path. A bad offset shows an error and keeps the last picture.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+guest_write_explorer("pt", 0x800, 4, unsync=False)
+
+# %% [markdown]
+# ## In practice
+#
+# Since Linux 5.12 a trapped write zaps the sPTEs it changed instead of rewriting them from
+# the new gPTE; the next access refaults. Linux guests write PTEs with aligned 4-byte
+# stores (and clear status bits with 1-byte ones), so the misaligned path is rare; a PAE or
+# 64-bit guest, whose 8-byte gPTEs make 8-byte stores normal, never meets it this way.

@@ -1,0 +1,147 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Shadow a whole Linux-like guest, and catch the wrong rule
+#
+# **What you'll do:** build a Linux-like 32-bit address space (3G/1G split, the kernel's
+# direct map in 4 MiB pages, three processes with code, heap and stack), run every page of
+# it through the shadow MMU, and count what KVM needs: shadow pages per level and quadrant,
+# with host large pages on and off. Then run the same guest under every quadrant rule and
+# let `ShadowMMU.check()` find the one that translates wrongly.
+# **What you'll learn:** where a real guest's pages fall among the four PD quadrants, what
+# the shadow costs in memory against the guest's own tables, and that the "halves" reading
+# of notebook 04 is not just untidy: it maps addresses to the wrong frames.
+# **What you'll need:** notebooks 03-06.
+#
+# The guest is `shadowmmu.scenarios.linux_like_guest()`; `touch_everything()` loads each
+# CR3 and reads every mapped page; the counts are `ShadowMMU.stats()` (`MMUStats`); the
+# check is `ShadowMMU.check()` and `shadowmmu.find_misconception_example()`. The roots
+# follow `mmu_alloc_shadow_roots()`, the children `kvm_mmu_child_role()` (Linux 6.0+), the
+# cache `kvm_mmu_find_shadow_page()`. Pictures: `shadowmmu.views.render_quadrant_usage()`,
+# `render_address_map()`, `render_census()`, `render_overhead()`, `render_bug_lab()`.
+
+# %%
+from shadowmmu import find_misconception_example
+from shadowmmu.scenarios import linux_like_guest, whole_guest_stats, cr3_switch, bug_lab, PROCESS_LAYOUT, KERNEL_4K
+from shadowmmu.views import (render_quadrant_usage, render_address_map, render_census, render_overhead,
+                             render_bug_lab, render_fault_presets, render_trace, render_table)
+from shadowmmu.widgets import whole_guest_explorer
+from IPython.display import HTML
+
+# %% [markdown]
+# ## The guest
+#
+# 64 MiB of guest memory. The kernel maps all of it at 0xC0000000 with sixteen 4 MiB pages
+# (guest PDEs 768-783) and four more pages through one kernel page table at 0xF8000000. The
+# kernel half is shared: every process's page directory holds the same PDEs from 768 up.
+# Each process maps:
+
+# %%
+HTML(render_table(("area", "first VA", "4 KiB pages"), [(n, f"0x{va:08X}", p) for n, va, p in PROCESS_LAYOUT]
+                  + [("kernel (4 KiB)", f"0x{KERNEL_4K[0]:08X}", KERNEL_4K[1])],
+                  caption="scenarios.PROCESS_LAYOUT and KERNEL_4K"))
+
+# %% [markdown]
+# Sorted by quarter of the address space, i.e. by the PAE page directory (PD quadrant,
+# bits 31:30) that will shadow them: user code and heap sit in quadrant 0, the stack in
+# quadrant 2, the whole kernel in quadrant 3; quadrant 1 is empty, yet it gets its root
+# like the others (all four are allocated for a non-PAE guest).
+
+# %%
+guest, cr3s = linux_like_guest(processes=3, mem_mib=64)
+HTML(render_quadrant_usage(guest, cr3s))
+
+# %% [markdown]
+# The same as a map of the 4 GiB, one row per address space (the kernel row is shared);
+# the four tinted bands are the four PD quadrants, labelled with their `pae_root` slot.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+HTML(render_address_map(guest, cr3s, title="Linux-like guest: mapped ranges by PD quadrant"))
+
+# %% [markdown]
+# ## What the shadow needs
+#
+# Every process runs in turn and reads every page it maps (both 2 MiB halves of each
+# 4 MiB page). We can count the result by hand, which is what `tests/test_views_sim.py`
+# does. With P = 3 processes and host large pages:
+#
+# * **level 2**: four roots per guest PD, so 4P = 12, three of each quadrant;
+# * **level 1, quadrant 0**: each process's page table for guest PDE 32 behind even PAE
+#   PDE 64 (its code, gPTEs 72-75), P of them, plus the kernel page table at 0xF8000000
+#   (PAE PDE 448, even), shared: 4;
+# * **level 1, quadrant 1**: the same user page table again behind odd PAE PDE 65 (the heap
+#   at gPTE 512 up), and the stack's behind PAE PDE 511: 2P = 6;
+# * **direct**: the 4 MiB kernel pages become 2 MiB leaf sPTEs and need no page, except the
+#   2 MiB that holds the guest's page tables themselves (frames 0x3800 up): a large sPTE
+#   there would map a write-protected frame writable, so KVM maps that half with 4 KiB
+#   sPTEs in one direct page: 1.
+#
+# 12 + 4 + 6 + 1 = 23. Without host large pages every 2 MiB half of the direct map needs
+# its own direct page: 16 pages x 2 halves = 32, quadrants alternating 0, 1 with the PAE
+# PDE parity, so 12 + 4 + 6 + 32 = 54.
+
+# %%
+on, off = whole_guest_stats(host_large_pages=True), whole_guest_stats(host_large_pages=False)
+HTML(render_census({"host large pages on": on, "host large pages off": off}))
+
+# %% [markdown]
+# In bytes, against the guest's own ten page-table frames (three page directories, six
+# user page tables, one kernel page table):
+
+# %%
+HTML(render_overhead({"host large pages on": on, "host large pages off": off}))
+
+# %% [markdown]
+# ## A CR3 switch reuses the kernel half
+#
+# After process 1 has run, loading process 2's CR3 creates four new roots (its page
+# directory is another guest frame) and nothing else. Its first touches then show what is
+# shared: the user pages need new level-1 pages (its page tables are its own), the kernel
+# page table's level-1 page is *found* in the cache, and the direct map needs only two
+# fresh 2 MiB leaves in the new quadrant-3 root.
+
+# %%
+switch, probes = cr3_switch()
+HTML(render_trace(switch, caption="load_cr3(process 2)") + render_fault_presets(probes))
+
+# %% [markdown]
+# ## The bug lab: run the guest under every rule
+#
+# Every rule of notebook 05 runs the same workload; after each process, `check()` compares
+# every present leaf sPTE with the guest's own walk. The correct rules agree everywhere.
+# The "halves" misconception gives the page tables behind even and odd PAE PDEs of one
+# guest PDE the same quadrant, so code and heap share one shadow page: the heap region then
+# also shows the code's sPTEs, at addresses the guest never mapped.
+
+# %%
+HTML(render_bug_lab(bug_lab(), find_misconception_example("halves")))
+
+# %% [markdown]
+# ## Try it
+#
+# Change the number of processes, the guest's memory, host large pages and the rule; the
+# tables are recomputed from a fresh guest each time (a few milliseconds).
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+whole_guest_explorer(processes=3, mem_mib=64)
+
+# %% [markdown]
+# ## In practice
+#
+# A real guest has hundreds of processes and KVM caps the shadow-page cache
+# (`kvm_mmu_max_mmu_pages`, zapping old pages when full), so the counts here are the
+# working set of one pass, not a steady state. Notebook 10 does the same count for the
+# page tables of a real Linux guest captured under QEMU.

@@ -1,0 +1,158 @@
+"""The simulator explorers of notebooks 06-08 without a browser: drive controls, read .value.
+
+Expected numbers are written by hand (the golden table in kernel-facts.md).
+"""
+
+import re
+import time
+
+import pytest
+
+from shadowmmu.widgets import Explorer, guest_write_explorer, page_fault_explorer, whole_guest_explorer
+
+
+def walk(widget):
+    yield widget
+    for child in getattr(widget, "children", ()):
+        yield from walk(child)
+
+
+def shown(html: str) -> dict[str, str]:
+    """The first value of each data-field in the summary line."""
+    summary = html.split('<div class="smmu-step-card"', 1)[0]
+    return dict(re.findall(r'<span class="smmu-v" data-field="([a-z_]+)">([^<]*)</span>', summary))
+
+
+@pytest.mark.parametrize("build", [page_fault_explorer, guest_write_explorer, whole_guest_explorer])
+def test_builders_return_an_explorer_with_no_error(build):
+    ex = build()
+    assert isinstance(ex, Explorer) and "smmu-explorer" in ex._dom_classes
+    assert ex.debug in list(walk(ex)) and ex.debug.value == ""
+
+
+def test_page_fault_explorer_dom_and_first_view():
+    ex = page_fault_explorer()
+    assert "smmu-address" in ex.address._dom_classes and ex.address.continuous_update is False
+    assert ex.address in list(walk(ex)) and ex.view in list(walk(ex))
+    assert shown(ex.view.value) == {"va": "0xDEADBEEF", "pd_quadrant": "3", "shadow_pde_index": "245",
+                                    "guest_pde_index": "890", "guest_pte_index": "731",
+                                    "pt_quadrant": "1", "shadow_pte_index": "219"}
+    assert ex.step.value == 0 and ex.step.max == 6 and "Step 1 of 7" in ex.view.value
+
+
+def test_step_buttons_and_slider():
+    ex = page_fault_explorer()
+    ex.next.click()
+    ex.next.click()
+    assert ex.step.value == 2 and "Step 3 of 7" in ex.view.value
+    assert 'data-step="2" style="background:#eef' in ex.view.value
+    ex.prev.click()
+    assert ex.step.value == 1 and "Step 2 of 7" in ex.view.value
+    ex.step.value = 6
+    assert "Step 7 of 7" in ex.view.value and "install sPTE" in ex.view.value
+    ex.next.click()  # at the end: stays
+    assert ex.step.value == 6
+    for _ in range(10):
+        ex.prev.click()
+    assert ex.step.value == 0
+    assert ex.play.max == ex.step.max
+
+
+def test_second_address_reuses_and_same_address_is_a_hit():
+    ex = page_fault_explorer()
+    ex.address.value = "0xDEAD0123"   # same PAE PDE 245: the level-1 page exists already
+    assert shown(ex.view.value)["shadow_pte_index"] == "208"
+    assert "shadow pages created: none" in ex.view.value
+    ex.address.value = "0xdeadbeef"   # already mapped: no fault
+    assert "no fault: the shadow tables already map it" in ex.view.value
+
+
+def test_bad_address_keeps_the_last_view():
+    ex = page_fault_explorer()
+    before = ex.view.value
+    for bad in ("zz", "0x100000000", "-1"):
+        ex.address.value = bad
+        assert '<div class="smmu-error" role="alert">' in ex.status.value
+        assert ex.view.value == before
+    ex.address.value = "0xC0200000"
+    assert ex.status.value == "" and "a 2 MiB leaf" in ex.view.value
+
+
+def test_guest_fault_is_shown_not_raised():
+    ex = page_fault_explorer()
+    ex.address.value = "0x00000000"
+    assert "#PF injected" in ex.view.value and ex.debug.value == ""
+
+
+def test_process_switch_and_reset():
+    ex = page_fault_explorer()
+    ex.process.value = 1
+    assert "found in the cache: L1 q1" in ex.view.value
+    ex.reset.click()
+    assert "shadow pages created: L1 q1" in ex.view.value and ex.debug.value == ""
+
+
+def test_write_access_sets_dirty_and_writable():
+    ex = page_fault_explorer()
+    ex.write.value = True
+    ex.address.value = "0x08048000"
+    assert "write of" in ex.view.value and "writable" in ex.view.value
+
+
+def test_guest_write_explorer_controls():
+    ex = guest_write_explorer("pt", 0x800, 4, unsync=False)
+    v = ex.view.value
+    assert "zap sPTE 0 of gfn" in v and "L1 q1" in v and "skip gfn" in v
+    ex.unsync.value = True
+    assert 'data-action="unsync"' in ex.view.value and "STALE" in ex.view.value
+    ex.table.value = "pd"
+    ex.offset.value = "0x080"
+    assert "zap sPTE 64" in ex.view.value and "zap sPTE 65" in ex.view.value
+    ex.table.value = "pt"
+    ex.unsync.value = False
+    ex.size.value = 8
+    ex.offset.value = "0"
+    assert "misaligned" in ex.view.value and "zap whole page" in ex.view.value
+
+
+def test_guest_write_explorer_bad_offset_keeps_view():
+    ex = guest_write_explorer()
+    before = ex.view.value
+    for bad in ("0x1000", "abc", "4093"):
+        ex.offset.value = bad
+        assert '<div class="smmu-error" role="alert">' in ex.status.value
+        assert ex.view.value == before
+    ex.offset.value = "2048"
+    assert ex.status.value == ""
+
+
+def test_whole_guest_explorer_switches():
+    ex = whole_guest_explorer(processes=3, mem_mib=64)
+    assert "<td" in ex.census.value and ">23<" in ex.census.value
+    ex.large.value = False
+    assert ">54<" in ex.census.value
+    ex.rule.value = "halves"
+    assert 'class="smmu-mismatch"' in ex.check.value
+    ex.rule.value = "legacy"
+    assert "agrees with the guest everywhere" in ex.check.value
+    ex.processes.value = 1
+    ex.large.value = True
+    # 1 process: 4 roots + L1 q0 (code, kernel PT) + L1 q1 (heap, stack) + 1 direct = 9
+    assert ">9<" in ex.census.value
+    assert ex.debug.value == ""
+
+
+@pytest.mark.parametrize("build,drive", [
+    (page_fault_explorer, lambda ex, i: setattr(ex.address, "value", f"0x{0xDEAD0000 + i * 0x1000:08X}")),
+    (guest_write_explorer, lambda ex, i: setattr(ex.offset, "value", str(4 * (i % 1024)))),
+    (whole_guest_explorer, lambda ex, i: setattr(ex.processes, "value", 1 + i % 8)),
+])
+def test_callbacks_are_cheap(build, drive):
+    ex = build()
+    times = []
+    for i in range(1, 21):
+        t = time.perf_counter()
+        drive(ex, i)
+        times.append(time.perf_counter() - t)
+    times.sort()
+    assert times[int(0.95 * len(times)) - 1] < 0.05, times  # well under the 100 ms browser budget
