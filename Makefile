@@ -7,6 +7,8 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 HOST   ?= 127.0.0.1
+# Jupyter refuses to run as root unless told; containers and CI machines often are root.
+ROOT_FLAG = $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 .PHONY: lab test app notebooks benchmark capture-guest clean
 
@@ -24,7 +26,7 @@ $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
 	touch $@
 
 lab: $(VENV)/.lab-installed
-	$(BIN)/jupyter lab --ServerApp.ip=$(HOST) --notebook-dir=notebooks notebooks/01-start-here.ipynb
+	$(BIN)/jupyter lab --ServerApp.ip=$(HOST) $(ROOT_FLAG) --ServerApp.root_dir=notebooks --LabApp.default_url=/lab/tree/01-start-here.ipynb
 
 app: $(VENV)/.lab-installed
 	$(BIN)/voila --Voila.ip=$(HOST) notebooks/
@@ -32,8 +34,8 @@ app: $(VENV)/.lab-installed
 test: $(VENV)/.test-installed
 	$(BIN)/python -m pytest
 
-# Re-execute every notebook in a fresh kernel, commit-ready (outputs kept,
-# widget state stripped), and refresh the jupytext twins.
+# Rebuild every notebook from its jupytext twin (the .py is the source), execute
+# it in a fresh kernel and keep the outputs, widget state stripped: commit-ready.
 notebooks: $(VENV)/.test-installed
 	$(BIN)/python tools/build_notebooks.py
 
