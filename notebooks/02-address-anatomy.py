@@ -18,7 +18,8 @@
 # and the way KVM's PAE shadow tables cut it, and line the two up bit by bit.
 # **What you'll learn:** which bits become the PD quadrant (31:30), which pick the pair of
 # PAE PDEs one guest PDE turns into (29:22), which bit is the PT quadrant (21), and why
-# there is one bit left over at each level. **What you'll need:** notebook 01.
+# each guest table consumes one bit more than its PAE shadow. **What you'll need:**
+# notebook 01.
 #
 # The arithmetic is `shadowmmu.decompose()`, reading the field layouts `GUEST_4K` and
 # `PAE_4K` from `shadowmmu.consts`; the picture is `shadowmmu.views.render_address_anatomy()`.

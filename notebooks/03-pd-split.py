@@ -104,5 +104,6 @@ pd_split_explorer(0xDEADBEEF)
 #
 # All four roots exist even when the guest maps nothing in a quarter; there are no guest
 # PDPTEs to look at, so KVM cannot skip any. All four are write-tracked, so a guest write to
-# its page directory always traps, and each of the four shadow pages is visited: one finds
-# the written PDE in its quarter and zaps two entries, three skip it (notebook 07).
+# its page directory always traps, and each of the four shadow pages is visited: for an
+# aligned 4-byte write, one finds the written PDE in its quarter and zaps two entries, and
+# three skip it (notebook 07).

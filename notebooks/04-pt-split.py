@@ -69,8 +69,8 @@ interleave_window(decompose(0xDEADBEEF))
 #
 # It is tempting to read "which half of the region they map" as "the two PAE page tables
 # are the top and bottom halves of the page directory": PAE PDEs 0-255 quadrant 0, 256-511
-# quadrant 1. That is the reading the June 2022 review corrected. One address settles it:
-# 0x00200000 has bit 21 set, so its page table is quadrant 1; it sits under PAE PDE 1,
+# quadrant 1. That is the reading the June 2022 review warned against. One address settles
+# it: 0x00200000 has bit 21 set, so its page table is quadrant 1; it sits under PAE PDE 1,
 # which the halves reading puts in quadrant 0.
 
 # %%

@@ -52,9 +52,9 @@ HTML(render_rule_table())
 #
 # * **seed-v5**: what David posted for v5: only level-1 children get a quadrant, the parent
 #   entry index mod 2. The page directories keep theirs from `mmu_alloc_root()`.
-# * **lai**: Lai Jiangshan's series turned the PAE PDPT into a real shadow page, so the page
-#   directories would become *children* too, allocated on demand; his form adds mod 4 at
-#   level 2 (the PDPTE index).
+# * **lai**: Lai Jiangshan's series would have made the PAE PDPT a real (vCPU-local)
+#   shadow page, so the page directories would become *children* too, allocated on demand;
+#   his form adds mod 4 at level 2 (the PDPTE index).
 # * **generalised**: David's one-line generalisation of Lai's, mod `1 << level`, offered for
 #   whichever series was queued first.
 # * **mainline**: what is in the kernel since 6.0, written `spte_index(sptep) & 1` after Sean

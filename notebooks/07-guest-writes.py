@@ -17,10 +17,10 @@
 # **What you'll do:** write into a guest page table and into the guest page directory,
 # aligned and misaligned, with page tables allowed to go unsync and with them kept
 # write-protected, and see which sPTEs KVM zaps and which shadow pages it skips.
-# **What you'll learn:** why a guest PTE write normally does not trap; how the quadrant
-# lets KVM skip the shadow pages a write cannot concern; why one guest PDE write zaps two
-# sPTEs in exactly one of the four roots; why an 8-byte store zaps whole pages; and what a
-# stale sPTE would do between the write and the guest's `invlpg`.
+# **What you'll learn:** why guest PTE writes normally stop trapping after the first; how
+# the quadrant lets KVM skip the shadow pages a write cannot concern; why one aligned guest
+# PDE write zaps two sPTEs in exactly one of the four roots; why an 8-byte store zaps whole
+# pages; and what a stale sPTE would do between the write and the guest's `invlpg`.
 # **What you'll need:** notebooks 04-06.
 #
 # The guest is `shadowmmu.scenarios.write_lab()`: one guest page table, for guest PDE 32
@@ -54,9 +54,9 @@ HTML(render_shadow_pages(lab.mmu, caption="write_lab(): the shadow-page cache"))
 # ## The experiments at a glance
 #
 # Each row is one store on a fresh `write_lab()`; the columns are counted off the events.
-# The byte offsets are those of notebook 04's golden table: byte 0x000 is gPTE 0 (quadrant
-# 0, sPTE 0), byte 0x800 gPTE 512 (quadrant 1, sPTE 0), byte 0x080 of the PD is guest PDE 32
-# (PD quadrant 0, PAE PDEs 64 and 65).
+# The byte offsets follow notebooks 03 and 04: byte 0x000 is gPTE 0 (quadrant 0, sPTE 0),
+# byte 0x800 gPTE 512 (quadrant 1, sPTE 0), byte 0x080 of the PD is guest PDE 32 (PD
+# quadrant 0, PAE PDEs 64 and 65).
 
 # %%
 cases = [("pt", 0x000, 4, True), ("pt", 0x000, 4, False), ("pt", 0x800, 4, False),
@@ -114,9 +114,10 @@ HTML(render_write_result(write_experiment("pd", 0x080, 4, unsync=True)))
 # ## Misaligned writes zap whole pages
 #
 # With 4-byte gPTEs, `detect_write_misaligned()` lets through only aligned 4-byte stores
-# and aligned 1-byte ones. An 8-byte store (two gPTEs at once) or a 2-byte store into the
-# middle of an entry cannot be mapped to sPTEs entry by entry, so KVM zaps **every** shadow
-# page of the frame, both quadrants. (With unsync allowed the store would not trap at all.)
+# and aligned 1-byte ones. Anything else, such as an 8-byte store (two gPTEs at once) or
+# any 2- or 3-byte store, counts as misaligned: KVM does not map it to sPTEs entry by
+# entry but zaps **every** shadow page of the frame, both quadrants. (With unsync allowed
+# the store would not be emulated: it would unsync the page table and go through.)
 
 # %%
 HTML(render_write_result(write_experiment("pt", 0x000, 8, unsync=False)))

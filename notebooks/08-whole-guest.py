@@ -84,9 +84,9 @@ HTML(render_address_map(guest, cr3s, title="Linux-like guest: mapped ranges by P
 # * **level 1, quadrant 1**: the same user page table again behind odd PAE PDE 65 (the heap
 #   at gPTE 512 up), and the stack's behind PAE PDE 511: 2P = 6;
 # * **direct**: the 4 MiB kernel pages become 2 MiB leaf sPTEs and need no page, except the
-#   2 MiB that holds the guest's page tables themselves (frames 0x3800 up): a large sPTE
-#   there would map a write-protected frame writable, so KVM maps that half with 4 KiB
-#   sPTEs in one direct page: 1.
+#   2 MiB that holds the guest's page tables themselves (frames 0x3800 up): KVM does not
+#   let a large sPTE cover a frame it shadows (`account_shadowed()` disallows large pages
+#   there), so it maps that half with 4 KiB sPTEs in one direct page: 1.
 #
 # 12 + 4 + 6 + 1 = 23. Without host large pages every 2 MiB half of the direct map needs
 # its own direct page: 16 pages x 2 halves = 32, quadrants alternating 0, 1 with the PAE
@@ -142,6 +142,7 @@ whole_guest_explorer(processes=3, mem_mib=64)
 # ## In practice
 #
 # A real guest has hundreds of processes and KVM caps the shadow-page cache
-# (`kvm_mmu_max_mmu_pages`, zapping old pages when full), so the counts here are the
-# working set of one pass, not a steady state. Notebook 10 does the same count for the
+# (`kvm->arch.n_max_mmu_pages`, sized from guest memory unless userspace sets it with the
+# `KVM_SET_NR_MMU_PAGES` ioctl; `make_mmu_pages_available()` zaps the oldest pages when
+# it runs low), so the counts here are the working set of one pass, not a steady state. Notebook 10 does the same count for the
 # page tables of a real Linux guest captured under QEMU.

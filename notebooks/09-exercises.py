@@ -15,9 +15,9 @@
 # # Predict quadrants, indices and zapped sPTEs: exercises
 #
 # **What you'll do:** answer seeded questions of three kinds: given an address, predict its
-# quadrants and indices; given a 4-byte guest write to a page table, predict which PAE page
-# table is hit and which sPTE is zapped; given a write to the page directory, which PAE page
-# directory and which two PAE PDEs.
+# quadrants and indices; given a 4-byte guest write that KVM traps in a page table, predict
+# which PAE page table is hit and which sPTE is zapped; given a write to the page directory,
+# which PAE page directory and which two PAE PDEs.
 # **What you'll learn:** whether notebooks 02-05 stuck.
 # **What you'll need:** a pencil; notebooks 02-04 for reference.
 #
@@ -80,9 +80,9 @@ HTML(render_solution(make_exercise(2024, 1)) + render_solution(make_exercise(202
 # ## In practice
 #
 # These exercises stick to aligned 4-byte writes, which is what a 32-bit guest's page-table
-# code does. Anything else (2 or 3 bytes, straddling two entries, or a full 8-byte store) is
-# misaligned for a table of 4-byte entries, and KVM then zaps every shadow page of the guest
-# page instead of one entry. `detect_write_misaligned()` (Linux 6.x) for 4, 8 and 2 bytes at
+# code does. Apart from aligned 1-byte stores, anything else (2 or 3 bytes, a byte inside an
+# entry, straddling two entries, or a full 8-byte store) is misaligned for a table of 4-byte
+# entries, and KVM then zaps every shadow page of the guest page instead of one entry. `detect_write_misaligned()` (Linux 6.x) for 4, 8 and 2 bytes at
 # byte 0x7FC:
 
 # %%

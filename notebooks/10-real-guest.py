@@ -83,8 +83,8 @@ len(rg.shared), rg.conflicts, rg.kept
 # ## (a) The page directory, as notebook 03 drew it
 #
 # `user-1`'s page directory: 26 present guest PDEs, 12 of them 4 MiB pages (the kernel's
-# direct map of RAM, from 0xC0000000) and 14 page tables, as the fixture README counted by
-# hand. The top strip is the guest page directory; below it, the four PAE page directories
+# direct map of RAM, which starts at 0xC0000000; four of its sixteen PDEs go through page
+# tables instead) and 14 page tables, as the fixture README counted by hand. The top strip is the guest page directory; below it, the four PAE page directories
 # KVM builds for it, every present guest PDE filling two PAE PDEs of its quarter's PD.
 
 # %%
@@ -109,7 +109,7 @@ HTML(render_quadrant_usage(rg.guest, rg.cr3s, names=rg.names))
 # %% [markdown]
 # Quadrant 0 holds busybox (a static, non-PIE binary loaded at 0x08048000) and its heap;
 # quadrant 2 the vDSO and the stack just below 0xC0000000; quadrant 3 the kernel. With the
-# 3G/1G split the kernel half *is* PD quadrant 3: all 256 kernel PDEs land in
+# 3G/1G split the kernel's gigabyte *is* PD quadrant 3: all 256 kernel PDEs land in
 # `pae_root[3]`'s page directory. Each process's own mappings, by guest PDE:
 
 # %%
@@ -148,8 +148,9 @@ HTML(render_census(stats))
 #   gPTE; section (d) counts those halves directly;
 # * **direct pages**: with host large pages, a 4 MiB guest page becomes two 2 MiB leaf
 #   sPTEs and needs no shadow page, except where a 2 MiB half contains a guest page table
-#   or directory: a large sPTE would map a write-protected frame writable, so KVM maps that
-#   half with 4 KiB sPTEs in a direct page. Linux keeps its page tables in ordinary RAM,
+#   or directory: KVM does not let a large sPTE cover a frame it shadows
+#   (`account_shadowed()` disallows large pages there), so it maps that half with 4 KiB
+#   sPTEs in a direct page. Linux keeps its page tables in ordinary RAM,
 #   which the kernel maps with those same 4 MiB pages, so one such half turns up.
 #
 # Without host large pages every 2 MiB half of the twelve 4 MiB pages gets its own direct
@@ -167,10 +168,10 @@ HTML(render_shadow_pages(mmu, caption="user-1, host large pages on: ShadowMMU.sh
 mmu.stats().unsync_pages
 
 # %% [markdown]
-# Linux maps all of its RAM in the direct map, writable and dirty, and that RAM includes
-# the frames that hold its page tables. When our pass reads such a frame through the
-# direct map *after* the page table in it was shadowed, `FNAME(fetch)` builds a writable
-# sPTE (the gPTE allows writes and is dirty) for a frame KVM protects, and
+# Linux maps its RAM (all 64 MiB of it here) in the direct map, writable and dirty, and
+# that RAM includes the frames that hold its page tables. When our pass reads such a frame
+# through the direct map *after* the page table in it was shadowed, `FNAME(fetch)` builds
+# a writable sPTE (the gPTE allows writes and is dirty) for a frame KVM protects, and
 # `mmu_try_to_unsync_pages()` (Linux 6.x) lets that page table go unsync instead of
 # dropping the W bit. Had the read come first, `account_shadowed()` would have
 # write-protected the sPTE when the table was shadowed, and it would have stayed in sync.

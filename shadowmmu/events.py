@@ -220,10 +220,13 @@ class PageUnsync:
 
 @dataclass(frozen=True, slots=True)
 class PageSynced:
-    """kvm_sync_page() (or, for one entry, kvm_sync_spte()): gPTEs re-read, changed ones zapped:
+    """kvm_sync_page() (or, for one entry, kvm_sync_spte() as in Linux 6.6): gPTEs re-read, changed ones dropped:
 
         >>> PageSynced(gfn=7, role=PageRole(level=1, has_4_byte_gpte=True), zapped=2, whole=True).describe()
         'sync gfn 0x7 L1 q0: 2 sPTE(s) dropped'
+
+    The model drops every sPTE whose gPTE changed; KVM rewrites in place one
+    whose gPTE still names the same frame.
     """
 
     gfn: int

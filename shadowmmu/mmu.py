@@ -697,9 +697,10 @@ class ShadowMMU:
     def _get_child(self, parent: ShadowPage, index: int, gfn: int, role: PageRole) -> ShadowPage:
         """kvm_mmu_get_child_sp(): follow the entry if it leads to (gfn, role), else replace it.
 
-        Comparing gfn *and* role before reusing an existing child is the 2026
-        use-after-free fix (81ccda30b4e8, v7.2-rc1); older kernels followed
-        any present entry.
+        Comparing gfn *and* role before reusing an existing child comes from
+        the 2026 use-after-free fixes (0cb2af2ea66ad for the gfn, 81ccda30b4e8,
+        v7.2-rc1, for the role); older kernels followed any present non-leaf
+        entry.
         """
         entry = parent.spt[index]
         if entry & SPTE_PRESENT:
@@ -749,7 +750,12 @@ class ShadowMMU:
                 self._emit(PageUnsync(sp.gfn, sp.role))
 
     def _sync_page(self, sp: ShadowPage) -> None:
-        """kvm_sync_page(): re-read every gPTE behind a present sPTE; drop those that changed."""
+        """kvm_sync_page(): re-read every gPTE behind a present sPTE; drop those that changed.
+
+        KVM drops an entry whose gPTE now names another frame (or is not
+        present) and rewrites in place one whose permissions alone changed; we
+        drop both, which costs the guest one refault.
+        """
         self._write_protect_before_sync(sp)
         base = get_level1_sp_gpa(sp.gfn, sp.role)
         read32, zapped = self.guest.read32, 0
@@ -776,7 +782,7 @@ class ShadowMMU:
                 self._sync_page(sp)
 
     def invlpg(self, va: int) -> None:
-        """The guest's invlpg: resync the one sPTE for va if its page is unsync (kvm_mmu_invalidate_addr())."""
+        """The guest's invlpg: resync the one sPTE for va if its page is unsync (kvm_mmu_invalidate_addr(), as in Linux 6.6)."""
         _check_va(va)
         self._require_cr3()
         self._enter()

@@ -130,7 +130,7 @@ def child_role(parent: PageRole, spte_index: int, *, direct: bool = False,
     A copy of the parent's role with level - 1, direct and access from the
     caller; with 4-byte gPTEs the quadrant is the parity of the parent PAE PDE's
     index (= VA bit 21). Direct children (halves of a guest 4 MiB page) keep
-    has_4_byte_gpte and get a quadrant too (since Linux 5.17). Mirrors
+    has_4_byte_gpte (since Linux 5.17), so they get a quadrant too. Mirrors
     kvm_mmu_child_role() (Linux 6.0+), including its WARN_ON_ONCE: with 4-byte
     gPTEs only level-1 children may be derived, because the level-2 pages are the
     pre-allocated roots.

@@ -198,7 +198,7 @@ QUADRANT_RULES: dict[str, Rule] = {
              "address", frozenset({PG_LEVEL_4K, PG_LEVEL_2M}), True, _legacy),
         Rule("halves", "MISCONCEPTION: top/bottom halves of the parent PD",
              "spte_index >= 256",
-             "none: the reading the June 2022 review corrected (the quadrant is "
+             "none: the reading the June 2022 review warned against (the quadrant is "
              "evens and odds of the parent PD, not its halves)",
              "wrong; shown only to be refuted",
              "preallocated", frozenset({PG_LEVEL_4K}), False, _halves),

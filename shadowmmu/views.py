@@ -786,8 +786,9 @@ def make_exercise(seed: int, number: int = 0) -> Exercise:
         hit = next(e for e in effects if e.action == "zap")
         answers = (("pt_quadrant", hit.role.quadrant), ("shadow_pte_index", hit.sptes[0]))
         question = (f"The guest writes 4 bytes at byte 0x{offset:03X} of one of its page "
-                    f"tables (gPTE {entry}). Both PAE page tables of it exist. Which one is "
-                    f"hit, and which sPTE is zapped?")
+                    f"tables (gPTE {entry}), and KVM traps the write (the table is kept "
+                    f"write-protected, not unsync). Both PAE page tables of it exist. Which "
+                    f"one is hit, and which sPTE is zapped?")
     else:
         effects = write_effects(pae_root_roles(root_role()), offset, 4)
         hit = next(e for e in effects if e.action == "zap")
@@ -962,7 +963,8 @@ def explain_event(event: object) -> str:
                     f"{_gfn(e.gfn)} (<code>mmu_alloc_root()</code> gives root i quadrant i)")
         if r.direct:
             return (f"{head}: a <b>direct</b> page mapping the 2 MiB from {_gfn(e.gfn)} (half of a "
-                    f"guest 4 MiB page, host backs it with 4 KiB pages); quadrant "
+                    f"guest 4 MiB page that cannot be one 2 MiB sPTE: the host backs it with "
+                    f"4 KiB pages, or a guest table lies inside it); quadrant "
                     f"{_span('pt_quadrant', r.quadrant)}, inherited bookkeeping")
         lo = 512 * r.quadrant
         return (f"{head} for the guest PT at {_gfn(e.gfn)}, level 1, quadrant "
@@ -989,8 +991,8 @@ def explain_event(event: object) -> str:
         return (f"<code>get_written_sptes()</code> returns NULL for the {e.role.describe()} page: "
                 f"byte 0x{e.offset:X} belongs to another quadrant, so it is skipped")
     if name == "GuestWrite":
-        what = {"emulate": "the frame is write-protected: KVM emulates the store "
-                           "(<code>kvm_mmu_track_write()</code>, Linux 6.6+)",
+        what = {"emulate": "the frame is write-protected: KVM emulates the store, then "
+                           "<code>kvm_mmu_track_write()</code> (Linux 6.6+) zaps what it changed",
                 "unsync": "first store to a protected page table: its shadow pages go unsync "
                           "and the store goes through (<code>mmu_try_to_unsync_pages()</code>)",
                 "store": "nothing traps: a plain store"}.get(e.action, esc(e.action))
@@ -1567,14 +1569,14 @@ def render_half_summary(halves, stats=None) -> str:
     """Notebook 10: page tables by halves in use, and (with stats) the level-1 pages the MMU made."""
     heads = ("guest page tables", "count") + (("ShadowMMU.stats()",) if stats is not None else ())
     return render_table(heads, half_summary_rows(halves, stats),
-                        caption="A half with a present gPTE becomes one PAE page table")
+                        caption="A half with a present gPTE becomes one PAE page table once touched")
 
 
 def real_switch_rows(sw) -> list[tuple]:
     """One row per kind of shadow page the second process reached: found in the cache vs created."""
     rows = []
     for r in sw.rows:
-        half = "kernel half" if r.pd_quadrant == 3 else "user half"
+        half = "kernel, 0xC0000000 up" if r.pd_quadrant == 3 else "user space"
         rows.append((_kind_label(r.level, r.quadrant, r.direct), f"pae_root[{r.pd_quadrant}] ({half})",
                      r.found, r.created))
     rows.append(("total", "", sw.found, sw.created))

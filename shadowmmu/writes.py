@@ -9,9 +9,10 @@ page table; a level-2 page with quadrant q shadows guest PDEs 256q..256q+255,
 i.e. bytes 1024q..1024q+1023 of the guest page directory, and each of those
 4-byte PDEs is *two* 8-byte PAE PDEs (4 MiB = 2 x 2 MiB).
 
-When the guest writes a table page that KVM shadows, the write is trapped and
-emulated, then kvm_mmu_track_write() (Linux 6.6+; kvm_mmu_pte_write() before)
-visits every shadow page of that gfn: a misaligned write zaps the whole page;
+When the guest writes a table page that KVM keeps write-protected (always the
+guest page directory; a guest page table only while it cannot go unsync), the
+write is trapped and emulated, then kvm_mmu_track_write() (Linux 6.6+;
+kvm_mmu_pte_write() before) visits every shadow page of that gfn: a misaligned write zaps the whole page;
 otherwise get_written_sptes() names the one or two sPTEs to zap, or nothing,
 when the written bytes belong to another quadrant's part of the guest table.
 """
@@ -40,8 +41,8 @@ def get_level1_sp_gpa(gfn: int, role: PageRole) -> int:
         >>> hex(get_level1_sp_gpa(0x1234, PageRole(level=1, has_4_byte_gpte=True, quadrant=1)))
         '0x1234800'
 
-    For 4-byte gPTEs the quadrant selects the upper 2 KiB (512 entries x 4
-    bytes) of the guest page table. Mirrors FNAME(get_level1_sp_gpa) (Linux
+    For 4-byte gPTEs quadrant 0 selects the lower and quadrant 1 the upper
+    2 KiB (512 entries x 4 bytes) of the guest page table. Mirrors FNAME(get_level1_sp_gpa) (Linux
     6.3, paging_tmpl.h), used to resync unsync pages and at invlpg.
     """
     if role.level != PG_LEVEL_4K:

@@ -296,7 +296,7 @@ def test_cr3_switch_reuses_the_kernel_page_tables(snaps, large):
         row = row_named(out, f"L2 page directory, PD quadrant {q}")
         assert row[1].startswith(f"pae_root[{q}]") and row[2:] == ["0", "1"]
     kernel_l1 = [r for r in table_rows(out) if r[0].startswith("L1 page table")
-                 and r[1] == "pae_root[3] (kernel half)"]
+                 and r[1] == "pae_root[3] (kernel, 0xC0000000 up)"]
     assert sum(int(r[2]) for r in kernel_l1) == kernel_halves and all(r[3] == "0" for r in kernel_l1)
     user_l1 = [r for r in table_rows(out) if r[0].startswith("L1") and "user half" in r[1]]
     assert all(r[2] == "0" for r in user_l1)
