@@ -110,6 +110,24 @@ def _bit_toggles() -> list[W.ToggleButton]:
     return toggles
 
 
+def _watch_address(address: W.Text, status: W.HTML, debug: W.HTML, run) -> None:
+    """Call run(va) for every valid address typed into the box; show why the others are not.
+
+    A rejected value leaves the last good view on screen: only ``status`` changes.
+    """
+    @_guarded(debug)
+    def _on_address(change):
+        try:
+            va = parse_address(change["new"])
+        except AddressError as err:
+            status.value = views.render_error(err)
+            return
+        status.value = ""
+        run(va)
+
+    address.observe(_on_address, names="value")
+
+
 def _address_explorer(initial, render_views, extra_children=(), with_bits=False, **more):
     """The shared skeleton: address box + presets (+ bit toggles) -> readout + views.
 
@@ -137,15 +155,9 @@ def _address_explorer(initial, render_views, extra_children=(), with_bits=False,
         finally:
             state["syncing"] = False
 
-    @_guarded(debug)
-    def _on_address(change):
-        try:
-            d = decompose(parse_address(change["new"]))
-        except AddressError as err:
-            status.value = views.render_error(err)  # the last good view stays
-            return
-        status.value = ""
-        state["va"] = d.va
+    def _show(va):
+        d = decompose(va)
+        state["va"] = va
         readout.value = views.render_readout(d)
         for out, s in zip(outs, render_views(d)):
             if out.value != s:
@@ -160,7 +172,7 @@ def _address_explorer(initial, render_views, extra_children=(), with_bits=False,
         va = state["va"] | (1 << bit) if change["new"] else state["va"] & ~(1 << bit)
         address.value = f"0x{va:08X}"
 
-    address.observe(_on_address, names="value")
+    _watch_address(address, status, debug, _show)
     for t in bits:
         t.observe(_on_bit, names="value")
     _show_bits(initial)
@@ -390,15 +402,6 @@ def page_fault_explorer(initial: int | str = DEFAULT_ADDRESS) -> Explorer:
         state["result"] = scenarios.run_access(state["mmu"], va, write=write.value)
         _show(0)
 
-    @_guarded(debug)
-    def _on_address(change):
-        try:
-            va = parse_address(change["new"])
-        except AddressError as err:
-            status.value = views.render_error(err)  # the last good view stays
-            return
-        status.value = ""
-        _run(va)
 
     @_guarded(debug)
     def _on_step(change):
@@ -423,7 +426,7 @@ def page_fault_explorer(initial: int | str = DEFAULT_ADDRESS) -> Explorer:
         state["mmu"].load_cr3(state["cr3s"][change["new"]])
         _run(state["va"])
 
-    address.observe(_on_address, names="value")
+    _watch_address(address, status, debug, _run)
     slider.observe(_on_step, names="value")
     prev.on_click(_on_prev)
     nxt.on_click(_on_next)
@@ -593,21 +596,12 @@ def real_guest_explorer(snapshot: str = "user-1", initial: int | str = 0x0804800
         view.value = views.render_real_probe(name, va, qemu, walk, result)
         trace.value = views.render_trace(result.trace, caption="what ShadowMMU.access() did")
 
-    @_guarded(debug)
-    def _on_address(change):
-        try:
-            va = parse_address(change["new"])
-        except AddressError as err:
-            status.value = views.render_error(err)  # the last good view stays
-            return
-        status.value = ""
-        _run(va)
 
     @_guarded(debug)
     def _on_snapshot(_change):
         _run(state["va"])
 
-    address.observe(_on_address, names="value")
+    _watch_address(address, status, debug, _run)
     snap.observe(_on_snapshot, names="value")
     _run(initial)
     return Explorer([W.HBox([snap, address, status]), presets, view, trace, debug],
