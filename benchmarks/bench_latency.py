@@ -12,6 +12,13 @@ click on a bit toggle — to the moment the explorer's DOM shows every new value
 the end. Timing across Playwright calls would add ~25 ms of protocol round trips and hide
 the figure we care about.
 
+Notebooks 06 and 10 are timed the same way (type + Enter, until their fault/probe view
+shows the new ``va``, ``pdpte_index``, ``shadow_pde_index``... spans). Notebook 08 has no
+address box: there a control changes (the host-large-pages checkbox is clicked, or the rule
+dropdown set) and the end is the moment the explorer's text contains the census, overhead
+and bug-lab tables that the same explorer, built in plain Python here and driven through the
+same sequence, renders.
+
 The floor is a minimal echo widget (a Text box copied into an HTML widget by an
 ``observe`` callback) in a notebook this script writes to a temp dir and runs in the same
 JupyterLab, measured before and after the explorers: whatever the explorers cost beyond
@@ -26,8 +33,10 @@ Chromium, as in tests/browser/, whose harness this reuses.
 from __future__ import annotations
 
 import argparse
+import html as html_mod
 import importlib.util
 import random
+import re
 import statistics
 import sys
 import tempfile
@@ -38,6 +47,8 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 REPO = Path(__file__).resolve().parents[1]
 EXPLORER_NOTEBOOKS = ["02-address-anatomy.ipynb", "03-pd-split.ipynb", "04-pt-split.ipynb"]
+# The simulator's explorers: heavier callbacks (a shadow-MMU access, a whole-guest run).
+SIM_NOTEBOOKS = ["06-page-fault.ipynb", "08-whole-guest.ipynb", "10-real-guest.ipynb"]
 FLOOR_NOTEBOOK = "00-echo-floor.ipynb"
 TARGET_RATIO = 1.5
 TARGET_P95_MS = 100.0
@@ -141,6 +152,33 @@ JS_ARM = """([root, want, ms]) => {
 }"""
 
 
+# Like JS_ARM, for explorers without .smmu-v readouts (08): resolves once the explorer's
+# text, whitespace removed, contains want. The start is the first click, Enter, input or
+# change event (a <select> set by Playwright fires input then change, no click).
+JS_ARM_TEXT = """([root, want, ms]) => {
+  const matches = () => root.textContent.replace(/\\s+/g, '').includes(want);
+  if (matches()) throw new Error('the page already shows the expected text');
+  window.__smmuPending = new Promise((resolve, reject) => {
+    let t0 = null;
+    const start = (e) => {
+      if (t0 === null && (e.type !== 'keydown' || e.key === 'Enter')) t0 = performance.now();
+    };
+    const obs = new MutationObserver(() => {
+      if (t0 !== null && matches()) { const t1 = performance.now(); done(); resolve(t1 - t0); }
+    });
+    const timer = setTimeout(() => { done(); reject(new Error('no update within ' + ms + ' ms')); }, ms);
+    const kinds = ['keydown', 'click', 'input', 'change'];
+    function done() {
+      obs.disconnect(); clearTimeout(timer);
+      for (const k of kinds) window.removeEventListener(k, start, true);
+    }
+    for (const k of kinds) window.addEventListener(k, start, true);
+    obs.observe(root, {subtree: true, childList: true, characterData: true, attributes: true});
+  });
+  window.__smmuPending.catch(() => {});
+}"""
+
+
 def next_address(rng: random.Random, prev: int) -> int:
     """A random address whose PDPTE index and PT quadrant both differ from prev's, so every
     view showing either field has to change."""
@@ -154,8 +192,15 @@ class Driver:
     def __init__(self, h, page):
         self.h = h
         self.page = page
-        self.ex = h.AddressExplorer(page)
+        self._ex = None
         self.va = None
+
+    @property
+    def ex(self):
+        """The page's address explorer, found on first use (08 has none)."""
+        if self._ex is None:
+            self._ex = self.h.AddressExplorer(self.page)
+        return self._ex
 
     def _timed(self, want: dict[str, str], act) -> float:
         handle = self.ex.root.element_handle()
@@ -202,6 +247,124 @@ def measure_toggles(d: Driver, n: int, warmup: int, want_for) -> list[float]:
     return out
 
 
+# --------------------------------------------------------------------------- 06, 08, 10
+
+SIM_FIELDS = ("va", "pdpte_index", "shadow_pde_index", "shadow_pte_index", "pt_quadrant")
+SPAN_RE = re.compile(r'<span class="smmu-v" data-field="([a-z_]+)">([^<]*)</span>')
+
+
+def sim_addresses(rng: random.Random, n: int, mapped: list[tuple[int, int]], first: int) -> list[int]:
+    """n addresses, each unlike the one before: 3 of 4 inside a mapping of the guest (any
+    byte of it), the rest anywhere (mostly unmapped: a #PF the view also shows)."""
+    out, prev = [], first
+    while len(out) < n:
+        if rng.random() < 0.75:
+            base, size = rng.choice(mapped)
+            va = base + rng.randrange(size)
+        else:
+            va = next_address(rng, prev)
+        if va != prev:
+            out.append(va)
+            prev = va
+    return out
+
+
+def replay_wants(ex, vas: list[int], html) -> list[dict[str, str]]:
+    """Drive a plain-Python twin of the notebook's explorer through vas, exactly as the page
+    will be driven; for each, the SIM_FIELDS its view shows, with shown(va)'s values. A view
+    that disagrees with the golden arithmetic stops the benchmark (the oracle must hold)."""
+    wants = []
+    for va in vas:
+        ex.address.value = f"0x{va:08X}"
+        assert not ex.debug.value, ex.debug.value
+        got: dict[str, set[str]] = {}
+        for f, v in SPAN_RE.findall(html(ex)):
+            got.setdefault(f, set()).add(v)
+        gold = shown(va)
+        want = {}
+        for f in SIM_FIELDS:
+            if f in got:
+                if got[f] != {gold[f]}:
+                    raise RuntimeError(f"0x{va:08X}: the view shows {f}={sorted(got[f])}, "
+                                       f"the golden rules say {gold[f]}")
+                want[f] = gold[f]
+        assert want.get("va") == gold["va"], f"0x{va:08X}: no va span in the view"
+        wants.append(want)
+    return wants
+
+
+def measure_address_list(d: Driver, vas: list[int], wants: list[dict[str, str]],
+                         warmup: int) -> list[float]:
+    out = []
+    for i, (va, want) in enumerate(zip(vas, wants)):
+        dt = d.type_address(va, want)
+        if i >= warmup:
+            out.append(dt)
+    return out
+
+
+def html_text(h: str) -> str:
+    """What a browser's textContent gives for this HTML, whitespace removed."""
+    return re.sub(r"\s+", "", html_mod.unescape(re.sub(r"<[^>]*>", "", h)))
+
+
+def whole_guest_text(ex) -> str:
+    return html_text(ex.census.value + ex.overhead.value + ex.check.value)
+
+
+class ControlDriver:
+    """Times one control change of an explorer until its text contains an expected string."""
+
+    def __init__(self, h, page, selector: str):
+        self.h = h
+        self.page = page
+        self.root = page.locator(selector).first
+        self.root.wait_for(state="visible", timeout=h.WIDGETS_RENDER_MS)
+
+    def shows(self, want: str) -> bool:
+        return want in self.root.evaluate("(r) => r.textContent.replace(/\\s+/g, '')")
+
+    def timed(self, want: str, act) -> float:
+        handle = self.root.element_handle()
+        try:
+            self.page.evaluate(JS_ARM_TEXT, [handle, want, self.h.UPDATE_MS])
+            act()
+            return float(self.page.evaluate("() => window.__smmuPending"))
+        finally:
+            handle.dispose()
+
+
+def measure_whole_guest(page, h, n: int, warmup: int) -> dict[str, list[float]]:
+    """08: click host large pages on/off, then cycle the rule dropdown; each change timed
+    until the page shows what the Python twin (whole_guest_explorer(3, 64), as in the
+    notebook) renders after the same change."""
+    from shadowmmu.widgets import whole_guest_explorer
+    twin = whole_guest_explorer(processes=3, mem_mib=64)
+    d = ControlDriver(h, page, ".smmu-explorer:has(.smmu-large)")
+    if not d.shows(whole_guest_text(twin)):
+        raise RuntimeError("08: the page does not show what whole_guest_explorer(3, 64) renders")
+    out: dict[str, list[float]] = {}
+    checkbox = d.root.locator(".smmu-large input").first
+    xs = []
+    for i in range(warmup + n):
+        twin.large.value = not twin.large.value
+        dt = d.timed(whole_guest_text(twin), checkbox.click)
+        if i >= warmup:
+            xs.append(dt)
+    out["08-whole-guest: toggle large pages"] = xs
+    select = d.root.locator(".smmu-rule select").first
+    rules = list(twin.rule.options)
+    xs = []
+    for i in range(warmup + n):
+        rule = rules[(rules.index(twin.rule.value) + 1) % len(rules)]
+        twin.rule.value = rule
+        dt = d.timed(whole_guest_text(twin), lambda: select.select_option(rule))
+        if i >= warmup:
+            xs.append(dt)
+    out["08-whole-guest: change rule dropdown"] = xs
+    return out
+
+
 def p95(xs: list[float]) -> float:
     s = sorted(xs)
     return s[max(0, -(-95 * len(s) // 100) - 1)]        # nearest rank
@@ -212,7 +375,7 @@ def main(argv=None) -> int:
     ap.add_argument("-n", type=int, default=40, help="timed interactions per series (>= 30)")
     ap.add_argument("--warmup", type=int, default=3, help="untimed interactions first")
     ap.add_argument("--notebooks", type=Path, default=REPO / "notebooks",
-                    help="where 02/03/04 are (default: notebooks/)")
+                    help="where the explorer notebooks are (default: notebooks/)")
     ap.add_argument("--strict", action="store_true", help="exit 1 if a target is missed")
     args = ap.parse_args(argv)
     if args.n < 30:
@@ -229,6 +392,39 @@ def main(argv=None) -> int:
 
     rng = random.Random(20240521)
     results: dict[str, list[float]] = {}
+
+    def sim_bodies(h, args, rng):
+        """The bodies for 06, 08 and 10, keyed by notebook; each fills results."""
+        from shadowmmu import scenarios
+        from shadowmmu.widgets import page_fault_explorer, real_guest_explorer
+
+        def typing(stem, twin, mapped, html):
+            vas = sim_addresses(rng, args.warmup + args.n, mapped, twin.state["va"])
+            wants = replay_wants(twin, vas, html)
+
+            def body(d):
+                fields = sorted({f for w in wants for f in w})
+                print(f"{stem}: timing until these fields update: {', '.join(fields)}")
+                results[f"{stem}: type + Enter"] = measure_address_list(d, vas, wants, args.warmup)
+            return body
+
+        guest, cr3s = scenarios.small_guest()
+        small = [(va, size) for va, size, _, _ in guest.mappings(cr3s[0])]
+        rg = scenarios.real_guest("user-1")
+        real = [(va, size) for va, size, _, _ in rg.guest.mappings(rg.cr3s[0])]
+
+        def whole(d):
+            print("08-whole-guest: timing until census + overhead + bug-lab text matches")
+            results.update(measure_whole_guest(d.page, h, args.n, args.warmup))
+
+        return {
+            # The same calls as the notebooks' explorer cells.
+            "06-page-fault.ipynb": typing("06-page-fault", page_fault_explorer(0xDEADBEEF), small,
+                                          lambda ex: ex.view.value),
+            "08-whole-guest.ipynb": whole,
+            "10-real-guest.ipynb": typing("10-real-guest", real_guest_explorer("user-1", 0x08048000),
+                                          real, lambda ex: ex.view.value + ex.trace.value),
+        }
     floor: list[float] = []          # Text -> HTML: the floor for typing (and the reference)
     click_floor: list[float] = []    # ToggleButton -> HTML: what a bit toggle costs at least
     with tempfile.TemporaryDirectory(prefix="smmu-bench-") as tmp:
@@ -236,7 +432,7 @@ def main(argv=None) -> int:
         work.mkdir()
         write_floor_notebook(work)
         present = []
-        for name in EXPLORER_NOTEBOOKS:
+        for name in EXPLORER_NOTEBOOKS + SIM_NOTEBOOKS:
             src = args.notebooks / name
             if src.is_file():
                 (work / name).write_bytes(src.read_bytes())
@@ -270,7 +466,7 @@ def main(argv=None) -> int:
                         click_floor.extend(measure_toggles(d, args.n, args.warmup, echo))
 
                     run(FLOOR_NOTEBOOK, floor_body)
-                    for name in present:
+                    for name in [p for p in present if p in EXPLORER_NOTEBOOKS]:
                         stem = name.removesuffix(".ipynb")
 
                         def body(d, stem=stem):
@@ -282,6 +478,9 @@ def main(argv=None) -> int:
                                 results[f"{stem}: toggle bit"] = measure_toggles(
                                     d, args.n, args.warmup, shown)
                         run(name, body)
+                    for name, body in sim_bodies(h, args, rng).items():
+                        if name in present:
+                            run(name, body)
                     run(FLOOR_NOTEBOOK, floor_body)      # after too: the floor must not drift
                 finally:
                     ctx.close()

@@ -1054,7 +1054,7 @@ def render_fault_summary(result) -> str:
     s = fault_summary(result.trace)
     parts = [f"{'write' if result.write else 'read'} of {_span('va', result.va)}: "]
     if s["root"] is not None:
-        parts.append(f"root <code>pae_root[{s['root']}]</code> (PD quadrant "
+        parts.append(f"root <code>pae_root[{_span('pdpte_index', s['root'])}]</code> (PD quadrant "
                      f"{_span('pd_quadrant', s['root'])})")
     if s["shadow_pde_index"] is not None:
         parts.append(f", PAE PDE {_span('shadow_pde_index', s['shadow_pde_index'])}")

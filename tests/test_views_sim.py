@@ -35,8 +35,8 @@ def test_fault_summary_of_deadbeef(deadbeef):
 
 def test_fault_summary_html_shows_the_golden_numbers(deadbeef):
     html = views.render_fault_summary(deadbeef)
-    assert "pae_root[3]" in html
-    assert spans(html) == [("va", "0xDEADBEEF"), ("pd_quadrant", "3"), ("shadow_pde_index", "245"),
+    assert 'pae_root[<span class="smmu-v" data-field="pdpte_index">3</span>]' in html
+    assert spans(html) == [("va", "0xDEADBEEF"), ("pdpte_index", "3"), ("pd_quadrant", "3"), ("shadow_pde_index", "245"),
                            ("guest_pde_index", "890"), ("guest_pte_index", "731"),
                            ("pt_quadrant", "1"), ("shadow_pte_index", "219")]
     assert "gpa 0x123EEF" in html

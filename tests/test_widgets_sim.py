@@ -34,7 +34,8 @@ def test_page_fault_explorer_dom_and_first_view():
     ex = page_fault_explorer()
     assert "smmu-address" in ex.address._dom_classes and ex.address.continuous_update is False
     assert ex.address in list(walk(ex)) and ex.view in list(walk(ex))
-    assert shown(ex.view.value) == {"va": "0xDEADBEEF", "pd_quadrant": "3", "shadow_pde_index": "245",
+    assert shown(ex.view.value) == {"va": "0xDEADBEEF", "pdpte_index": "3", "pd_quadrant": "3",
+                                    "shadow_pde_index": "245",
                                     "guest_pde_index": "890", "guest_pte_index": "731",
                                     "pt_quadrant": "1", "shadow_pte_index": "219"}
     assert ex.step.value == 0 and ex.step.max == 6 and "Step 1 of 7" in ex.view.value

@@ -8,6 +8,7 @@ address-box checks run here too.
 import pytest
 
 from .conftest import exercise_address_box, exercise_bit_toggles, require_notebook, scan_dom
+from .test_jupyterlab import exercise_sim_address_box
 
 EXPLORER_NOTEBOOKS = ["02-address-anatomy.ipynb", "03-pd-split.ipynb", "04-pt-split.ipynb"]
 
@@ -22,5 +23,15 @@ def test_voila_address_box(request, path):
     exercise_address_box(page)
     if path == "02-address-anatomy.ipynb":
         exercise_bit_toggles(page)
+    problems = scan_dom(page).problems()
+    assert not problems, f"{path} under Voila after typing addresses:\n" + "\n".join(problems)
+
+
+def test_voila_page_fault_address_box(request):
+    """06's fault view under Voila: one simulator explorer, the same checks as in JupyterLab."""
+    path = "06-page-fault.ipynb"
+    require_notebook(path)
+    page = request.getfixturevalue("voila")(path)
+    exercise_sim_address_box(page, path)
     problems = scan_dom(page).problems()
     assert not problems, f"{path} under Voila after typing addresses:\n" + "\n".join(problems)
