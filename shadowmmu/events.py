@@ -224,19 +224,27 @@ class PageSynced:
 
         >>> PageSynced(gfn=7, role=PageRole(level=1, has_4_byte_gpte=True), zapped=2, whole=True).describe()
         'sync gfn 0x7 L1 q0: 2 sPTE(s) dropped'
+        >>> PageSynced(7, PageRole(level=1, has_4_byte_gpte=True), 0, True, still_unsync=True).describe()
+        'sync gfn 0x7 L1 q0: 0 sPTE(s) dropped; still unsync'
 
     The model drops every sPTE whose gPTE changed; KVM rewrites in place one
-    whose gPTE still names the same frame.
+    whose gPTE still names the same frame. ``still_unsync``: the page keeps its
+    unsync mark and its frame stays writable, as after the resync that
+    kvm_mmu_find_shadow_page() does when a fault finds the page in the cache
+    (an invlpg's one-entry sync leaves it unsync too); only the guest's flush
+    (mmu_sync_children()) write-protects the frame and marks the page synced.
     """
 
     gfn: int
     role: PageRole
     zapped: int
     whole: bool  # False: only the one entry of an invlpg
+    still_unsync: bool = False
 
     def describe(self) -> str:
         what = "sync" if self.whole else "sync one entry of"
-        return f"{what} gfn 0x{self.gfn:x} {_role(self.role)}: {self.zapped} sPTE(s) dropped"
+        tail = "; still unsync" if self.still_unsync else ""
+        return f"{what} gfn 0x{self.gfn:x} {_role(self.role)}: {self.zapped} sPTE(s) dropped{tail}"
 
 
 @dataclass(frozen=True, slots=True)

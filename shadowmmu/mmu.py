@@ -22,14 +22,21 @@ and paging_tmpl.h, Linux 6.x unless said otherwise):
 * Shadow pages live in a cache keyed by (gfn, role), as
   kvm_mmu_find_shadow_page() looks them up: found again after a CR3 switch,
   shared between address spaces that share a guest page table.
-* A gfn shadowed by a page with gPTEs is write-protected: no leaf sPTE maps it
-  writable. The guest PD is also write-tracked (__kvm_write_track_add_gfn()):
-  every store to it is emulated and zaps what it changed
-  (kvm_mmu_track_write() -> get_written_sptes(), Linux 6.6+). A guest PT
-  instead goes unsync on its first write (mmu_try_to_unsync_pages()) and is
-  re-read at invlpg, CR3 load and TLB flush (kvm_sync_page(),
-  kvm_mmu_sync_roots()) -- unless ``unsync=False``, which keeps PTs
-  protected so every PTE store is emulated and the level-1 quadrant skip shows.
+* A gfn shadowed by a page with gPTEs is write-protected while none of its
+  shadow pages is unsync: no leaf sPTE maps it writable. The guest PD is
+  also write-tracked (__kvm_write_track_add_gfn()): every store to it is
+  emulated and zaps what it changed (kvm_mmu_track_write() ->
+  get_written_sptes(), Linux 6.6+). A guest PT instead goes unsync on its
+  first write (mmu_try_to_unsync_pages()), which lets later stores through
+  unchecked. Its gPTEs are re-read when a fault finds the page in the cache
+  (kvm_mmu_find_shadow_page() -> kvm_sync_page(): the page stays unsync and
+  writable) and at invlpg (kvm_sync_spte(), one entry); only the guest's
+  flush, at CR3 load or TLB flush (kvm_mmu_sync_roots() ->
+  mmu_sync_children()), write-protects it again and marks it synced.
+  ``unsync=False`` keeps PTs protected instead, so every PTE store is
+  emulated and the level-1 quadrant skip shows.
+* Zapping a page directory zaps its unsync children first
+  (mmu_zap_unsync_children()): nothing could flush them afterwards.
 
 Our model of host memory: each shadow page has a made-up host-physical
 address (sequential from 4 GiB), so non-leaf sPTEs hold "physical
@@ -40,8 +47,11 @@ PAE entry):
     bit 0 present   bit 1 writable   bit 2 user   bit 7 PS (2 MiB leaf)   bits 51:12 address
 
 The one simplification worth knowing: when a gfn inside a 2 MiB leaf becomes
-a shadowed table, KVM write-protects the large sPTE and splits it at the next
-write fault; we zap it at once, which reaches the same state one fault sooner.
+a shadowed table, KVM write-protects the large sPTE and keeps serving reads
+through it until a write fault splits it; we zap the large leaf at once, so
+the next access to that 2 MiB range, read or write, faults and maps it with
+4 KiB sPTEs. The state after the split is the same; the model just faults
+one read earlier than KVM may.
 """
 
 from __future__ import annotations
@@ -323,12 +333,17 @@ class ShadowMMU:
         return sp
 
     def _find_or_create(self, gfn: int, role: PageRole) -> ShadowPage:
-        """kvm_mmu_get_shadow_page(): the cached page for (gfn, role), or a new one."""
+        """kvm_mmu_get_shadow_page(): the cached page for (gfn, role), or a new one.
+
+        A cached unsync page is resynced (kvm_mmu_find_shadow_page() ->
+        kvm_sync_page(), Linux 6.x) but stays unsync and its frame stays
+        writable: only the guest's flush write-protects it (_sync_roots()).
+        """
         sp = self._pages.get((gfn, role))
         if sp is not None:
             sp.write_flooding_count = 0
             if sp.unsync:
-                self._sync_page(sp)  # kvm_mmu_find_shadow_page() syncs what it finds
+                self._sync_sptes(sp)
             self._emit(ShadowPageFound(gfn, role, sp.hpa))
             return sp
         if role.level > PG_LEVEL_4K and not role.direct:
@@ -475,6 +490,8 @@ class ShadowMMU:
         if not sp.valid:
             return
         sp.valid = False
+        if sp.role.level > PG_LEVEL_4K:
+            self._zap_unsync_children(sp)
         for index, spte in enumerate(sp.spt):
             if spte & SPTE_PRESENT:
                 self._drop_spte(sp, index)
@@ -493,6 +510,21 @@ class ShadowMMU:
         self._unsync.discard(sp)
         self.pages_zapped += 1
         self._emit(ShadowPageZapped(sp.gfn, sp.role, reason))
+
+    def _zap_unsync_children(self, sp: ShadowPage) -> None:
+        """mmu_zap_unsync_children(): zap every unsync page below sp before sp goes.
+
+        __kvm_mmu_prepare_zap_page() (Linux 6.x) does this first, so an unsync
+        page never outlives the directory it hung from: nobody could flush it.
+        """
+        for spte in sp.spt:
+            if not spte & SPTE_PRESENT or spte & SPTE_LARGE:
+                continue
+            child = self._by_hpa[spte & SPTE_ADDR_MASK]
+            if child.unsync:
+                self._zap_page(child, "unsync child of a zapped page")
+            elif child.role.level > PG_LEVEL_4K:
+                self._zap_unsync_children(child)
 
     # -- roots -----------------------------------------------------------------------
 
@@ -700,7 +732,9 @@ class ShadowMMU:
         Comparing gfn *and* role before reusing an existing child comes from
         the 2026 use-after-free fixes (0cb2af2ea66ad for the gfn, 81ccda30b4e8,
         v7.2-rc1, for the role); older kernels followed any present non-leaf
-        entry.
+        entry. For a direct child FNAME(fetch) (Linux 6.x) already drops a link
+        whose child has another role.access, in validate_direct_spte(): a clean
+        guest 4 MiB page read first and written later needs a new child.
         """
         entry = parent.spt[index]
         if entry & SPTE_PRESENT:
@@ -708,7 +742,12 @@ class ShadowMMU:
                 child = self._by_hpa[entry & SPTE_ADDR_MASK]
                 if child.gfn == gfn and (child.role is role or child.role == role):
                     return child
-            self._drop_spte(parent, index, "entry leads elsewhere")
+                if role.direct and child.role.direct and child.gfn == gfn:
+                    # validate_direct_spte() (Linux 6.x): same range, other access
+                    self._drop_spte(parent, index, "direct child with other access")
+                    entry = 0
+            if entry:
+                self._drop_spte(parent, index, "entry leads elsewhere")
         child = self._find_or_create(gfn, role)
         self._link(parent, index, child)
         return child
@@ -728,6 +767,11 @@ class ShadowMMU:
             if self.host_large_pages and not self._disallow_lpage.get(half >> 9):
                 self._set_large_leaf(pd, j, half, writable, can_u)
                 return
+            # direct_access is the walker's pte_access, which FNAME(protect_clean_gpte)
+            # stripped of W on a read fault through a clean PDE: once a write sets D
+            # the half needs another child (validate_direct_spte() drops the link).
+            if not pde & PT_DIRTY_MASK:
+                access &= ~ACC_WRITE_MASK
             sp = self._get_child(pd, j, half, self._child_role(pd, j, va, True, access))
         else:
             sp = self._get_child(pd, j, pde >> PAGE_SHIFT, self._child_role(pd, j, va, False, access))
@@ -749,28 +793,44 @@ class ShadowMMU:
                 self._unsync.add(sp)
                 self._emit(PageUnsync(sp.gfn, sp.role))
 
-    def _sync_page(self, sp: ShadowPage) -> None:
-        """kvm_sync_page(): re-read every gPTE behind a present sPTE; drop those that changed.
+    def _sync_spte(self, sp: ShadowPage, index: int) -> bool:
+        """kvm_sync_spte() (Linux 6.6): re-read the gPTE behind present sPTE index; drop the sPTE if it changed.
 
         KVM drops an entry whose gPTE now names another frame (or is not
         present) and rewrites in place one whose permissions alone changed; we
-        drop both, which costs the guest one refault.
+        drop both, which costs the guest one refault. True if dropped.
         """
-        self._write_protect_before_sync(sp)
-        base = get_level1_sp_gpa(sp.gfn, sp.role)
-        read32, zapped = self.guest.read32, 0
-        for index, spte in enumerate(sp.spt):
-            if spte & SPTE_PRESENT and read32(base + 4 * index) != sp.gptes[index]:
-                self._drop_spte(sp, index, "gPTE changed while unsync")
+        if self.guest.read32(get_level1_sp_gpa(sp.gfn, sp.role) + 4 * index) == sp.gptes[index]:
+            return False
+        self._drop_spte(sp, index, "gPTE changed while unsync")
+        return True
+
+    def _sync_sptes(self, sp: ShadowPage) -> None:
+        """kvm_sync_page(): _sync_spte() for every present sPTE; the unsync mark and the frame's W stay.
+
+        This alone is what kvm_mmu_find_shadow_page() does to an unsync page it
+        finds (the kernel comment there: the rest of the guest's tables stays
+        stale, several pages of one gfn may stay unsync). The guest's flush adds
+        the write protection (_sync_children()).
+        """
+        spt, zapped = sp.spt, 0
+        for index in range(SPTE_ENT_PER_PAGE):
+            if spt[index] & SPTE_PRESENT and self._sync_spte(sp, index):
                 zapped += 1
         self.pages_synced += 1
-        self._emit(PageSynced(sp.gfn, sp.role, zapped, True))
+        self._emit(PageSynced(sp.gfn, sp.role, zapped, True, sp.unsync))
 
-    def _write_protect_before_sync(self, sp: ShadowPage) -> None:
-        # mmu_sync_children() write-protects the gfn before syncing, so no store slips between.
-        sp.unsync = False
+    def _sync_children(self, sp: ShadowPage) -> None:
+        """mmu_sync_children() for one unsync page: mark it synced, write-protect its gfn, then resync.
+
+        KVM write-protects the gfns of a batch before syncing it, so no store
+        slips in between; clearing the mark first lets our _write_protect()
+        see the gfn as protected (same end state).
+        """
+        sp.unsync = False  # kvm_unlink_unsync_page()
         self._unsync.discard(sp)
         self._write_protect(sp.gfn)
+        self._sync_sptes(sp)
 
     def _sync_roots(self) -> None:
         """kvm_mmu_sync_roots(): sync every unsync page reachable from the current roots."""
@@ -779,7 +839,7 @@ class ShadowMMU:
         pds = {sp.hpa for sp in self._current_pds() if sp is not None}
         for sp in sorted(self._unsync, key=lambda s: s.hpa):
             if any(p & ~(PAGE_SIZE - 1) in pds for p in sp.parent_ptes):
-                self._sync_page(sp)
+                self._sync_children(sp)
 
     def invlpg(self, va: int) -> None:
         """The guest's invlpg: resync the one sPTE for va if its page is unsync (kvm_mmu_invalidate_addr(), as in Linux 6.6)."""
@@ -790,12 +850,9 @@ class ShadowMMU:
             found = self._leaf_below(self._current_pds()[va >> 30], va)
             if found is not None:
                 sp, index = found
-                if sp.unsync:
-                    gpa = get_level1_sp_gpa(sp.gfn, sp.role) + 4 * index
-                    changed = self.guest.read32(gpa) != sp.gptes[index]
-                    if changed:
-                        self._drop_spte(sp, index, "gPTE changed while unsync")
-                    self._emit(PageSynced(sp.gfn, sp.role, int(changed), False))
+                if sp.unsync:  # the page stays unsync: only this entry is resynced
+                    changed = self._sync_spte(sp, index)
+                    self._emit(PageSynced(sp.gfn, sp.role, int(changed), False, True))
             self._emit(TlbFlush("invlpg", va))
         finally:
             self._exit()

@@ -1000,14 +1000,17 @@ def explain_event(event: object) -> str:
     if name == "PageUnsync":
         return f"the {e.role.describe()} page at {_gfn(e.gfn)} may now disagree with the guest PT"
     if name == "PageSynced":
+        tail = ("; it stays unsync and writable until the guest flushes"
+                if getattr(e, "still_unsync", False) else "")
         return (f"gPTE(s) re-read for the {e.role.describe()} page at {_gfn(e.gfn)}: "
-                f"{e.zapped} changed sPTE(s) dropped")
+                f"{e.zapped} changed sPTE(s) dropped{tail}")
     if name == "RootsLoaded":
         return "<code>pae_root</code> filled: four PAE page directories, one guest PD"
     if name == "TlbFlush":
         return "the guest flushes its TLB" + (f" for 0x{e.va:08X}" if e.va is not None else "")
     if name == "WriteProtect":
-        return f"{e.sptes} leaf sPTE(s) mapping {_gfn(e.gfn)} lose W: it is a guest table now"
+        return (f"{e.sptes} leaf sPTE(s) mapping {_gfn(e.gfn)} lose W: a guest table KVM shadows "
+                f"(newly, or again as the guest's flush resyncs it) must trap stores")
     return esc(getattr(event, "describe", lambda: str(event))())
 
 

@@ -224,6 +224,22 @@ def test_eight_byte_store_to_the_pd_zaps_every_root():
     assert kinds(mmu.last_trace).count("ShadowPageFound") == 1  # the L1 page, relinked
 
 
+def test_zapping_a_page_directory_zaps_its_unsync_children_first():
+    # __kvm_mmu_prepare_zap_page() -> mmu_zap_unsync_children() (Linux 6.x): an unsync page
+    # must not outlive the directory it hangs from, since no flush could reach it any more
+    g, cr3, mmu = setup((0x08000000, 0x5000))  # gPDE 32 -> PT 0xE01; root q0, sPDE 64
+    mmu.access(0x08000000)
+    mmu.guest_write(0xE01000, 0x6067)  # gPTE 0: the PT goes unsync
+    assert page(mmu, 0xE01, L(1, 0)).unsync
+    mmu.guest_write(cr3 + 4 * 5, 0, size=8)  # 8 bytes into the PD: misaligned, all roots go
+    zapped = [(e.gfn, e.role, e.reason) for e in mmu.last_trace if isinstance(e, ShadowPageZapped)]
+    assert zapped == [(0xE01, L(1, 0), "unsync child of a zapped page")] + [
+        (PD, L(2, q), "misaligned write") for q in range(4)]
+    assert mmu.shadow_pages() == [] and mmu.stats().unsync_pages == 0
+    assert mmu.stats().gfns_write_protected == 0
+    assert mmu.access(0x08000000) == 0x6000  # rebuilt from the guest's current tables
+
+
 def test_aligned_one_byte_pde_write_is_handled_per_entry():
     g, cr3, mmu = setup((0xC0000000, 0x5000))
     mmu.access(0xC0000000)
@@ -301,19 +317,64 @@ def test_cr3_load_syncs_only_reachable_pages():
     assert mmu.access(0x1000) == 0x6000
 
 
-def test_finding_an_unsync_page_syncs_it():
+def test_finding_an_unsync_page_resyncs_it_but_leaves_it_unsync():
+    # kvm_mmu_find_shadow_page() -> kvm_sync_page() (Linux 6.x): the changed sPTE goes, but
+    # the page keeps its unsync mark and its frame is not write-protected again
     g, cr3, mmu = setup((0x1000, 0x5000))
+    g.map_4k(cr3, 0x2000, 0xE01000, dirty=True)  # gPTE 2: the guest's own mapping of its PT
     mmu.access(0x1000)
-    mmu.guest_write(0xE01004, 0x6007)  # unsync
+    mmu.store(0x2004, 0x6007)  # write fault: PT unsync, sPTE 2 writable; the store lands
+    assert [e.action for e in mmu.last_trace if isinstance(e, GuestWrite)] == ["store"]
     mmu.guest_write(cr3 + 4, 0xE01007)  # gPDE 1 -> the same PT (emulated: the PD is tracked)
-    mmu.access(0x00401000)  # reaches (0xE01, L1 q0) through the hash: synced first
+    mmu.access(0x00401000)  # sPDE 2 of root q0 reaches (0xE01, L1 q0) through the hash
     t = mmu.last_trace
-    assert PageSynced(0xE01, L(1, 0), 1, True) in t
-    assert t.index(PageSynced(0xE01, L(1, 0), 1, True)) < t.index(
-        ShadowPageFound(0xE01, L(1, 0), FIRST_CHILD_HPA))
+    synced = PageSynced(0xE01, L(1, 0), 1, True, still_unsync=True)
+    assert SpteZapped(0xE01, L(1, 0), 1, 0x5000 | 0b101, "gPTE changed while unsync") in t
+    assert t.index(synced) < t.index(ShadowPageFound(0xE01, L(1, 0), FIRST_CHILD_HPA))
+    assert not any(isinstance(e, WriteProtect) for e in t)
+    sp = page(mmu, 0xE01, L(1, 0))
+    assert sp.unsync and mmu.stats().unsync_pages == 1
+    assert sp.spt[2] == 0xE01000 | 0b111  # still P|W|U: the PT frame stays writable
     # the stale sPTE 1 was dropped, then rebuilt for 0x00401000 from the new gPTE;
     # VA 0x1000 shares it (same gPTE 1 of the same PT), so it sees the new frame too
     assert mmu.translate(0x1000) == 0x6000 and mmu.check(sync=False) is None
+    faults = mmu.faults
+    mmu.store(0x200C, 0x7007)  # a second store to the PT (gPTE 3): no fault, a plain store
+    assert mmu.faults == faults
+    assert [e.action for e in mmu.last_trace if isinstance(e, GuestWrite)] == ["store"]
+    mmu.flush_tlb()  # the guest's flush: mmu_sync_children() write-protects and syncs
+    assert WriteProtect(0xE01, 1) in mmu.last_trace
+    assert PageSynced(0xE01, L(1, 0), 0, True) in mmu.last_trace
+    assert not sp.unsync and sp.spt[2] == 0xE01000 | 0b101
+
+
+def test_an_unsync_page_found_from_another_address_space_stays_unsync():
+    # a kernel PT shared by two address spaces: the first fault in B finds its unsync
+    # shadow page in the hash; KVM's next store to the PT through the kernel's writable
+    # mapping of it is then a plain store, not a second write fault
+    g = Guest(16 * MIB)
+    a, b = g.new_address_space(), g.new_address_space()  # PDs 0xE00 and 0xE01
+    g.map_4k(a, 0xC0000000, 0x5000, dirty=True, accessed=True)  # kernel PT 0xE02, in both
+    g.map_4k(a, 0xC0001000, 0xE02000, dirty=True, accessed=True)  # gPTE 1 maps that PT
+    mmu = ShadowMMU(g)
+    mmu.load_cr3(a)
+    mmu.access(0xC0000000)
+    mmu.store(0xC0001008, 0x7067)  # write fault: PT 0xE02 unsync, its sPTE 1 writable
+    sp = page(mmu, 0xE02, L(1, 0))  # VA bit 21 = 0: quadrant 0
+    assert sp.unsync
+    mmu.load_cr3(b)  # b's new roots reach nothing yet: nothing to sync
+    assert sp.unsync
+    mmu.access(0xC0000000)  # b's first kernel fault: (0xE02, L1 q0) found in the hash
+    t = mmu.last_trace
+    assert [type(e).__name__ for e in t if isinstance(e, (PageSynced, WriteProtect, ShadowPageFound))] == [
+        "PageSynced", "ShadowPageFound"]
+    assert PageSynced(0xE02, L(1, 0), 0, True, still_unsync=True) in t
+    assert sp.unsync and mmu.stats().unsync_pages == 1
+    faults, unsynced = mmu.faults, mmu.writes_unsync
+    mmu.store(0xC000100C, 0x8067)  # the same writable sPTE: no fault
+    assert mmu.faults == faults and mmu.writes_unsync == unsynced
+    assert [e.action for e in mmu.last_trace if isinstance(e, GuestWrite)] == ["store"]
+    assert mmu.check() is None
 
 
 def test_kept_protected_pte_write_is_emulated_with_a_quadrant_skip():
@@ -389,12 +450,40 @@ def test_pse_page_without_host_large_pages_gets_lazy_direct_halves():
     mmu = ShadowMMU(g, host_large_pages=False)
     mmu.load_cr3(cr3)
     mmu.access(0xC0000000)
+    # only the half touched; has_4_byte_gpte kept (trap 13); access 5 = X|U: a read fault
+    # through a clean PDE, so FNAME(protect_clean_gpte) took W out of the walker's pte_access
     assert [(sp.gfn, sp.role) for sp in mmu.shadow_pages() if sp.role.level == 1] == [
-        (0x400, L(1, 0, direct=True))]  # only the half touched; has_4_byte_gpte kept (trap 13)
+        (0x400, L(1, 0, direct=True, access=5))]
     mmu.access(0xC0300000)  # VA bit 21 = 1: the upper half, gfn 0x600, quadrant 1
-    direct = page(mmu, 0x600, L(1, 1, direct=True))
+    direct = page(mmu, 0x600, L(1, 1, direct=True, access=5))
     assert direct.spt[0x100] == 0x700000 | 0b101
     assert mmu.stats().gfns_write_protected == 1  # only the PD: direct pages protect nothing
+
+
+def test_a_write_to_a_clean_pse_page_replaces_its_read_only_direct_child():
+    # direct_access = the walker's pte_access (FNAME(fetch), Linux 6.x). Read fault, PDE
+    # clean: W stripped, child access X|U = 5. Write fault: D set, access X|W|U = 7, a
+    # different role, so validate_direct_spte() drops the link and a new child is made.
+    g = Guest(16 * MIB)
+    cr3 = g.new_address_space()
+    g.map_4m(cr3, 0x00400000, 0x800000)  # gPDE 1, writable, user, D=0
+    mmu = ShadowMMU(g, host_large_pages=False)
+    mmu.load_cr3(cr3)
+    mmu.access(0x00400000)  # sPDE 2 of root q0 (VA bits 29:21 = 2), gfn 0x800, bit 21 = 0
+    root = page(mmu, PD, L(2, 0))
+    ro = page(mmu, 0x800, L(1, 0, direct=True, access=5))
+    assert ro.hpa == FIRST_CHILD_HPA and root.spt[2] == FIRST_CHILD_HPA | 7
+    assert ro.spt[0] == 0x800000 | 0b101  # read-only leaf
+    assert mmu.access(0x00400000, write=True) == 0x800000
+    assert g.read32(PD << 12 | 4) & 0x40  # the fault set D in the guest PDE
+    rw = page(mmu, 0x800, L(1, 0, direct=True, access=7))
+    assert rw.hpa == FIRST_CHILD_HPA + 0x1000 and root.spt[2] == rw.hpa | 7
+    assert rw.spt[0] == 0x800000 | 0b111
+    assert SpteZapped(PD, L(2, 0), 2, FIRST_CHILD_HPA | 7, "direct child with other access") in mmu.last_trace
+    assert not ro.parent_ptes  # the read-only child is unlinked, left in the cache
+    assert mmu.access(0x00410000) == 0x810000  # later reads use the new child: D is set now
+    assert [sp.role.access for sp in mmu.shadow_pages() if sp.role.direct] == [5, 7]
+    assert mmu.check() is None
 
 
 def test_pse_page_over_a_shadowed_table_falls_back_to_4k():
