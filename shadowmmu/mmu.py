@@ -75,7 +75,6 @@ from .consts import (
     PT_WRITABLE_MASK,
     SPTE_ENT_PER_PAGE,
     SPTE_SIZE,
-    VA_MAX,
 )
 from .events import (
     GuestFaultInjected,
@@ -93,7 +92,7 @@ from .events import (
     TlbFlush,
     WriteProtect,
 )
-from .guest import Guest, GuestPageFault, GuestWalk
+from .guest import Guest, GuestPageFault, GuestWalk, _check_va
 from .role import PageRole, root_role
 from .rules import Rule, get_rule
 from .writes import detect_write_misaligned, get_level1_sp_gpa, get_written_sptes
@@ -220,12 +219,6 @@ class MMUStats:
         ])
 
 
-def _check_va(va: int) -> int:
-    if isinstance(va, bool) or not isinstance(va, int) or not 0 <= va <= VA_MAX:
-        raise ValueError(f"va {va!r} is not a 32-bit guest virtual address (0..0x{VA_MAX:08X})")
-    return va
-
-
 def _gpte_access(entry: int) -> int:
     """ACC_* bits a guest entry grants (a 32-bit non-PAE guest has no NX: always exec)."""
     return (ACC_EXEC_MASK | (ACC_WRITE_MASK if entry & PT_WRITABLE_MASK else 0)
@@ -271,9 +264,11 @@ class ShadowMMU:
         self._gfn_pages: dict[int, list[ShadowPage]] = {}  # valid pages with gPTEs, per gfn
         self._write_track: dict[int, int] = {}  # gfn_write_track
         self._disallow_lpage: dict[int, int] = {}  # per 2 MiB frame (gfn >> 9)
-        self._rmap: dict[int, int | list[int]] = {}  # gfn -> sptep(s) of 4 KiB leaves
+        # gfn -> sptep(s) of 4 KiB leaves. Tuples, not lists: the cyclic GC stops
+        # tracking a tuple of ints, and with a million mapped gfns (the 4 GiB
+        # benchmark) lists cost some 15% more fault time in GC passes and 50 MiB.
+        self._rmap: dict[int, tuple[int, ...]] = {}
         self._large_rmap: dict[int, list[int]] = {}  # gfn >> 9 -> sptep(s) of 2 MiB leaves
-        self._unsync: set[ShadowPage] = set()
         self._child_roles: dict[tuple, PageRole] = {}
         self._next_hpa = SHADOW_HPA_BASE
         # the current roots
@@ -282,8 +277,10 @@ class ShadowMMU:
         self.pae_root = [0] * NR_PAE_ROOTS
         self._roots: list[ShadowPage | None] = [None] * NR_PAE_ROOTS
         self._special_root: ShadowPage | None = None
+        # The sPTEs the CPU's walk starts from: pae_root, or the special PDPT page's.
+        # Derivable, but _shadow_leaf() reads it on every access, and as a property
+        # it cost the Linux-like benchmark close to 10%.
         self._pdpt: list = self.pae_root
-        self._need_reload = False
         # statistics
         self.accesses = self.faults = self.guest_faults = 0
         self.writes_emulated = self.writes_unsync = self.writes_stored = 0
@@ -400,9 +397,8 @@ class ShadowMMU:
         """kvm_mmu_slot_gfn_write_protect(): drop W from every 4 KiB leaf mapping gfn."""
         if not self._is_protected(gfn):
             return
-        found = self._rmap.get(gfn)
         count = 0
-        for sptep in ([found] if isinstance(found, int) else found or ()):
+        for sptep in self._rmap.get(gfn, ()):
             sp = self._by_hpa[sptep & ~(PAGE_SIZE - 1)]
             index = (sptep & (PAGE_SIZE - 1)) // SPTE_SIZE
             if sp.spt[index] & SPTE_WRITABLE:
@@ -413,23 +409,11 @@ class ShadowMMU:
 
     # -- sPTEs -----------------------------------------------------------------------
 
-    def _rmap_add(self, gfn: int, sptep: int) -> None:
-        found = self._rmap.get(gfn)
-        if found is None:
-            self._rmap[gfn] = sptep
-        elif isinstance(found, int):
-            self._rmap[gfn] = [found, sptep]
-        else:
-            found.append(sptep)
-
     def _rmap_remove(self, gfn: int, sptep: int) -> None:
-        found = self._rmap[gfn]
-        if isinstance(found, int):
-            del self._rmap[gfn]
-        else:
-            found.remove(sptep)
-            if len(found) == 1:
-                self._rmap[gfn] = found[0]
+        spteps = self._rmap.pop(gfn)
+        if len(spteps) > 1:
+            i = spteps.index(sptep)
+            self._rmap[gfn] = spteps[:i] + spteps[i + 1:]
 
     def _drop_spte(self, sp: ShadowPage, index: int, reason: str | None = None) -> None:
         """mmu_page_zap_pte(): clear one sPTE; a link forgets its child, a leaf its rmap entry."""
@@ -466,7 +450,7 @@ class ShadowMMU:
         if user:
             spte |= SPTE_USER
         sp.spt[index] = spte
-        self._rmap_add(gfn, sp.hpa + SPTE_SIZE * index)
+        self._rmap[gfn] = self._rmap.get(gfn, ()) + (sp.hpa + SPTE_SIZE * index,)
         if sp.gptes is not None:
             sp.gptes[index] = gpte
         if self._trace is not None:
@@ -502,12 +486,10 @@ class ShadowMMU:
             if root is sp:  # a root in use: the vCPU must reload its roots
                 self._roots[i] = None
                 self.pae_root[i] = 0
-                self._need_reload = True
         del self._pages[(sp.gfn, sp.role)]
         del self._by_hpa[sp.hpa]
         if sp.has_gptes:
             self._unaccount_shadowed(sp)
-        self._unsync.discard(sp)
         self.pages_zapped += 1
         self._emit(ShadowPageZapped(sp.gfn, sp.role, reason))
 
@@ -534,14 +516,13 @@ class ShadowMMU:
         Cached pages are reused: loading a CR3 seen before finds its four page
         directories in the cache, and their children with them.
         """
-        if isinstance(cr3, bool) or not isinstance(cr3, int) or not 0 <= cr3 <= VA_MAX:
-            raise ValueError(f"cr3 {cr3!r} is not a 32-bit value")
-        if cr3 >> PAGE_SHIFT >= self.guest.mem_size >> PAGE_SHIFT:
-            raise ValueError(f"cr3 0x{cr3:08x} points outside guest memory")
+        # The guest's own check, but any page directory will do: a CR3 the
+        # builder never made (a hand-written one, say) is still a CR3.
+        pd_gfn = self.guest._cr3_gfn(cr3, known=False)
         self._enter()
         try:
             self.cr3 = cr3
-            self._pd_gfn = cr3 >> PAGE_SHIFT
+            self._pd_gfn = pd_gfn
             self._alloc_roots()
             self._sync_roots()
             self._emit(TlbFlush("cr3"))
@@ -571,8 +552,6 @@ class ShadowMMU:
                 sp.root_count += 1
                 self._roots[i] = sp
                 self.pae_root[i] = sp.hpa | SPTE_PRESENT
-            self._pdpt = self.pae_root
-        self._need_reload = False
         self._emit(RootsLoaded(self.cr3, tuple(self._pdpt[:NR_PAE_ROOTS])))
 
     def _current_pds(self) -> list[ShadowPage | None]:
@@ -672,7 +651,8 @@ class ShadowMMU:
         self._enter()
         try:
             self.accesses += 1
-            if self._need_reload:
+            if not self._special and None in self._roots:
+                # a root was zapped (_zap_page()): kvm_mmu_reload() before the walk
                 self._alloc_roots()
             found = self._shadow_leaf(va)
             if found is not None:
@@ -790,7 +770,6 @@ class ShadowMMU:
         for sp in self._gfn_pages.get(gfn, ()):
             if not sp.unsync:
                 sp.unsync = True
-                self._unsync.add(sp)
                 self._emit(PageUnsync(sp.gfn, sp.role))
 
     def _sync_spte(self, sp: ShadowPage, index: int) -> bool:
@@ -828,16 +807,20 @@ class ShadowMMU:
         see the gfn as protected (same end state).
         """
         sp.unsync = False  # kvm_unlink_unsync_page()
-        self._unsync.discard(sp)
         self._write_protect(sp.gfn)
         self._sync_sptes(sp)
 
+    def _unsync_pages(self) -> list[ShadowPage]:
+        """Every unsync page in the cache, oldest first (KVM keeps a count; a scan is cheap here)."""
+        return sorted((sp for sp in self._pages.values() if sp.unsync), key=lambda sp: sp.hpa)
+
     def _sync_roots(self) -> None:
         """kvm_mmu_sync_roots(): sync every unsync page reachable from the current roots."""
-        if not self._unsync:
+        unsync = self._unsync_pages()
+        if not unsync:
             return
         pds = {sp.hpa for sp in self._current_pds() if sp is not None}
-        for sp in sorted(self._unsync, key=lambda s: s.hpa):
+        for sp in unsync:
             if any(p & ~(PAGE_SIZE - 1) in pds for p in sp.parent_ptes):
                 self._sync_children(sp)
 
@@ -1056,7 +1039,7 @@ class ShadowMMU:
         return MMUStats(
             shadow_pages=kinds, sptes_present=present, leaf_sptes=leaves, large_sptes=large,
             gfns_write_tracked=len(self._write_track), gfns_write_protected=protected,
-            unsync_pages=len(self._unsync), accesses=self.accesses, faults=self.faults,
+            unsync_pages=len(self._unsync_pages()), accesses=self.accesses, faults=self.faults,
             guest_faults=self.guest_faults, writes_emulated=self.writes_emulated,
             writes_unsync=self.writes_unsync, writes_stored=self.writes_stored,
             sptes_zapped=self.sptes_zapped, pages_zapped=self.pages_zapped,

@@ -31,6 +31,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .consts import PAGE_SHIFT, PAGE_SIZE
+from .events import GuestFaultInjected, GuestWalkStep
 from .guest import Guest, GuestPageFault
 from .mmu import Mismatch, MMUStats, ShadowMMU
 from .rules import QUADRANT_RULES
@@ -82,7 +83,7 @@ class AccessResult:
     @property
     def faulted(self) -> bool:
         """Did KVM take a shadow page fault (a guest walk happened), or did the shadow map it?"""
-        return any(type(e).__name__ in ("GuestWalkStep", "GuestFaultInjected") for e in self.trace)
+        return any(isinstance(e, (GuestWalkStep, GuestFaultInjected)) for e in self.trace)
 
 
 def run_access(mmu: ShadowMMU, va: int, write: bool = False, user: bool = False) -> AccessResult:

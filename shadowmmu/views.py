@@ -42,6 +42,23 @@ from typing import Iterable, Mapping, Sequence
 
 from .address import Decomposition, decompose, parse_address
 from .consts import GUEST_4K, PAE_4K, PT32_ROOT_LEVEL, PG_LEVEL_4K, Field
+from .events import (
+    GuestFaultInjected,
+    GuestWalkStep,
+    GuestWrite,
+    PageSynced,
+    PageUnsync,
+    QuadrantSkip,
+    RootsLoaded,
+    ShadowPageCreated,
+    ShadowPageFound,
+    ShadowPageZapped,
+    ShadowWalkStep,
+    SpteInstalled,
+    SpteZapped,
+    TlbFlush,
+    WriteProtect,
+)
 from .exhaustive import RuleCheck
 from .role import PageRole, pae_root_roles, root_role
 from .role import RoleWarning
@@ -922,9 +939,8 @@ def _gfn(gfn: int) -> str:
 
 def explain_event(event: object) -> str:
     """Why the simulator took this step, in HTML, its numbers as value_spans (notebooks 06-07)."""
-    name = type(event).__name__
     e = event
-    if name == "ShadowWalkStep":
+    if isinstance(e, ShadowWalkStep):
         state = ("empty" if not e.spte & 1 else
                  "a 2 MiB leaf" if e.level == 2 and e.spte & 0x80 else "present")
         if e.level == 3:
@@ -938,7 +954,7 @@ def explain_event(event: object) -> str:
                     f"page directory: {state}{more}")
         more = ": a shadow page fault" if state == "empty" else ": the CPU would use it"
         return f"PAE PTE {_span('shadow_pte_index', e.index)} = VA bits 20:12: {state}{more}"
-    if name == "GuestWalkStep":
+    if isinstance(e, GuestWalkStep):
         if e.level == 2:
             if e.entry & 0x80:
                 tail = "a 4 MiB page (PS set): the guest walk ends here"
@@ -949,11 +965,11 @@ def explain_event(event: object) -> str:
                     f"guest PD at {_gfn(e.table_gfn)}: {tail}")
         return (f"guest PTE {_span('guest_pte_index', e.index)} = VA bits 21:12: frame "
                 f"0x{e.entry >> 12:X}")
-    if name == "GuestFaultInjected":
+    if isinstance(e, GuestFaultInjected):
         return f"the guest's own tables refuse ({esc(e.reason)}): KVM injects #PF; no shadow page is made"
-    if name in ("ShadowPageCreated", "ShadowPageFound"):
+    if isinstance(e, (ShadowPageCreated, ShadowPageFound)):
         r = e.role
-        if name == "ShadowPageFound":
+        if isinstance(e, ShadowPageFound):
             head = ("<code>kvm_mmu_find_shadow_page()</code> finds this (gfn, role) in the "
                     "cache: reused, nothing new")
         else:
@@ -971,7 +987,7 @@ def explain_event(event: object) -> str:
                 f"{_span('pt_quadrant', r.quadrant)} = parent PAE PDE index &amp; 1 "
                 f"(<code>kvm_mmu_child_role()</code>, Linux 6.0+): it shadows guest PTEs "
                 f"{lo}..{lo + 511}")
-    if name == "SpteInstalled":
+    if isinstance(e, SpteInstalled):
         if e.what == "link":
             return (f"PAE PDE {_span('shadow_pde_index', e.index)} of the {e.role.describe()} "
                     f"page now points at that page table (<code>link_shadow_page()</code>)")
@@ -982,33 +998,33 @@ def explain_event(event: object) -> str:
                     f"(the host has a large page there)")
         return (f"leaf sPTE {_span('shadow_pte_index', e.index)} of the {e.role.describe()} page: "
                 f"frame 0x{(e.spte >> 12) & 0xFFFFFFFFFF:X}, {flags} (<code>mmu_set_spte()</code>)")
-    if name == "SpteZapped":
+    if isinstance(e, SpteZapped):
         return (f"sPTE {e.index} of the {e.role.describe()} page at {_gfn(e.gfn)} cleared: "
                 f"{esc(e.reason)} (<code>mmu_page_zap_pte()</code>)")
-    if name == "ShadowPageZapped":
+    if isinstance(e, ShadowPageZapped):
         return f"the whole {e.role.describe()} page at {_gfn(e.gfn)} is dropped: {esc(e.reason)}"
-    if name == "QuadrantSkip":
+    if isinstance(e, QuadrantSkip):
         return (f"<code>get_written_sptes()</code> returns NULL for the {e.role.describe()} page: "
                 f"byte 0x{e.offset:X} belongs to another quadrant, so it is skipped")
-    if name == "GuestWrite":
+    if isinstance(e, GuestWrite):
         what = {"emulate": "the frame is write-protected: KVM emulates the store, then "
                            "<code>kvm_mmu_track_write()</code> (Linux 6.6+) zaps what it changed",
                 "unsync": "first store to a protected page table: its shadow pages go unsync "
                           "and the store goes through (<code>mmu_try_to_unsync_pages()</code>)",
                 "store": "nothing traps: a plain store"}.get(e.action, esc(e.action))
         return f"{e.size}-byte store of 0x{e.value:X} at gpa 0x{e.gpa:X}: {what}"
-    if name == "PageUnsync":
+    if isinstance(e, PageUnsync):
         return f"the {e.role.describe()} page at {_gfn(e.gfn)} may now disagree with the guest PT"
-    if name == "PageSynced":
+    if isinstance(e, PageSynced):
         tail = ("; it stays unsync and writable until the guest flushes"
                 if getattr(e, "still_unsync", False) else "")
         return (f"gPTE(s) re-read for the {e.role.describe()} page at {_gfn(e.gfn)}: "
                 f"{e.zapped} changed sPTE(s) dropped{tail}")
-    if name == "RootsLoaded":
+    if isinstance(e, RootsLoaded):
         return "<code>pae_root</code> filled: four PAE page directories, one guest PD"
-    if name == "TlbFlush":
+    if isinstance(e, TlbFlush):
         return "the guest flushes its TLB" + (f" for 0x{e.va:08X}" if e.va is not None else "")
-    if name == "WriteProtect":
+    if isinstance(e, WriteProtect):
         return (f"{e.sptes} leaf sPTE(s) mapping {_gfn(e.gfn)} lose W: a guest table KVM shadows "
                 f"(newly, or again as the guest's flush resyncs it) must trap stores")
     return esc(getattr(event, "describe", lambda: str(event))())
@@ -1027,22 +1043,21 @@ def fault_summary(trace) -> dict:
            "guest_pte_index": None, "pt_quadrant": None, "shadow_pte_index": None,
            "large": False, "created": [], "found": [], "fault": None, "hit": True}
     for e in trace:
-        name = type(e).__name__
-        if name == "ShadowWalkStep":
+        if isinstance(e, ShadowWalkStep):
             if e.level == 3 and out["root"] is None:
                 out["root"] = e.index
             elif e.level == 2 and out["shadow_pde_index"] is None:
                 out["shadow_pde_index"] = e.index
-        elif name == "GuestWalkStep":
+        elif isinstance(e, GuestWalkStep):
             out["hit"] = False
             out["guest_pde_index" if e.level == 2 else "guest_pte_index"] = e.index
-        elif name == "GuestFaultInjected":
+        elif isinstance(e, GuestFaultInjected):
             out["hit"], out["fault"] = False, e.reason
-        elif name in ("ShadowPageCreated", "ShadowPageFound"):
-            out["created" if name == "ShadowPageCreated" else "found"].append(e.role.describe())
+        elif isinstance(e, (ShadowPageCreated, ShadowPageFound)):
+            out["created" if isinstance(e, ShadowPageCreated) else "found"].append(e.role.describe())
             if e.role.level == 1:
                 out["pt_quadrant"] = e.role.quadrant
-        elif name == "SpteInstalled":
+        elif isinstance(e, SpteInstalled):
             if e.what == "leaf":
                 out["shadow_pte_index"] = e.index
                 if out["pt_quadrant"] is None:
@@ -1168,16 +1183,15 @@ def _gpa_text(v: int | None) -> str:
 
 def write_outcome(r) -> dict:
     """What one scenarios.WriteResult did, counted off its write trace."""
-    names = [type(e).__name__ for e in r.write_trace]
-    action = next((e.action for e in r.write_trace if type(e).__name__ == "GuestWrite"), "-")
+    action = next((e.action for e in r.write_trace if isinstance(e, GuestWrite)), "-")
     return {
         "action": action,
         "zapped": [(e.role.describe(), e.index) for e in r.write_trace
-                   if type(e).__name__ == "SpteZapped"],
-        "skipped": [e.role.describe() for e in r.write_trace if type(e).__name__ == "QuadrantSkip"],
+                   if isinstance(e, SpteZapped)],
+        "skipped": [e.role.describe() for e in r.write_trace if isinstance(e, QuadrantSkip)],
         "pages_zapped": [e.role.describe() for e in r.write_trace
-                         if type(e).__name__ == "ShadowPageZapped"],
-        "unsynced": names.count("PageUnsync"),
+                         if isinstance(e, ShadowPageZapped)],
+        "unsynced": sum(isinstance(e, PageUnsync) for e in r.write_trace),
     }
 
 

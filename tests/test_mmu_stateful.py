@@ -289,7 +289,7 @@ class Twins(RuleBasedStateMachine):
             # (the leaf's pte_access is a subset of the walker's pt_access, and of a direct
             # page's direct_access -- which lacks W while the guest 4 MiB PDE is clean)
             for spteps in mmu._rmap.values():
-                for sptep in [spteps] if isinstance(spteps, int) else spteps:
+                for sptep in spteps:
                     sp = by_hpa[sptep & ~0xFFF]
                     spte = sp.spt[(sptep & 0xFFF) // 8]
                     assert not (spte & 2 and not sp.role.access & 2), (name, sp.describe())
