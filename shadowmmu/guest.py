@@ -243,7 +243,7 @@ class Guest:
         return self._adopt_cr3(cr3)
 
     def _adopt_cr3(self, cr3: int) -> int:
-        pd_gfn = self._cr3_gfn(cr3, known=False)
+        pd_gfn = self.cr3_gfn(cr3, known=False)
         self._address_spaces.append(cr3)
         if self._kernel_pd is None:
             self._kernel_pd = pd_gfn
@@ -358,7 +358,9 @@ class Guest:
         """The CR3 values created (or adopted by from_pages), oldest first."""
         return tuple(self._address_spaces)
 
-    def _cr3_gfn(self, cr3: int, *, known: bool = True) -> int:
+    def cr3_gfn(self, cr3: int, *, known: bool = True) -> int:
+        """The page-directory frame of cr3, checked: a 32-bit value inside guest memory and,
+        when known, one of this guest's address spaces; ValueError otherwise."""
         if isinstance(cr3, bool) or not isinstance(cr3, int) or not 0 <= cr3 <= VA_MAX:
             raise ValueError(f"cr3 {cr3!r} is not a 32-bit value")
         gfn = cr3 >> PAGE_SHIFT
@@ -411,7 +413,7 @@ class Guest:
         if va % PAGE_SIZE:
             raise ValueError(f"va 0x{va:08x} is not 4 KiB aligned")
         self._check_target(gpa, PAGE_SIZE)
-        pd_gfn = self._cr3_gfn(cr3)
+        pd_gfn = self.cr3_gfn(cr3)
         pde = self.read32((pd_gfn << PAGE_SHIFT) | (va >> LARGE_PAGE_SHIFT) << 2)
         if not pde & PT_PRESENT_MASK or self._is_large(pde):
             pt_gfn = self.alloc_table()
@@ -438,7 +440,7 @@ class Guest:
         if va % LARGE_PAGE_SIZE:
             raise ValueError(f"va 0x{va:08x} is not 4 MiB aligned")
         self._check_target(gpa, LARGE_PAGE_SIZE)
-        self._cr3_gfn(cr3)
+        self.cr3_gfn(cr3)
         pde = gpa | PT_PAGE_SIZE_MASK | self._leaf_flags(writable, user, global_, accessed, dirty)
         for pde_gpa in self._pde_gpas(cr3, va):
             self._set_entry(pde_gpa, pde)
@@ -453,7 +455,7 @@ class Guest:
         Page tables are not freed, even when they become empty.
         """
         _check_va(va)
-        pd_gfn = self._cr3_gfn(cr3)
+        pd_gfn = self.cr3_gfn(cr3)
         pde = self.read32((pd_gfn << PAGE_SHIFT) | (va >> LARGE_PAGE_SHIFT) << 2)
         if not pde & PT_PRESENT_MASK:
             return False
@@ -516,7 +518,7 @@ class Guest:
         Pure: accessed and dirty bits are left alone (see the module doc).
         """
         _check_va(va)
-        pd_gfn = self._cr3_gfn(cr3, known=False)
+        pd_gfn = self.cr3_gfn(cr3, known=False)
         return GuestWalk(va, *self.walk_entries(pd_gfn, va, write, user))
 
     def translate(self, cr3: int, va: int) -> int | None:
@@ -535,7 +537,7 @@ class Guest:
             >>> [(hex(va), size, hex(gpa)) for va, size, gpa, _ in g.mappings(cr3)]
             [('0xc0000000', 4096, '0x3000')]
         """
-        pd_base = self._cr3_gfn(cr3, known=False) << PAGE_SHIFT
+        pd_base = self.cr3_gfn(cr3, known=False) << PAGE_SHIFT
         for i in range(PT32_ENTRIES):
             pde = self.read32(pd_base | i << 2)
             if not pde & PT_PRESENT_MASK:
@@ -554,7 +556,7 @@ class Guest:
         """The gfns of the page directories and page tables reachable from the address spaces."""
         out = set()
         for cr3 in self._address_spaces if cr3s is None else cr3s:
-            pd_gfn = self._cr3_gfn(cr3, known=False)
+            pd_gfn = self.cr3_gfn(cr3, known=False)
             out.add(pd_gfn)
             for i in range(PT32_ENTRIES):
                 pde = self.read32(pd_gfn << PAGE_SHIFT | i << 2)

@@ -219,6 +219,11 @@ class MMUStats:
         ])
 
 
+def _leaf_spte(gfn: int, writable: bool, user: bool) -> int:
+    """A present leaf sPTE for host frame gfn (identity backing) with the given permissions."""
+    return gfn << PAGE_SHIFT | SPTE_PRESENT | SPTE_WRITABLE * writable | SPTE_USER * user
+
+
 def _gpte_access(entry: int) -> int:
     """ACC_* bits a guest entry grants (a 32-bit non-PAE guest has no NX: always exec)."""
     return (ACC_EXEC_MASK | (ACC_WRITE_MASK if entry & PT_WRITABLE_MASK else 0)
@@ -444,11 +449,7 @@ class ShadowMMU:
         """mmu_set_spte() for a 4 KiB leaf: host pfn = gfn (identity backing)."""
         if sp.spt[index] & SPTE_PRESENT:
             self._drop_spte(sp, index)
-        spte = gfn << PAGE_SHIFT | SPTE_PRESENT
-        if writable:
-            spte |= SPTE_WRITABLE
-        if user:
-            spte |= SPTE_USER
+        spte = _leaf_spte(gfn, writable, user)
         sp.spt[index] = spte
         self._rmap[gfn] = self._rmap.get(gfn, ()) + (sp.hpa + SPTE_SIZE * index,)
         if sp.gptes is not None:
@@ -460,11 +461,7 @@ class ShadowMMU:
                         user: bool) -> None:
         """A 2 MiB leaf sPTE in a page directory (one half of a guest 4 MiB page)."""
         self._drop_spte(pd, index)
-        spte = gfn << PAGE_SHIFT | SPTE_PRESENT | SPTE_LARGE
-        if writable:
-            spte |= SPTE_WRITABLE
-        if user:
-            spte |= SPTE_USER
+        spte = _leaf_spte(gfn, writable, user) | SPTE_LARGE
         pd.spt[index] = spte
         self._large_rmap.setdefault(gfn >> 9, []).append(pd.hpa + SPTE_SIZE * index)
         self._emit(SpteInstalled(pd.gfn, pd.role, index, spte, "leaf 2M"))
@@ -518,7 +515,7 @@ class ShadowMMU:
         """
         # The guest's own check, but any page directory will do: a CR3 the
         # builder never made (a hand-written one, say) is still a CR3.
-        pd_gfn = self.guest._cr3_gfn(cr3, known=False)
+        pd_gfn = self.guest.cr3_gfn(cr3, known=False)
         self._enter()
         try:
             self.cr3 = cr3
