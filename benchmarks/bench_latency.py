@@ -118,17 +118,9 @@ def shown(va: int) -> dict[str, str]:
 
 
 # Arms one measurement: resolves with (t_dom - t_control) in ms, both read in the page.
+# SHOWS is replaced by the browser tests' own matcher (conftest.JS_SHOWS).
 JS_ARM = """([root, want, ms]) => {
-  const matches = () => {
-    let seen = 0;
-    for (const s of root.querySelectorAll('.smmu-v[data-field]')) {
-      const w = want[s.dataset.field];
-      if (w === undefined) continue;
-      if (s.textContent.trim().toLowerCase() !== w.toLowerCase()) return false;
-      seen += 1;
-    }
-    return seen > 0;
-  };
+  const matches = () => (SHOWS)([root, want]);
   if (matches()) throw new Error('the page already shows ' + JSON.stringify(want));
   window.__smmuPending = new Promise((resolve, reject) => {
     let t0 = null;
@@ -205,7 +197,7 @@ class Driver:
     def _timed(self, want: dict[str, str], act) -> float:
         handle = self.ex.root.element_handle()
         try:
-            self.page.evaluate(JS_ARM, [handle, want, self.h.UPDATE_MS])
+            self.page.evaluate(JS_ARM.replace("SHOWS", self.h.JS_SHOWS), [handle, want, self.h.UPDATE_MS])
             act()
             return float(self.page.evaluate("() => window.__smmuPending"))
         finally:
