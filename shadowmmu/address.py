@@ -68,7 +68,7 @@ def parse_address(value: object, *, name: str = "address") -> int:
                 f"{name} {value!r} is ambiguous: write 0x{text} for hex or "
                 f"{text.lstrip('0_') or '0'} for decimal ({VALID_RANGE})"
             )
-        if text[:2].lower() == "0b":
+        if text[:2].lower() == "0b" and _HEX.fullmatch(text):
             raise AddressError(
                 f"{name} {value!r} is ambiguous: binary is not accepted; write 0x{text} "
                 f"if you meant hex ({VALID_RANGE})"

@@ -81,6 +81,7 @@ def test_parse_accepts(text, expected):
     ("xyz", "not a number"), ("0xC02O0000", "not a number"), ("-1", "negative"),
     ("0x-1", "not a number"), ("1__0", "not a number"), ("_1", "not a number"),
     ("00200000", "ambiguous"), ("12 34", "not a number"), ("0b101", "ambiguous"),
+    ("0B\x1e0", "not a number"),
 ])
 def test_parse_rejects_with_clear_message(bad, needle):
     with pytest.raises(AddressError) as info:

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from golden_rows import GOLDEN
@@ -76,6 +76,7 @@ def test_console_script_is_installed():
 
 @given(st.lists(st.text(max_size=12).filter(lambda t: not t.startswith("-")), min_size=1, max_size=4))
 @settings(max_examples=150, deadline=None)
+@example(["0B\x1e0"])  # once echoed a control character raw, breaking the one-line message
 def test_cli_never_raises(capsys_args):
     # in-process, so hypothesis can try many inputs quickly
     import contextlib
