@@ -2,7 +2,7 @@
 
 Run: .venv/bin/python benchmarks/bench_realguest.py [--runs N]
 
-For each snapshot in tests/fixtures/realguest/ we time, separately and as the
+For each snapshot in shadowmmu/data/ we time, separately and as the
 median of several runs: loading the fixture (xz + JSON + base64), building
 the Guest from its pages, and faulting in every mapped 4 KiB page (each page
 of a 4 MiB mapping too) through ShadowMMU.access() with tracing off, once

@@ -86,7 +86,7 @@ HTML(render_preset_table())
 #     captured from a 32-bit Linux guest under QEMU, shadowed, and checked against QEMU's
 #     own translations.
 #
-# 06 to 08 and 10 run the simulator (`shadowmmu.guest`, `shadowmmu.mmu`, `shadowmmu.scenarios`).
+# 06 to 08 and 10 run the simulator (`shadowmmu.sim.guest`, `shadowmmu.sim.mmu`, `shadowmmu.scenarios`).
 
 # %% [markdown]
 # ## Check that widgets work

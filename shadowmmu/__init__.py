@@ -21,9 +21,9 @@ from .writes import (
 )
 
 # the simulator (guest -> mmu)
-from . import events
-from .guest import Guest, GuestPageFault, GuestWalk
-from .mmu import Mismatch, MMUStats, ShadowMMU, ShadowPage, find_misconception_example
+from .sim import events
+from .sim.guest import Guest, GuestPageFault, GuestWalk
+from .sim.mmu import Mismatch, MMUStats, ShadowMMU, ShadowPage, find_misconception_example
 
 __all__ = [
     # address anatomy

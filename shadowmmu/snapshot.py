@@ -9,7 +9,7 @@ few bits of CR0/CR3/CR4 it checks; it does not know addresses, roles, the
 guest model or the shadow MMU, and imports nothing from shadowmmu.
 
 What a snapshot holds (tools/capture_guest.py writes them; the README in
-tests/fixtures/realguest/ says how, with package versions and command line).
+shadowmmu/data/ says how, with package versions and command line).
 The virtual CPU was stopped, then we read:
 
 * CR0, CR3, CR4 and the CPL from QEMU's ``info registers``;
@@ -38,6 +38,7 @@ import lzma
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from importlib.resources import files
 from pathlib import Path
 
 __all__ = [
@@ -59,7 +60,9 @@ CR0_PG = 1 << 31  # paging enabled
 CR4_PSE = 1 << 4  # 4 MiB pages allowed in a 2-level walk
 CR4_PAE = 1 << 5  # set would mean 3-level paging: not the guest we model
 
-FIXTURE_DIR = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "realguest"
+#: The committed snapshots: package data (shadowmmu/data/), found through importlib.resources
+#: so that an installed wheel finds them as well as a checkout does.
+FIXTURE_DIR = Path(str(files(__package__).joinpath("data")))
 
 _U32 = (1 << 32) - 1
 
@@ -270,7 +273,7 @@ def load_snapshot(path: str | Path) -> Snapshot:
 
 
 def available_snapshots(directory: str | Path = FIXTURE_DIR) -> list[Path]:
-    """The snapshot files in directory (default tests/fixtures/realguest/), sorted by name:
+    """The snapshot files in directory (default shadowmmu/data/), sorted by name:
 
         >>> [p.name for p in available_snapshots()][:1]  # doctest: +SKIP
         ['kernel-boot.json.xz']

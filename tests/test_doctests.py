@@ -8,7 +8,7 @@ import pytest
 
 import shadowmmu
 
-MODULES = sorted(m.name for m in pkgutil.iter_modules(shadowmmu.__path__, "shadowmmu.")
+MODULES = sorted(m.name for m in pkgutil.walk_packages(shadowmmu.__path__, "shadowmmu.")
                  if m.name != "shadowmmu.__main__")
 
 

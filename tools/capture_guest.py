@@ -1,7 +1,7 @@
 """Capture a real 32-bit non-PAE Linux guest's page tables under QEMU (make capture-guest).
 
 Run as root on Debian 12 with apt access; CI never runs this, it reads the
-fixtures it writes to tests/fixtures/realguest/:
+fixtures it writes to shadowmmu/data/:
 
     kernel-boot.json.xz    CR3 mid-boot, before any user process exists
     user-1.json.xz         a busy loop caught at CPL 3
@@ -60,7 +60,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 from shadowmmu.snapshot import Snapshot, dump_snapshot  # noqa: E402
 
-FIXTURES = REPO / "tests" / "fixtures" / "realguest"
+FIXTURES = REPO / "shadowmmu" / "data"
 INIT_SCRIPT = REPO / "tools" / "guest_init.sh"
 
 KERNEL_META = "linux-image-686:i386"  # flavour 686 = non-PAE; not 686-pae

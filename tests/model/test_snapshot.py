@@ -1,6 +1,6 @@
 """Tests of shadowmmu.snapshot: the loader, and the captured guest it loads.
 
-The second half holds the committed fixtures (tests/fixtures/realguest/) against
+The second half holds the committed fixtures (shadowmmu/data/) against
 an oracle we did not write: QEMU's gva2gpa and info tlb answers, recorded with the
 CPU stopped. The walker below is deliberately written here, from the SDM's
 description of 32-bit paging, and shares no code with the package.
@@ -117,8 +117,9 @@ def test_available_snapshots_takes_a_directory(tmp_path):
     assert available_snapshots(tmp_path / "nowhere") == []
 
 
-def test_fixture_dir_is_in_the_repo():
-    assert FIXTURE_DIR == Path(__file__).resolve().parent / "fixtures" / "realguest"
+def test_fixture_dir_is_package_data():
+    import shadowmmu
+    assert FIXTURE_DIR == Path(shadowmmu.__file__).resolve().parent / "data"
 
 
 @pytest.mark.parametrize(

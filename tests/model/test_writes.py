@@ -2,7 +2,7 @@
 
 import pytest
 
-from golden_rows import GOLDEN, IDS
+from oracles.golden import GOLDEN, IDS
 from shadowmmu import (
     PageRole,
     detect_write_misaligned,

@@ -158,7 +158,7 @@ def test_merge_conflict_keeps_the_first_snapshot(monkeypatch, snaps):
     changed = bytearray(b.pages[gfn])
     changed[0] ^= 0xFF
     fake = {"user-1": a, "user-2": dataclasses.replace(b, pages={**b.pages, gfn: bytes(changed)})}
-    monkeypatch.setattr(scenarios, "real_snapshot", fake.__getitem__)
+    monkeypatch.setattr("shadowmmu.scenarios.real.real_snapshot", fake.__getitem__)
     rg = scenarios.real_guest("user-1", "user-2")
     assert rg.conflicts == (gfn,) and gfn not in rg.shared and rg.kept == "user-1"
     assert rg.guest.read(gfn << 12, 1) == a.pages[gfn][0]
@@ -306,7 +306,7 @@ def test_cr3_switch_reuses_the_kernel_page_tables(snaps, large):
 def test_cr3_switch_counts_match_the_trace_events(snaps):
     """Cross-check of the reachable-page count with the simulator's own events."""
     from shadowmmu import ShadowMMU
-    from shadowmmu.events import ShadowPageCreated, ShadowPageFound
+    from shadowmmu.sim.events import ShadowPageCreated, ShadowPageFound
 
     rg = scenarios.real_guest("user-1", "user-2")
     mmu = ShadowMMU(rg.guest, trace=False)

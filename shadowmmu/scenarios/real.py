@@ -30,11 +30,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .consts import PAGE_SHIFT, PAGE_SIZE
-from .events import GuestFaultInjected, GuestWalkStep
-from .guest import Guest, GuestPageFault
-from .mmu import Mismatch, MMUStats, ShadowMMU
-from .rules import QUADRANT_RULES
+from ..consts import PAGE_SHIFT, PAGE_SIZE
+from ..sim.events import GuestFaultInjected, GuestWalkStep
+from ..sim.guest import Guest, GuestPageFault
+from ..sim.mmu import Mismatch, MMUStats, ShadowMMU
+from ..rules import QUADRANT_RULES
 
 MiB = 1 << 20
 
@@ -364,7 +364,7 @@ __all__ = [
 # Notebook 10: a real Linux guest, captured under QEMU
 # --------------------------------------------------------------------------
 #
-# The snapshots in tests/fixtures/realguest/ (shadowmmu.snapshot) hold a real
+# The snapshots in shadowmmu/data/ (shadowmmu.snapshot) hold a real
 # guest's page directory and page tables and nothing else of its memory, plus
 # QEMU's own gva2gpa answers. Everything below builds a *fresh* Guest for each
 # experiment: the shadow MMU writes accessed bits into guest memory, as KVM
@@ -374,10 +374,10 @@ __all__ = [
 from functools import lru_cache  # noqa: E402  (kept with the section that uses it)
 from typing import ClassVar  # noqa: E402
 
-from .address import decompose  # noqa: E402
-from .consts import CR4_PSE, PT_PAGE_SIZE_MASK, PT_PRESENT_MASK  # noqa: E402
-from .mmu import SPTE_ADDR_MASK, SPTE_LARGE, SPTE_PRESENT  # noqa: E402
-from .snapshot import Snapshot, available_snapshots, load_snapshot  # noqa: E402
+from ..address import decompose  # noqa: E402
+from ..consts import CR4_PSE, PT_PAGE_SIZE_MASK, PT_PRESENT_MASK  # noqa: E402
+from ..sim.mmu import SPTE_ADDR_MASK, SPTE_LARGE, SPTE_PRESENT  # noqa: E402
+from ..snapshot import Snapshot, available_snapshots, load_snapshot  # noqa: E402
 
 #: The two user-mode snapshots (two busy loops of /init, two address spaces), in capture order.
 REAL_PAIR = ("user-1", "user-2")

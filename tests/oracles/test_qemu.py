@@ -2,7 +2,7 @@
 
 The oracle is QEMU 7.2 (TCG) translating addresses of a Debian 6.1 686
 (non-PAE) kernel and busybox userland, recorded by tools/capture_guest.py in
-tests/fixtures/realguest/: ``gva2gpa`` for every mapped page (and a sample of
+shadowmmu/data/: ``gva2gpa`` for every mapped page (and a sample of
 4 MiB pages and of unmapped addresses) and ``info tlb``. Nobody here wrote
 that translation, which is what makes it worth comparing against.
 """

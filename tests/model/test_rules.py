@@ -2,7 +2,7 @@
 
 import pytest
 
-from golden_rows import GOLDEN, IDS
+from oracles.golden import GOLDEN, IDS
 from shadowmmu import QUADRANT_RULES, CORRECT_RULES, RoleWarning, get_rule, pae_root_roles, root_role
 
 REQUIRED = {"seed-v5", "lai", "generalised", "mainline", "legacy", "halves"}

@@ -40,9 +40,9 @@ import random
 from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
 
-from .address import Decomposition, decompose, parse_address
-from .consts import GUEST_4K, PAE_4K, PT32_ROOT_LEVEL, PG_LEVEL_4K, Field
-from .events import (
+from ..address import Decomposition, decompose, parse_address
+from ..consts import GUEST_4K, PAE_4K, PT32_ROOT_LEVEL, PG_LEVEL_4K, Field
+from ..sim.events import (
     GuestFaultInjected,
     GuestWalkStep,
     GuestWrite,
@@ -59,11 +59,11 @@ from .events import (
     TlbFlush,
     WriteProtect,
 )
-from .exhaustive import RuleCheck
-from .role import PageRole, pae_root_roles, root_role
-from .role import RoleWarning
-from .rules import QUADRANT_RULES, Rule, get_rule
-from .writes import WriteEffect, shadowed_part, write_effects
+from ..exhaustive import RuleCheck
+from ..role import PageRole, pae_root_roles, root_role
+from ..role import RoleWarning
+from ..rules import QUADRANT_RULES, Rule, get_rule
+from ..writes import WriteEffect, shadowed_part, write_effects
 
 # --------------------------------------------------------------------------
 # Palette, labels, the generic helpers
@@ -1215,7 +1215,7 @@ def render_write_result(r) -> str:
     o = write_outcome(r)
     table = "guest page table (of guest PDE 32)" if r.table == "pt" else "guest page directory"
     entry = r.offset // 4
-    from .writes import detect_write_misaligned
+    from ..writes import detect_write_misaligned
     mis = detect_write_misaligned(r.offset & 0xFFF, r.size)
     head = (f'<div class="smmu-write" data-table="{r.table}" data-action="{esc(o["action"])}">'
             f"<b>{r.size}-byte store at byte 0x{r.offset:03X} of the {table}</b> (entry {entry}, "

@@ -21,7 +21,7 @@ from __future__ import annotations
 import pytest
 
 from shadowmmu import Guest, GuestPageFault, ShadowMMU
-from shadowmmu.events import (
+from shadowmmu.sim.events import (
     GuestFaultInjected,
     GuestWalkStep,
     GuestWrite,

@@ -58,7 +58,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .consts import (
+from ..consts import (
     ACC_ALL,
     ACC_EXEC_MASK,
     ACC_USER_MASK,
@@ -93,9 +93,9 @@ from .events import (
     WriteProtect,
 )
 from .guest import Guest, GuestPageFault, GuestWalk, _check_va
-from .role import PageRole, root_role
-from .rules import Rule, get_rule
-from .writes import detect_write_misaligned, get_level1_sp_gpa, get_written_sptes
+from ..role import PageRole, root_role
+from ..rules import Rule, get_rule
+from ..writes import detect_write_misaligned, get_level1_sp_gpa, get_written_sptes
 
 SPTE_PRESENT = 1 << 0
 SPTE_WRITABLE = 1 << 1

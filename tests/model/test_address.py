@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from golden_rows import GOLDEN, IDS
+from oracles.golden import GOLDEN, IDS
 from shadowmmu import AddressError, decompose, parse_address, pd_quadrant, pt_quadrant
 from shadowmmu.consts import GUEST_4K, GUEST_4M, PAE_2M, PAE_4K
 

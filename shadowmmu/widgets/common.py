@@ -32,10 +32,10 @@ import traceback
 
 import ipywidgets as W
 
-from . import views
-from .address import AddressError, decompose, parse_address
-from .exhaustive import check_all_rules, check_rule
-from .rules import QUADRANT_RULES
+from .. import views
+from ..address import AddressError, decompose, parse_address
+from ..exhaustive import check_all_rules, check_rule
+from ..rules import QUADRANT_RULES
 
 log = logging.getLogger(__name__)
 
@@ -332,8 +332,8 @@ def exercise_explorer(seed: int = 2024, number: int = 0) -> Explorer:
 # a small guest, a write on a fresh write_lab(), or a whole-guest run of a
 # few hundred accesses.
 
-from . import scenarios  # noqa: E402  (kept with the section that uses it)
-from .mmu import ShadowMMU  # noqa: E402
+from .. import scenarios  # noqa: E402  (kept with the section that uses it)
+from ..sim.mmu import ShadowMMU  # noqa: E402
 
 
 def _step_controls():

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .role import PageRole
+from ..role import PageRole
 
 
 def _role(role: PageRole) -> str:

@@ -40,7 +40,7 @@ import struct
 from dataclasses import dataclass
 from typing import Iterable, Iterator, Mapping, Protocol
 
-from .consts import (
+from ..consts import (
     CR4_PSE,
     PAGE_SHIFT,
     PAGE_SIZE,
@@ -208,7 +208,7 @@ class Guest:
             >>> Guest.from_pages({0x10: bytes(pd)}, cr3=0x10000, cr4=0).walk(0x10000, 0xC0001234)
             Traceback (most recent call last):
             ...
-            shadowmmu.guest.GuestPageFault: #PF at 0xc0001234 (read, supervisor): PTE not present
+            shadowmmu.sim.guest.GuestPageFault: #PF at 0xc0001234 (read, supervisor): PTE not present
 
         With CR4.PSE clear the same PDE points at a page table at frame
         0xC0000 (which reads as zeros), as on the CPU. ``cr3`` becomes the
@@ -513,7 +513,7 @@ class Guest:
             >>> g.walk(cr3, 0x1000, write=True)
             Traceback (most recent call last):
             ...
-            shadowmmu.guest.GuestPageFault: #PF at 0x00001000 (write, supervisor): write to a read-only page
+            shadowmmu.sim.guest.GuestPageFault: #PF at 0x00001000 (write, supervisor): write to a read-only page
 
         Pure: accessed and dirty bits are left alone (see the module doc).
         """
