@@ -612,30 +612,6 @@ def real_guest_stats(names: tuple[str, ...] = REAL_PAIR[:1], host_large_pages: b
     return real_guest_run(names, host_large_pages, rule)[1].stats()
 
 
-def reachable_pages(mmu: ShadowMMU) -> list[tuple[object, int]]:
-    """The shadow pages reachable from the current pae_root, each with the PD quadrant it hangs under.
-
-    The four roots first, then their children in sPTE order; a page two
-    entries point at is listed once.
-    """
-    by_hpa = {sp.hpa: sp for sp in mmu.shadow_pages()}
-    out, seen = [], set()
-    for i, entry in enumerate(mmu.pae_root):
-        if not entry & SPTE_PRESENT:
-            continue
-        pd = by_hpa[entry & SPTE_ADDR_MASK]
-        if pd.hpa not in seen:
-            seen.add(pd.hpa)
-            out.append((pd, i))
-        for spte in pd.spt:
-            if spte & SPTE_PRESENT and not spte & SPTE_LARGE:
-                child = by_hpa[spte & SPTE_ADDR_MASK]
-                if child.hpa not in seen:
-                    seen.add(child.hpa)
-                    out.append((child, i))
-    return out
-
-
 @dataclass(frozen=True, slots=True)
 class SwitchRow:
     """Shadow pages of one kind that the second process used: found in the cache or created."""
@@ -690,7 +666,7 @@ def real_cr3_switch(names: tuple[str, str] = REAL_PAIR, host_large_pages: bool =
     before = {sp.hpa for sp in mmu.shadow_pages()}
     fault_in(mmu, second)
     counts: dict[tuple, list[int]] = {}
-    for sp, i in reachable_pages(mmu):
+    for sp, i in mmu.reachable_pages():
         key = (sp.role.level, sp.role.quadrant, sp.role.direct, i)
         counts.setdefault(key, [0, 0])[sp.hpa not in before] += 1
     rows = tuple(SwitchRow(*k, *v) for k, v in
@@ -793,6 +769,6 @@ __all__ += [
     "REAL_PAIR", "ORACLE_VAS", "real_snapshot_names", "real_snapshot", "RealGuest", "real_guest",
     "real_guest_pair", "probed_pages", "RealPde", "page_directory_entries", "PageTableHalves",
     "page_table_halves", "fault_in", "real_guest_run", "real_guest_stats",
-    "reachable_pages", "SwitchRow", "RealSwitch", "real_cr3_switch", "OracleAnswer",
+    "SwitchRow", "RealSwitch", "real_cr3_switch", "OracleAnswer",
     "OracleTally", "qemu_oracle", "real_probe",
 ]

@@ -951,6 +951,43 @@ class ShadowMMU:
                     if spte & SPTE_PRESENT:
                         yield base | k << PAGE_SHIFT, PAGE_SIZE, spte
 
+    def reachable_pages(self) -> list[tuple[ShadowPage, int]]:
+        """The shadow pages the CPU's walk can reach from the current roots, each with its PD quadrant:
+
+            >>> g = Guest(16 << 20); cr3 = g.new_address_space()
+            >>> g.map_4k(cr3, 0xDEADB000, 0x5000)
+            >>> for rule in ("mainline", "lai"):
+            ...     mmu = ShadowMMU(g, rule); mmu.load_cr3(cr3); _ = mmu.access(0xDEADBEEF)
+            ...     print(rule, [(sp.role.describe(), i) for sp, i in mmu.reachable_pages()])
+            mainline [('L2 q0', 0), ('L2 q1', 1), ('L2 q2', 2), ('L2 q3', 3), ('L1 q1', 3)]
+            lai [('L2 q3', 3), ('L1 q1', 3)]
+
+        Quarter by quarter: the page directory (pae_root's, or the one the
+        special PDPT page links: the special rules link a quarter's page
+        directory at its first fault), then its children in sPTE order; a page
+        two entries point at is listed once, under the first quarter that
+        reaches it. The special PDPT page itself is not listed.
+        """
+        if self.cr3 is None:
+            return []
+        by_hpa = self._by_hpa
+        out, seen = [], set()
+        for i in range(NR_PAE_ROOTS):
+            entry = self._pdpt[i]
+            if not entry & SPTE_PRESENT:
+                continue
+            pd = by_hpa[entry & SPTE_ADDR_MASK]
+            if pd.hpa not in seen:
+                seen.add(pd.hpa)
+                out.append((pd, i))
+            for spte in pd.spt:
+                if spte & SPTE_PRESENT and not spte & SPTE_LARGE:
+                    child = by_hpa[spte & SPTE_ADDR_MASK]
+                    if child.hpa not in seen:
+                        seen.add(child.hpa)
+                        out.append((child, i))
+        return out
+
     def _compare(self, va: int, spte: int, page_gpa: int) -> Mismatch | None:
         try:
             gpa, level, _, _, _, _, can_w, can_u = self.guest.walk_entries(self._pd_gfn, va)
