@@ -1,0 +1,205 @@
+"""The shared layer of every view: palette, labels, the value span, tables, SVG helpers.
+
+``PALETTE`` is the Okabe-Ito colour-blind-safe palette, by colour name;
+``FIELD_COLOURS`` / ``FIELD_LABELS`` give one colour and one text label per
+field name. Colour never carries meaning alone: every coloured cell also prints
+its label (``field_chip()``, ``render_legend()``). ``value_span(field, value)``
+is the one way a value is shown to the reader *and* to the browser tests:
+``<span class="smmu-v" data-field="NAME">``.
+
+Knows: HTML and SVG, the field names of ``address.Decomposition``. Does not know:
+addresses, roles, the simulator, ipywidgets; it computes nothing and displays
+nothing (every function returns a string).
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Iterable, Sequence
+
+#: Okabe & Ito (2008), "Color Universal Design": distinguishable under the
+#: common colour-vision deficiencies. Yellow is kept out of text backgrounds.
+PALETTE = {
+    "black": "#000000",
+    "orange": "#E69F00",
+    "sky_blue": "#56B4E9",
+    "bluish_green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "reddish_purple": "#CC79A7",
+    "grey": "#999999",
+}
+
+#: One colour per field name, the same in every notebook. Names that are the
+#: same bits share a colour (PDPTE index = PD quadrant).
+FIELD_COLOURS = {
+    "va": PALETTE["black"],
+    "pdpte_index": PALETTE["vermillion"],
+    "pd_quadrant": PALETTE["vermillion"],
+    "guest_pde_index": PALETTE["orange"],
+    "pde_pair": PALETTE["blue"],
+    "shadow_pde_index": PALETTE["blue"],
+    "pt_quadrant": PALETTE["reddish_purple"],
+    "guest_pte_index": PALETTE["sky_blue"],
+    "shadow_pte_index": PALETTE["bluish_green"],
+    "page_offset": PALETTE["grey"],
+    "spte": PALETTE["yellow"],
+}
+
+#: The text that goes with each colour; "pde_pair" names bits 29:22, the
+#: part of the PAE PDE index that the guest PDE index also holds.
+FIELD_LABELS = {
+    "va": "guest virtual address",
+    "pdpte_index": "PDPTE index",
+    "pd_quadrant": "PD quadrant",
+    "guest_pde_index": "guest PDE index",
+    "pde_pair": "pair of PAE PDEs",
+    "shadow_pde_index": "PAE PDE index",
+    "pt_quadrant": "PT quadrant",
+    "guest_pte_index": "guest PTE index",
+    "shadow_pte_index": "PAE PTE index",
+    "page_offset": "page offset",
+    "spte": "zapped sPTE",
+}
+
+#: Fields whose numbers the readouts publish as ``value_span``s, in reading order.
+READOUT_FIELDS = (
+    "va", "pdpte_index", "pd_quadrant", "guest_pde_index", "shadow_pde_index",
+    "pt_quadrant", "guest_pte_index", "shadow_pte_index", "page_offset",
+)
+
+#: The addresses every notebook tabulates before its live widget.
+PRESETS = (0x00000000, 0x00200000, 0xC0000000, 0xC0200000, 0xDEADBEEF, 0xFFFFFFFF)
+
+#: Colour groups of the 32 address bits, high to low, for the bit diagrams.
+BIT_GROUPS = (
+    ("pd_quadrant", 31, 30, "31:30 PDPTE index = PD quadrant"),
+    ("pde_pair", 29, 22, "29:22 the pair of PAE PDEs"),
+    ("pt_quadrant", 21, 21, "21 PT quadrant (low bit of the PAE PDE index)"),
+    ("shadow_pte_index", 20, 12, "20:12 PAE PTE index"),
+    ("page_offset", 11, 0, "11:0 page offset"),
+)
+
+_DARK = {PALETTE["black"], PALETTE["vermillion"], PALETTE["blue"], PALETTE["bluish_green"]}
+_FONT = "font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace"
+_BOX = "color:#000;background:#fff;" + _FONT + ";font-size:13px;line-height:1.35"
+
+
+def esc(text: object) -> str:
+    """HTML-escape any value for text or attribute use: ``esc('<a>')`` is ``'&lt;a&gt;'``."""
+    return html.escape(str(text), quote=True)
+
+
+def text_colour(background: str) -> str:
+    """Black or white, whichever reads on that palette colour."""
+    return "#fff" if background in _DARK else "#000"
+
+
+def format_value(field: str, value: int) -> str:
+    """How a field's number is printed everywhere: ``va`` as 0x%08X, the rest in decimal:
+
+        >>> format_value("va", 0xC0200000), format_value("shadow_pde_index", 245)
+        ('0xC0200000', '245')
+    """
+    return f"0x{value:08X}" if field == "va" else str(int(value))
+
+
+def value_span(field: str, value: int) -> str:
+    """The tagged number the reader sees and the browser tests look for:
+
+        >>> value_span("pt_quadrant", 1)
+        '<span class="smmu-v" data-field="pt_quadrant">1</span>'
+    """
+    return f'<span class="smmu-v" data-field="{esc(field)}">{format_value(field, value)}</span>'
+
+
+def field_chip(field: str, text: str | None = None) -> str:
+    """A coloured label that also *says* what it is (colour is never the only cue)."""
+    bg = FIELD_COLOURS[field]
+    label = esc(text if text is not None else FIELD_LABELS[field])
+    return (f'<span class="smmu-chip smmu-f-{field}" style="background:{bg};'
+            f'color:{text_colour(bg)};padding:0 4px;border-radius:3px">{label}</span>')
+
+
+def render_legend(fields: Iterable[str]) -> str:
+    """A row of colour chips, one per field, each with its text label."""
+    chips = " ".join(field_chip(f) for f in fields)
+    return f'<div class="smmu-legend" style="margin:4px 0">{chips}</div>'
+
+
+def render_error(err: object) -> str:
+    """An inline error, for bad input; the message is the exception's text:
+
+        >>> render_error(ValueError("address 'x' is not a number"))
+        '<div class="smmu-error" role="alert">address &#x27;x&#x27; is not a number</div>'
+    """
+    return f'<div class="smmu-error" role="alert">{esc(err)}</div>'
+
+
+def render_note(text: str) -> str:
+    """A short plain paragraph in the views' font (text is escaped)."""
+    return f'<p class="smmu-note" style="margin:4px 0">{esc(text)}</p>'
+
+
+def render_table(headers: Sequence[str], rows: Iterable[Sequence[object]], *,
+                 caption: str | None = None, raw: bool = False) -> str:
+    """A small bordered table. Cells are escaped unless raw=True (cells already HTML):
+
+        >>> render_table(["a"], [[1]]).count("<td")
+        1
+    """
+    cell = (lambda c: str(c)) if raw else esc
+    th = "".join(f'<th style="border:1px solid #999;padding:2px 6px">{esc(h)}</th>'
+                 for h in headers)
+    body = "".join(
+        "<tr>" + "".join(f'<td style="border:1px solid #999;padding:2px 6px;text-align:right">'
+                         f"{cell(c)}</td>" for c in row) + "</tr>"
+        for row in rows)
+    cap = f'<caption style="text-align:left">{esc(caption)}</caption>' if caption else ""
+    return (f'<table class="smmu-table" style="border-collapse:collapse;{_BOX}">'
+            f"{cap}<thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>")
+
+
+def render_debug(text: str) -> str:
+    """A traceback from a widget callback, shown where the reader can see it."""
+    return (f'<pre class="smmu-debug" style="color:#000;background:#fee;border:1px solid '
+            f'{PALETTE["vermillion"]};padding:4px;white-space:pre-wrap">{esc(text)}</pre>')
+
+
+def wrap_box(inner: str, cls: str) -> str:
+    return f'<div class="{cls}" style="{_BOX}">{inner}</div>'
+
+
+def svg_box(width: int, height: int, body: str, cls: str, label: str) -> str:
+    return (f'<svg class="{cls}" xmlns="http://www.w3.org/2000/svg" width="{width}" '
+            f'height="{height}" viewBox="0 0 {width} {height}" role="img" '
+            f'aria-label="{esc(label)}" style="background:#fff" '
+            f'font-family="monospace" font-size="11">{body}</svg>')
+
+
+def svg_text(x: float, y: float, s: str, anchor: str = "start", extra: str = "") -> str:
+    return f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" {extra}>{esc(s)}</text>'
+
+
+def svg_legend(fields: Iterable[str], x: float, y: float) -> str:
+    """A one-line SVG key: a swatch and the text label of each field, left to right."""
+    parts, cx = [], x
+    for name in fields:
+        label = FIELD_LABELS[name]
+        parts.append(f'<rect class="smmu-f-{name}" x="{cx:.1f}" y="{y - 9:.1f}" width="10" '
+                     f'height="10" fill="{FIELD_COLOURS[name]}"/>')
+        parts.append(svg_text(cx + 14, y, label))
+        cx += 24 + 6.7 * len(label)
+    return f'<g class="smmu-legend">{"".join(parts)}</g>'
+
+
+def gfn_text(gfn: int) -> str:
+    return f"gfn 0x{gfn:X}"
+
+
+def kind_label(level: int, quadrant: int, direct: bool) -> str:
+    """A shadow page's kind in words: "L2 page directory, PD quadrant 3", "L1 page table, quadrant 1"."""
+    if level == 2:
+        return f"L2 page directory, PD quadrant {quadrant}"
+    return f"L1 {'direct page' if direct else 'page table'}, quadrant {quadrant}"

@@ -1,0 +1,267 @@
+"""Notebook 10's views: a real Linux guest's page directory, halves, CR3 switch, QEMU tally.
+
+These draw the records of ``scenarios.real`` (RealPde, PageTableHalves,
+RealSwitch, OracleTally) for page tables captured from a real guest under
+QEMU. The whole-guest views of notebook 08 take a real guest as they are;
+nothing here recounts what they show.
+
+Knows: those records. Does not know: Guest or ShadowMMU objects, ipywidgets.
+"""
+
+from __future__ import annotations
+
+from ..address import decompose
+from .common import (
+    FIELD_COLOURS,
+    PALETTE,
+    esc,
+    render_note,
+    render_table,
+    svg_box,
+    svg_text,
+    wrap_box,
+)
+from .fault import render_fault_summary, value_span
+from .whole_guest import kind_label
+
+#: Colours of the two kinds of present PDE in the page-directory picture (each also labelled).
+PDE_KIND_COLOURS = {"page table": PALETTE["blue"], "4 MiB page": PALETTE["orange"]}
+
+
+def real_pd_rows(pdes) -> list[tuple]:
+    """Per PD quadrant: VA range, guest PDEs, present PDEs, 4 MiB pages, page tables, PAE PDEs used."""
+    rows = []
+    for q in range(4):
+        mine = [p for p in pdes if p.pd_quadrant == q]
+        large = sum(p.large for p in mine)
+        lo = q << 30
+        rows.append((f"pae_root[{q}]", q, f"0x{lo:08X}-0x{lo + (1 << 30) - 1:08X}",
+                     f"{256 * q}-{256 * q + 255}", len(mine), large, len(mine) - large,
+                     2 * len(mine)))
+    large = sum(p.large for p in pdes)
+    rows.append(("total", "", "", "0-1023", len(pdes), large, len(pdes) - large, 2 * len(pdes)))
+    return rows
+
+
+def render_real_pd_counts(pdes) -> str:
+    """Notebook 10: the present PDEs of a real page directory, counted per PD quadrant."""
+    return render_table(("root", "PD quadrant", "VA range", "guest PDEs", "present PDEs",
+                         "4 MiB pages", "page tables", "PAE PDEs they fill"),
+                        real_pd_rows(pdes),
+                        caption="scenarios.page_directory_entries(), by VA bits 31:30")
+
+
+def render_real_pd(pdes, title: str = "guest page directory") -> str:
+    """Notebook 10: a real guest PD as notebook 03 draws one, its present PDEs marked by kind.
+
+    Top: the 1024 guest PDEs in four quarters. Below: the four PAE page
+    directories of ``pae_root``, 512 PAE PDEs each; every present guest PDE
+    fills its two PAE PDEs (2 x (index mod 256) and the next). A present PDE
+    is drawn at least 2 px wide so a lone one shows. Each rect carries
+    ``data-index``/``data-kind``; each row says its counts in words.
+    """
+    x0, w = 20.0, 720.0
+    ux, sx = w / 1024, w / 512
+    verm, orange = FIELD_COLOURS["pd_quadrant"], FIELD_COLOURS["guest_pde_index"]
+    parts = [svg_text(x0, 14, f"{title}: 1024 guest PDEs, {len(pdes)} present")]
+    for q in range(4):
+        gx = x0 + 256 * q * ux
+        parts.append(f'<rect data-quarter="{q}" x="{gx:.1f}" y="20" width="{256 * ux - 1:.1f}" '
+                     f'height="22" fill="{orange}" fill-opacity="0.18"/>')
+        parts.append(svg_text(gx + 128 * ux, 56, f"guest PDEs {256 * q}-{256 * q + 255}", "middle",
+                           'font-size="10"'))
+    for p in pdes:
+        colour = PDE_KIND_COLOURS[p.kind]
+        parts.append(f'<rect class="smmu-real-pde" data-index="{p.index}" data-kind="{esc(p.kind)}" '
+                     f'x="{x0 + p.index * ux:.1f}" y="20" width="{max(ux, 2.0):.1f}" height="22" '
+                     f'fill="{colour}"/>')
+    y = 80
+    for q in range(4):
+        mine = [p for p in pdes if p.pd_quadrant == q]
+        large = sum(p.large for p in mine)
+        parts.append(svg_text(x0, y, f"pae_root[{q}]: PAE page directory, role.quadrant {q} "
+                                  f"(VA 0x{q << 30:08X}-0x{(q << 30) + (1 << 30) - 1:08X}): "
+                                  f"{len(mine)} present guest PDEs, {large} x 4 MiB, "
+                                  f"{len(mine) - large} page tables"))
+        parts.append(f'<rect data-pd-quadrant="{q}" x="{x0:.1f}" y="{y + 5}" width="{w:.1f}" '
+                     f'height="18" fill="{verm}" fill-opacity="0.12"/>')
+        for p in mine:
+            first = decompose(p.va).shadow_pde_index  # the even one of its pair: VA bit 21 is 0
+            parts.append(f'<rect class="smmu-real-pae-pde" data-pd-quadrant="{q}" '
+                         f'data-index="{first}" data-kind="{esc(p.kind)}" '
+                         f'x="{x0 + first * sx:.1f}" y="{y + 5}" width="{max(2 * sx, 2.0):.1f}" '
+                         f'height="18" fill="{PDE_KIND_COLOURS[p.kind]}"/>')
+        y += 46
+    cx = x0
+    for kind, colour in PDE_KIND_COLOURS.items():
+        parts.append(f'<rect x="{cx:.1f}" y="{y - 9}" width="10" height="10" fill="{colour}"/>')
+        parts.append(svg_text(cx + 14, y, f"{kind} (present PDE)"))
+        cx += 190
+    parts.append(svg_text(cx, y, "each guest PDE fills two PAE PDEs of its quarter's PD"))
+    large = sum(p.large for p in pdes)
+    return svg_box(760, y + 12, "".join(parts), "smmu-real-pd",
+                f"{title}: {len(pdes)} present PDEs, {large} 4 MiB pages, "
+                f"{len(pdes) - large} page tables")
+
+
+def user_area_rows(guest, cr3s, names=None) -> list[tuple]:
+    """Below the kernel half, per address space and guest PDE: first and last mapped VA, 4 KiB pages.
+
+    Read from ``guest.mappings()``; the PD quadrant and the PT quadrants come
+    from ``decompose()`` of the mapped addresses.
+    """
+    kernel_base = guest.kernel_base if guest.kernel_base is not None else 1 << 32
+    rows = []
+    for n, cr3 in enumerate(cr3s):
+        label = names[n] if names else f"process {n + 1}"
+        by_pde: dict[int, list[int]] = {}
+        for va, size, _, _ in guest.mappings(cr3):
+            if va < kernel_base:
+                by_pde.setdefault(decompose(va).guest_pde_index, []).append(va)
+        for pde, vas in sorted(by_pde.items()):
+            d = decompose(vas[0])
+            halves = sorted({decompose(va).pt_quadrant for va in vas})
+            rows.append((label, pde, d.pd_quadrant, f"0x{vas[0]:08X}", f"0x{vas[-1]:08X}",
+                         len(vas), ", ".join(map(str, halves))))
+    return rows
+
+
+def render_user_areas(guest, cr3s, names=None) -> str:
+    """Notebook 10: where each process's own mappings are, one row per guest PDE."""
+    return render_table(("address space", "guest PDE", "PD quadrant", "first mapped VA",
+                         "last mapped VA", "4 KiB pages", "PT quadrants (VA bit 21)"),
+                        user_area_rows(guest, cr3s, names),
+                        caption="Guest.mappings() below 0xC0000000, grouped by guest PDE")
+
+
+def pt_half_rows(halves) -> list[tuple]:
+    """One row per guest page table (scenarios.PageTableHalves)."""
+    return [(h.guest_pde_index, f"0x{h.gfn:X}", h.pd_quadrant,
+             f"{h.shadow_pdes[0]}, {h.shadow_pdes[1]}", h.lower, h.upper, h.kind)
+            for h in halves]
+
+
+def render_pt_halves(halves, caption: str | None = None) -> str:
+    """Notebook 10: every guest page table, its present gPTEs in the lower and upper half."""
+    return render_table(("guest PDE", "PT frame", "PD quadrant", "PAE PDEs (even, odd)",
+                         "present gPTEs 0-511", "present gPTEs 512-1023", "in use"),
+                        pt_half_rows(halves),
+                        caption=caption or "scenarios.page_table_halves()")
+
+
+def half_summary_rows(halves, stats=None) -> list[tuple]:
+    """How many page tables use which halves; and the level-1 pages that implies, against stats."""
+    kinds = halves[0].KINDS if halves else ()
+    rows = [(kind, sum(h.kind == kind for h in halves)) for kind in kinds]
+    q0 = sum(bool(h.lower) for h in halves)
+    q1 = sum(bool(h.upper) for h in halves)
+    extra = ((stats.shadow_pages.get((1, 0, False), 0),),
+             (stats.shadow_pages.get((1, 1, False), 0),)) if stats is not None else ((), ())
+    rows = [r + (("",) if stats is not None else ()) for r in rows]
+    rows.append(("halves in use: lower (-> level-1 pages, quadrant 0)", q0) + extra[0])
+    rows.append(("halves in use: upper (-> level-1 pages, quadrant 1)", q1) + extra[1])
+    return rows
+
+
+def render_half_summary(halves, stats=None) -> str:
+    """Notebook 10: page tables by halves in use, and (with stats) the level-1 pages the MMU made."""
+    heads = ("guest page tables", "count") + (("ShadowMMU.stats()",) if stats is not None else ())
+    return render_table(heads, half_summary_rows(halves, stats),
+                        caption="A half with a present gPTE becomes one PAE page table once touched")
+
+
+def real_switch_rows(sw) -> list[tuple]:
+    """One row per kind of shadow page the second process reached: found in the cache vs created."""
+    rows = []
+    for r in sw.rows:
+        half = "kernel, 0xC0000000 up" if r.pd_quadrant == 3 else "user space"
+        rows.append((kind_label(r.level, r.quadrant, r.direct), f"pae_root[{r.pd_quadrant}] ({half})",
+                     r.found, r.created))
+    rows.append(("total", "", sw.found, sw.created))
+    return rows
+
+
+def render_real_switch(sw) -> str:
+    """Notebook 10: after a CR3 switch between two real processes, which shadow pages were reused."""
+    first, second = sw.names
+    table = render_table(("shadow page", "reached from", "found in the cache", "created"),
+                         real_switch_rows(sw),
+                         caption=f"{second} after {first}: pages reachable from {second}'s roots "
+                                 f"(host large pages {'on' if sw.host_large_pages else 'off'})")
+    note = render_note(
+        f"Before the switch the cache held {sw.before.total_shadow_pages} shadow pages; after "
+        f"{second} ran, {sw.after.total_shadow_pages}. The two page directories share "
+        f"{len(sw.shared_tables)} page tables (frames "
+        f"{', '.join(f'0x{g:X}' for g in sw.shared_tables)}).")
+    return wrap_box(table + note, "smmu-real-switch")
+
+
+def _gpa_or(value) -> str:
+    if value is None:
+        return "unmapped"
+    return value if isinstance(value, str) else f"0x{value:X}"
+
+
+def oracle_sample_rows(tally) -> list[tuple]:
+    """The kept rows of a scenarios.OracleTally: VA, QEMU, walk (with its level), shadow, agree."""
+    rows = []
+    for a in tally.sample:
+        walk = _gpa_or(a.walk) + ("" if a.walk_level is None else
+                                  " (4 KiB page)" if a.walk_level == 1 else " (4 MiB page)")
+        rows.append((f"0x{a.va:08X}", _gpa_or(a.qemu), walk, _gpa_or(a.shadow),
+                     "yes" if a.agrees else "NO"))
+    return rows
+
+
+def render_oracle_sample(tally) -> str:
+    """Notebook 10: a few of QEMU's gva2gpa answers next to Guest.walk() and ShadowMMU.access()."""
+    return render_table(("VA", "QEMU gva2gpa", "Guest.walk()", "ShadowMMU.access()", "agree"),
+                        oracle_sample_rows(tally),
+                        caption=f"Snapshot {tally.name}: a few of QEMU's answers")
+
+
+def oracle_tally_rows(tallies) -> list[tuple]:
+    """One row per scenarios.OracleTally: how many of QEMU's answers each translation matched."""
+    return [(t.name, "on" if t.host_large_pages else "off", t.answers, t.mapped, t.unmapped,
+             t.walk_agrees, t.shadow_agrees,
+             "agrees" if t.check is None else t.check.describe())
+            for t in tallies]
+
+
+def render_oracle_tally(tallies) -> str:
+    """Notebook 10: every gva2gpa answer of every snapshot, agreeing or not, counted live."""
+    return render_table(("snapshot", "host large pages", "QEMU answers", "mapped", "unmapped",
+                         "Guest.walk() agrees", "ShadowMMU.access() agrees",
+                         "ShadowMMU.check()"),
+                        oracle_tally_rows(tallies),
+                        caption="scenarios.qemu_oracle(): each answer compared, none skipped")
+
+
+def render_real_probe(name: str, va: int, qemu, walk, result) -> str:
+    """Notebook 10's explorer: one address of a real snapshot, by QEMU, the guest walk and the shadow.
+
+    ``qemu`` is a gpa, None (QEMU said Unmapped) or "not asked"; ``walk`` a
+    GuestWalk or the #PF text; ``result`` a scenarios.AccessResult.
+    """
+    d = decompose(va)
+    if isinstance(walk, str):
+        walk_text = f"#PF: {esc(walk)}"
+        walk_gpa = None
+    else:
+        walk_gpa = walk.gpa
+        steps = f"PDE 0x{walk.pde:08X}" + ("" if walk.pte is None else f", PTE 0x{walk.pte:08X}")
+        walk_text = (f"gpa 0x{walk.gpa:X} through a {'4 KiB' if walk.level == 1 else '4 MiB'} "
+                     f"page ({steps})")
+    if qemu == "not asked":
+        qemu_text, verdict = "not asked during the capture", ""
+    else:
+        qemu_text = _gpa_or(qemu)
+        same = qemu == walk_gpa == result.gpa
+        verdict = (f' <b class="smmu-oracle" data-agree="{"yes" if same else "no"}">'
+                   f'{"all three agree" if same else "DISAGREE"}</b>')
+    rows = [("QEMU gva2gpa", esc(qemu_text) + verdict),
+            ("Guest.walk()", f"guest PDE {value_span('guest_pde_index', d.guest_pde_index)}, "
+                             f"guest PTE {value_span('guest_pte_index', d.guest_pte_index)}: {walk_text}"),
+            ("ShadowMMU.access()", render_fault_summary(result))]
+    table = render_table(("who", f"snapshot {name}, VA 0x{va:08X}"), rows, raw=True)
+    return wrap_box(table, "smmu-real-probe")
