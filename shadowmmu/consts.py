@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 PAGE_SHIFT = 12
 PAGE_SIZE = 1 << PAGE_SHIFT
+MiB = 1 << 20  # a mebibyte, for sizing guests
 
 #: Index bits per level of a 32-bit (4-byte entry) and a 64-bit/PAE (8-byte
 #: entry) table, as the pre-6.0 kvm_mmu_get_page() named them.
