@@ -17,6 +17,7 @@ from .small import (
     AccessResult,
     run_access,
     fresh_small_mmu,
+    small_session,
     preset_faults,
 )
 from .write_lab import (
@@ -51,6 +52,7 @@ from .real import (
     PageTableHalves,
     page_table_halves,
     fault_in,
+    real_guest_mmu,
     real_guest_run,
     real_guest_stats,
     SwitchRow,
@@ -71,6 +73,7 @@ __all__ = [
     "AccessResult",
     "run_access",
     "fresh_small_mmu",
+    "small_session",
     "preset_faults",
     "LAB_MAPS",
     "LAB_NEW_PTE",
@@ -99,6 +102,7 @@ __all__ = [
     "PageTableHalves",
     "page_table_halves",
     "fault_in",
+    "real_guest_mmu",
     "real_guest_run",
     "real_guest_stats",
     "SwitchRow",

@@ -239,6 +239,14 @@ def real_guest_run(names: tuple[str, ...] = REAL_PAIR[:1], host_large_pages: boo
     return rg, mmu
 
 
+def real_guest_mmu(name: str) -> tuple[RealGuest, ShadowMMU]:
+    """A fresh real_guest(name) and a tracing ShadowMMU with its CR3 loaded, nothing faulted in yet."""
+    rg = real_guest(name)
+    mmu = ShadowMMU(rg.guest)
+    mmu.load_cr3(rg.cr3s[0])
+    return rg, mmu
+
+
 def real_guest_stats(names: tuple[str, ...] = REAL_PAIR[:1], host_large_pages: bool = True,
                      rule: str = "mainline") -> MMUStats:
     """The MMU's stats after real_guest_run():

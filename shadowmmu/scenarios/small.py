@@ -76,12 +76,17 @@ def run_access(mmu: ShadowMMU, va: int, write: bool = False, user: bool = False)
     return AccessResult(va, write, gpa, fault, tuple(mmu.last_trace))
 
 
-def fresh_small_mmu(cr3_index: int = 0, **options) -> ShadowMMU:
-    """A ShadowMMU on a new small_guest(), CR3 of process cr3_index loaded."""
+def small_session(cr3_index: int = 0, **options) -> tuple[ShadowMMU, tuple[int, ...]]:
+    """A ShadowMMU on a new small_guest(), CR3 of process cr3_index loaded, and the guest's CR3s."""
     guest, cr3s = small_guest()
     mmu = ShadowMMU(guest, **options)
     mmu.load_cr3(cr3s[cr3_index])
-    return mmu
+    return mmu, cr3s
+
+
+def fresh_small_mmu(cr3_index: int = 0, **options) -> ShadowMMU:
+    """A ShadowMMU on a new small_guest(), CR3 of process cr3_index loaded."""
+    return small_session(cr3_index, **options)[0]
 
 
 def preset_faults(addresses) -> list[AccessResult]:

@@ -10,115 +10,115 @@ Knows: the model and the plain records the simulator and scenarios produce. Does
 know: ipywidgets, or live Guest/ShadowMMU objects (tests/test_layering.py checks).
 """
 
-from .common import (
-    PALETTE,
-    FIELD_COLOURS,
-    FIELD_LABELS,
-    READOUT_FIELDS,
-    PRESETS,
-    BIT_GROUPS,
-    esc,
-    text_colour,
-    format_value,
-    value_span,
-    field_chip,
-    render_legend,
-    render_error,
-    render_note,
-    render_table,
-    render_debug,
-    svg_legend,
+from ..address import (
+    parse_address,
+)
+from ..exercises import (
+    EXERCISE_FIELDS,
+    EXERCISE_KINDS,
+    Exercise,
+    check_answers,
+    make_exercise,
+    parse_answer,
 )
 from .address import (
-    render_address_anatomy,
-    render_readout,
     preset_rows,
+    render_address_anatomy,
     render_preset_table,
+    render_readout,
 )
-from .splits import (
-    pd_split_layout,
-    render_pd_split,
-    render_pd_presets,
-    render_pt_presets,
-    pd_quarter_rows,
-    render_pd_quarters,
-    interleave_window,
-    halves_verdict,
-    render_refutation,
-    render_pt_split,
-)
-from .rules import (
-    rule_rows,
-    render_rule_table,
-    rule_quadrants,
-    render_rule_view,
-    render_rule_check,
-    render_rule_checks,
+from .common import (
+    BIT_GROUPS,
+    FIELD_COLOURS,
+    FIELD_LABELS,
+    PALETTE,
+    PRESETS,
+    READOUT_FIELDS,
+    esc,
+    field_chip,
+    format_value,
+    render_debug,
+    render_error,
+    render_legend,
+    render_note,
+    render_table,
+    svg_legend,
+    text_colour,
+    value_span,
 )
 from .exercises import (
+    exercise_rows,
     render_exercise,
     render_feedback,
     render_solution,
-    exercise_rows,
-)
-from ..exercises import (
-    EXERCISE_KINDS,
-    EXERCISE_FIELDS,
-    Exercise,
-    make_exercise,
-    parse_answer,
-    check_answers,
 )
 from .fault import (
     EVENT_STYLE,
     event_chip,
     explain_event,
     fault_summary,
-    render_fault_summary,
-    render_trace,
-    render_fault_step,
     render_fault_presets,
+    render_fault_step,
+    render_fault_summary,
     render_shadow_pages,
-)
-from .writes import (
-    write_outcome,
-    render_translate_timeline,
-    render_write_result,
-    render_write_presets,
-)
-from .whole_guest import (
-    census_rows,
-    render_census,
-    overhead_rows,
-    render_overhead,
-    QUADRANT_COLOURS,
-    address_map_rows,
-    render_address_map,
-    quadrant_usage_rows,
-    render_quadrant_usage,
-    render_bug_lab,
+    render_trace,
 )
 from .real_guest import (
     PDE_KIND_COLOURS,
-    real_pd_rows,
-    render_real_pd_counts,
-    render_real_pd,
-    user_area_rows,
-    render_user_areas,
-    pt_half_rows,
-    render_pt_halves,
     half_summary_rows,
-    render_half_summary,
-    real_switch_rows,
-    render_real_switch,
     oracle_sample_rows,
-    render_oracle_sample,
     oracle_tally_rows,
+    pt_half_rows,
+    real_pd_rows,
+    real_switch_rows,
+    render_half_summary,
+    render_oracle_sample,
     render_oracle_tally,
+    render_pt_halves,
+    render_real_pd,
+    render_real_pd_counts,
     render_real_probe,
+    render_real_switch,
+    render_user_areas,
+    user_area_rows,
 )
-from ..address import (
-    parse_address,
+from .rules import (
+    render_rule_check,
+    render_rule_checks,
+    render_rule_table,
+    render_rule_view,
+    rule_quadrants,
+    rule_rows,
+)
+from .splits import (
+    halves_verdict,
+    interleave_window,
+    pd_quarter_rows,
+    pd_split_layout,
+    render_pd_presets,
+    render_pd_quarters,
+    render_pd_split,
+    render_pt_presets,
+    render_pt_split,
+    render_refutation,
+)
+from .whole_guest import (
+    QUADRANT_COLOURS,
+    address_map_rows,
+    census_rows,
+    overhead_rows,
+    quadrant_usage_rows,
+    render_address_map,
+    render_bug_lab,
+    render_census,
+    render_overhead,
+    render_quadrant_usage,
+)
+from .writes import (
+    render_translate_timeline,
+    render_write_presets,
+    render_write_result,
+    write_outcome,
 )
 
 __all__ = [

@@ -7,7 +7,11 @@ ipywidgets.
 
 from __future__ import annotations
 
+import io
 from typing import Mapping
+
+import matplotlib
+from matplotlib.figure import Figure
 
 from ..rules import QUADRANT_RULES
 from .common import PALETTE, esc, kind_label, render_table, wrap_box
@@ -82,11 +86,6 @@ def render_address_map(guest, cr3s, names=None, title: str = "") -> str:
     quadrant band is labelled in text, not only by colour; mapped ranges are
     black, at least a hair wide so a single 4 KiB page shows.
     """
-    import io
-
-    import matplotlib
-    from matplotlib.figure import Figure
-
     rows = address_map_rows(guest, cr3s, names)
     gib = float(1 << 30)
     with matplotlib.rc_context({"svg.hashsalt": "shadowmmu", "svg.fonttype": "path",

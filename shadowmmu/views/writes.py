@@ -13,6 +13,7 @@ from ..sim.events import (
     ShadowPageZapped,
     SpteZapped,
 )
+from ..writes import detect_write_misaligned
 from .common import esc, render_table, wrap_box
 from .fault import render_trace
 
@@ -55,7 +56,6 @@ def render_write_result(r) -> str:
     o = write_outcome(r)
     table = "guest page table (of guest PDE 32)" if r.table == "pt" else "guest page directory"
     entry = r.offset // 4
-    from ..writes import detect_write_misaligned
     mis = detect_write_misaligned(r.offset & 0xFFF, r.size)
     head = (f'<div class="smmu-write" data-table="{r.table}" data-action="{esc(o["action"])}">'
             f"<b>{r.size}-byte store at byte 0x{r.offset:03X} of the {table}</b> (entry {entry}, "

@@ -4,7 +4,6 @@ Expected numbers are written by hand (the golden table in kernel-facts.md).
 """
 
 import re
-import time
 
 import pytest
 
@@ -148,12 +147,13 @@ def test_whole_guest_explorer_switches():
     (guest_write_explorer, lambda ex, i: setattr(ex.offset, "value", str(4 * (i % 1024)))),
     (whole_guest_explorer, lambda ex, i: setattr(ex.processes, "value", 1 + i % 8)),
 ])
-def test_callbacks_are_cheap(build, drive):
+def test_repeated_callbacks_leave_no_error(build, drive):
+    # How fast each callback is, is measured in benchmarks/bench_latency.py (a real
+    # browser), never asserted here: a loaded machine would make it flaky.
     ex = build()
-    times = []
+    shown = []
     for i in range(1, 21):
-        t = time.perf_counter()
         drive(ex, i)
-        times.append(time.perf_counter() - t)
-    times.sort()
-    assert times[int(0.95 * len(times)) - 1] < 0.05, times  # well under the 100 ms browser budget
+        shown.append(ex.view.value if hasattr(ex, "view") else ex.census.value)
+    assert ex.debug.value == ""
+    assert len(set(shown)) > 1, "twenty different inputs, one picture"

@@ -220,12 +220,11 @@ def test_builders_make_fresh_widgets():
 
 def test_callback_errors_are_shown_not_swallowed(monkeypatch):
     ex = pd_split_explorer()
-    import shadowmmu.views as views
 
     def boom(d):
         raise RuntimeError("drawing failed")
 
-    monkeypatch.setattr(views, "render_readout", boom)
+    monkeypatch.setattr("shadowmmu.widgets.common.render_readout", boom)
     ex.address.value = "0x00200000"
     assert "RuntimeError: drawing failed" in ex.debug.value
     assert 'class="smmu-debug"' in ex.debug.value

@@ -1,0 +1,74 @@
+"""Notebook 07's explorer: store into a guest page table or page directory and see what KVM zaps.
+
+Knows: ``scenarios.write_lab`` and ``views.writes``. Does not know: the write path;
+it never constructs a Guest or ShadowMMU.
+"""
+
+from __future__ import annotations
+
+import ipywidgets as W
+
+from ..scenarios.write_lab import write_experiment
+from ..views.common import render_error
+from ..views.writes import render_write_result
+from .common import Explorer, debug_area, rerun_on_change
+
+
+def _offset_box(initial: int) -> W.Text:
+    box = W.Text(value=f"0x{initial:03X}", description="byte", continuous_update=False,
+                 placeholder="0x800", layout=W.Layout(width="200px"))
+    box.add_class("smmu-offset")
+    return box
+
+
+def _parse_offset(text: str) -> int:
+    t = (text or "").strip().replace("_", "")
+    try:
+        return int(t, 16) if t.lower().startswith("0x") else int(t, 10)
+    except ValueError:
+        raise ValueError(f"byte offset {text!r} is not a number (try 0x800 or 2048)") from None
+
+
+def guest_write_explorer(table: str = "pt", offset: int = 0x800, size: int = 4,
+                         unsync: bool = True) -> Explorer:
+    """Notebook 07: store into a guest page table or the page directory and see what KVM zaps.
+
+    Every change re-runs scenarios.write_experiment() on a fresh
+    scenarios.write_lab(), so the picture depends only on the controls.
+    Parts: ``table`` (ToggleButtons "pt"/"pd"), ``offset`` (Text, byte offset in
+    the 4 KiB table, class smmu-offset), ``size`` (ToggleButtons 1/2/4/8),
+    ``unsync`` (Checkbox: let page tables go unsync; clear = KVM keeps them
+    write-protected and emulates every store), ``view`` (HTML,
+    ``views.render_write_result``), ``status`` (bad offsets), ``debug``;
+    ``state["result"]`` is the last WriteResult.
+    """
+    debug = debug_area()
+    status = W.HTML(value="")
+    table_w = W.ToggleButtons(options=[("guest page table", "pt"), ("guest page directory", "pd")],
+                              value=table, description="write to")
+    table_w.add_class("smmu-table-choice")
+    offset_w = _offset_box(offset)
+    size_w = W.ToggleButtons(options=[("1 byte", 1), ("2", 2), ("4", 4), ("8", 8)], value=size,
+                             description="size")
+    size_w.add_class("smmu-size")
+    unsync_w = W.Checkbox(value=unsync, description="page tables may go unsync (KVM default)",
+                          indent=False, layout=W.Layout(width="320px"))
+    unsync_w.add_class("smmu-unsync")
+    view = W.HTML(value="")
+    state = {"result": None}
+
+    def _update():
+        try:
+            result = write_experiment(table_w.value, _parse_offset(offset_w.value),
+                                                size_w.value, unsync_w.value)
+        except ValueError as err:
+            status.value = render_error(err)  # the last good view stays
+            return
+        status.value = ""
+        state["result"] = result
+        view.value = render_write_result(result)
+
+    rerun_on_change((table_w, offset_w, size_w, unsync_w), debug, _update)
+    return Explorer([table_w, W.HBox([offset_w, size_w, status]), unsync_w, view, debug],
+                    table=table_w, offset=offset_w, size=size_w, unsync=unsync_w, view=view,
+                    status=status, debug=debug, state=state)

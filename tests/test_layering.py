@@ -1,0 +1,140 @@
+"""Imports flow one way: model -> sim -> scenarios -> views -> widgets.
+
+Every module of the package is parsed (ast, not imported) and each import it
+makes, at any depth, is resolved to a module name and checked against the
+arrows the layering forbids:
+
+* the model (consts, address, role, rules, writes, exhaustive, exercises,
+  snapshot, __main__) imports none of sim, scenarios, views, widgets;
+* sim imports none of scenarios, views, widgets;
+* scenarios import neither views nor widgets;
+* views import no widgets, no ipywidgets, and not the live simulator
+  (sim.guest, sim.mmu and its parts): they draw plain records;
+* widgets import nothing from sim, and never name Guest or ShadowMMU:
+  simulators are built by scenarios;
+* only widgets import ipywidgets; only exhaustive imports numpy.
+Also: every import sits at the top of its module (no mid-file imports), and
+every module opens with a docstring.
+"""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "shadowmmu"
+MODULES = sorted(p for p in PACKAGE.rglob("*.py"))
+LIVE_SIM = ("shadowmmu.sim.guest", "shadowmmu.sim.mmu", "shadowmmu.sim.cache", "shadowmmu.sim.fault",
+            "shadowmmu.sim.sync", "shadowmmu.sim.tracking", "shadowmmu.sim.inspection")
+FORBIDDEN = {
+    "model": ("shadowmmu.sim", "shadowmmu.scenarios", "shadowmmu.views", "shadowmmu.widgets"),
+    "sim": ("shadowmmu.scenarios", "shadowmmu.views", "shadowmmu.widgets"),
+    "scenarios": ("shadowmmu.views", "shadowmmu.widgets"),
+    "views": ("shadowmmu.widgets", "ipywidgets") + LIVE_SIM,
+    "widgets": ("shadowmmu.sim",),
+}
+ONLY = {"ipywidgets": "widgets", "anywidget": "widgets", "numpy": "shadowmmu.exhaustive",
+        "matplotlib": "views"}
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def layer(name: str) -> str | None:
+    parts = name.split(".")
+    if len(parts) == 1:
+        return None  # shadowmmu/__init__.py: the facade that re-exports every layer
+    return parts[1] if parts[1] in ("sim", "scenarios", "views", "widgets") else "model"
+
+
+def imports(path: Path, source: str | None = None) -> list[tuple[int, str]]:
+    """(line, absolute module name) of every import in the file, relative ones resolved."""
+    name = module_name(path)
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found = []
+    for node in ast.walk(ast.parse(path.read_text() if source is None else source, str(path))):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, a.name) for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[:len(base) - node.level + 1]
+                mod = ".".join(base + ([node.module] if node.module else []))
+            else:
+                mod = node.module
+            # "from . import views" imports the module shadowmmu.views
+            found += [(node.lineno, f"{mod}.{a.name}") for a in node.names] if not node.module else []
+            found.append((node.lineno, mod))
+    return found
+
+
+def violations(path: Path, source: str | None = None) -> list[str]:
+    name, out = module_name(path), []
+    own = layer(name)
+    source = path.read_text() if source is None else source
+    for line, mod in imports(path, source):
+        for bad in FORBIDDEN.get(own, ()):
+            if mod == bad or mod.startswith(bad + "."):
+                out.append(f"{path.relative_to(PACKAGE.parent)}:{line}: {own} module {name} imports {mod}")
+        top = mod.split(".")[0]
+        if top in ONLY and not (name == ONLY[top] or own == ONLY[top]):
+            out.append(f"{path.relative_to(PACKAGE.parent)}:{line}: {name} imports {top} "
+                       f"(only {ONLY[top]} may)")
+    if own == "widgets":
+        for node in ast.walk(ast.parse(source)):
+            ident = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else None
+            if ident in ("Guest", "ShadowMMU"):
+                out.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno}: widget module {name} "
+                           f"names {ident}: simulators are built by scenarios")
+    return out
+
+
+@pytest.mark.parametrize("path", MODULES, ids=[module_name(p) for p in MODULES])
+def test_imports_flow_one_way(path):
+    assert violations(path) == []
+
+
+@pytest.mark.parametrize("path", MODULES, ids=[module_name(p) for p in MODULES])
+def test_imports_at_the_top_and_a_docstring(path):
+    tree = ast.parse(path.read_text())
+    assert ast.get_docstring(tree), f"{path.name} has no module docstring"
+    late = [n.lineno for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))
+            and n not in tree.body]
+    assert late == [], f"{path.name}: imports inside functions or blocks at lines {late}"
+    body = [n for n in tree.body if not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant))]
+    seen_code = False
+    for node in body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            assert not seen_code, f"{path.name}:{node.lineno}: import after code"
+        elif not (isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)):
+            seen_code = True
+
+
+def test_the_checker_sees_every_layer():
+    layers = {layer(module_name(p)) for p in MODULES}
+    assert layers == {None, "model", "sim", "scenarios", "views", "widgets"}
+
+
+@pytest.mark.parametrize("where, source, complaint", [
+    ("role.py", "from .views.common import esc\n", "model module shadowmmu.role imports shadowmmu.views.common"),
+    ("role.py", "from . import widgets\n", "imports shadowmmu.widgets"),
+    ("sim/guest.py", "from ..scenarios import small\n", "sim module shadowmmu.sim.guest imports shadowmmu.scenarios"),
+    ("scenarios/small.py", "import shadowmmu.views\n", "imports shadowmmu.views"),
+    ("views/fault.py", "from ..sim.mmu import ShadowMMU\n", "imports shadowmmu.sim.mmu"),
+    ("views/fault.py", "import ipywidgets as W\n", "imports ipywidgets"),
+    ("widgets/fault.py", "from ..sim.guest import Guest\n", "imports shadowmmu.sim.guest"),
+    ("widgets/fault.py", "from ..scenarios import small\nmmu = small.ShadowMMU(None)\n", "names ShadowMMU"),
+    ("address.py", "import numpy as np\n", "imports numpy (only shadowmmu.exhaustive may)"),
+])
+def test_a_planted_back_edge_is_caught(where, source, complaint):
+    found = violations(PACKAGE / where, source)
+    assert any(complaint in v for v in found), found
+
+
+def test_allowed_arrows_pass():
+    assert violations(PACKAGE / "views" / "fault.py", "from ..sim.events import TlbFlush\n") == []
+    assert violations(PACKAGE / "widgets" / "fault.py", "from ..scenarios.small import small_session\n") == []
