@@ -10,7 +10,7 @@ HOST   ?= 127.0.0.1
 # Jupyter refuses to run as root unless told; containers and CI machines often are root.
 ROOT_FLAG = $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test app notebooks benchmark capture-guest clean
+.PHONY: lab test wheel-check app notebooks benchmark capture-guest clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,16 @@ app: $(VENV)/.lab-installed
 
 test: $(VENV)/.test-installed
 	$(BIN)/python -m pytest
+
+# Build a wheel, install it (not editable) into a fresh venv outside the checkout and
+# run tools/wheel_smoke.py from there: every real-guest snapshot loads from the
+# package data and notebook 10's scenarios run. CI runs it after `make test`.
+wheel-check: $(VENV)/.test-installed
+	set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	$(BIN)/python -m pip wheel --quiet --no-deps --wheel-dir "$$tmp/dist" . ; \
+	$(PYTHON) -m venv "$$tmp/venv"; \
+	"$$tmp/venv/bin/python" -m pip install --quiet "$$tmp"/dist/shadowmmu-*.whl; \
+	cd "$$tmp" && "$$tmp/venv/bin/python" $(CURDIR)/tools/wheel_smoke.py
 
 # Rebuild every notebook from its jupytext twin (the .py is the source), execute
 # it in a fresh kernel and keep the outputs, widget state stripped: commit-ready.

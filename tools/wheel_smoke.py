@@ -1,0 +1,64 @@
+"""Check an installed (non-editable) shadowmmu from outside the checkout: `make wheel-check`.
+
+Run by the fresh virtual environment that the wheel was installed into, from a
+directory outside the repository, so `import shadowmmu` can only find the
+installed copy. It loads every real-guest snapshot from the package data and
+runs what notebook 10 runs (the real guest, its statistics, the CR3 switch,
+QEMU as the referee, the views), then the command line. Exits non-zero on the
+first failure, with a message saying what failed.
+"""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import shadowmmu
+from shadowmmu.scenarios.qemu import qemu_oracle
+from shadowmmu.scenarios.real import (
+    REAL_PAIR,
+    page_directory_entries,
+    page_table_halves,
+    real_cr3_switch,
+    real_guest,
+    real_guest_stats,
+    real_snapshot_names,
+)
+from shadowmmu.snapshot import FIXTURE_DIR, available_snapshots, load_snapshot
+from shadowmmu.views.real_guest import render_oracle_tally, render_real_pd, render_real_switch
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def main() -> int:
+    where = Path(shadowmmu.__file__).resolve()
+    if REPO in where.parents:
+        sys.exit(f"shadowmmu was imported from the checkout ({where}), not from the wheel")
+    files = available_snapshots()
+    if len(files) < 3 or not (FIXTURE_DIR / "README.md").is_file():
+        sys.exit(f"the wheel holds {len(files)} snapshots in {FIXTURE_DIR} (want 3 and the README)")
+    for path in files:
+        snap = load_snapshot(path)
+        print(f"loaded {path.name}: cr3 0x{snap.cr3:08X}, {len(snap.pages)} pages")
+    names = real_snapshot_names()
+    rg = real_guest(REAL_PAIR[0])
+    html = render_real_pd(page_directory_entries(rg.guest, rg.cr3s[0]))
+    halves = page_table_halves(rg.guest, rg.cr3s[0])
+    stats = real_guest_stats(REAL_PAIR)
+    switch = real_cr3_switch()
+    tallies = [qemu_oracle(name) for name in names]
+    bad = [t.name for t in tallies if t.check is not None
+           or not t.walk_agrees == t.shadow_agrees == t.answers > 0]
+    if bad or not halves or stats.total_shadow_pages == 0 or not switch.rows:
+        sys.exit(f"notebook 10's scenarios went wrong from the wheel: disagreeing {bad}")
+    html += render_real_switch(switch) + render_oracle_tally(tallies)
+    print(f"notebook 10 from the wheel: {stats.total_shadow_pages} shadow pages, switch found "
+          f"{switch.found} / created {switch.created}, QEMU agrees on {len(tallies)} snapshots, "
+          f"{len(html)} bytes of views")
+    cli = subprocess.run([sys.executable, "-m", "shadowmmu", "0xDEADBEEF"], capture_output=True,
+                         text=True, check=True)
+    print(cli.stdout.strip().splitlines()[-1])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
