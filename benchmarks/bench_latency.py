@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import argparse
 import html as html_mod
-import importlib.util
+import importlib
 import random
 import re
 import statistics
@@ -55,13 +55,11 @@ TARGET_P95_MS = 100.0
 
 
 def _harness():
-    """tests/browser/conftest.py, loaded as a plain module: servers, Chromium, JS helpers."""
-    path = REPO / "tests" / "browser" / "conftest.py"
-    spec = importlib.util.spec_from_file_location("smmu_browser_harness", path)
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod          # dataclasses look their module up here
-    spec.loader.exec_module(mod)
-    return mod
+    """tests/browser/harness.py, the browser tests' plain library module (servers, Chromium,
+    JS helpers), imported as the package tests.browser from the repository root."""
+    if str(REPO) not in sys.path:
+        sys.path.insert(0, str(REPO))
+    return importlib.import_module("tests.browser.harness")
 
 
 ECHO_SOURCE = '''\
@@ -118,7 +116,7 @@ def shown(va: int) -> dict[str, str]:
 
 
 # Arms one measurement: resolves with (t_dom - t_control) in ms, both read in the page.
-# SHOWS is replaced by the browser tests' own matcher (conftest.JS_SHOWS).
+# SHOWS is replaced by the browser tests' own matcher (harness.JS_SHOWS).
 JS_ARM = """([root, want, ms]) => {
   const matches = () => (SHOWS)([root, want]);
   if (matches()) throw new Error('the page already shows ' + JSON.stringify(want));

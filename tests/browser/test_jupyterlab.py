@@ -8,7 +8,7 @@ such as ``Text(value='0x…')``, which is what a reader sees when jupyterlab_wid
 
 import pytest
 
-from .conftest import (
+from .harness import (
     IN_CI, NOTEBOOK_DIR, AddressExplorer, exercise_address_box, exercise_bit_toggles,
     notebook_paths, require_notebook,
 )

@@ -7,7 +7,7 @@ commit it), so an ordinary test run never dirties the tree.
 
 import os
 
-from .conftest import ARTIFACTS, EXPLORER, REPO, AddressExplorer, require_notebook, shown
+from .harness import ARTIFACTS, EXPLORER, REPO, AddressExplorer, require_notebook, shown
 
 ANATOMY = "02-address-anatomy.ipynb"
 

@@ -7,7 +7,7 @@ address-box checks run here too.
 
 import pytest
 
-from .conftest import exercise_address_box, exercise_bit_toggles, require_notebook, scan_dom
+from .harness import exercise_address_box, exercise_bit_toggles, require_notebook, scan_dom
 from .test_jupyterlab import exercise_sim_address_box
 
 EXPLORER_NOTEBOOKS = ["02-address-anatomy.ipynb", "03-pd-split.ipynb", "04-pt-split.ipynb"]
