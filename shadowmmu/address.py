@@ -37,6 +37,58 @@ _HEX = re.compile(r"(?:0[xX])?[0-9a-fA-F]+(?:_[0-9a-fA-F]+)*")
 _DEC = re.compile(r"[0-9]+(?:_[0-9]+)*")
 
 
+def parse_number(value: object, *, name: str = "address", maximum: int = VA_MAX,
+                 example: str = "0xC0200000") -> int:
+    """The number in 0..maximum that value spells: the one parser for every number a reader types.
+
+        >>> parse_number("0x800", name="byte offset", maximum=0xFFF), parse_number("2048", maximum=0xFFF)
+        (2048, 2048)
+
+    The rules of parse_address() (below), with another range: an int, or a
+    string of hex (with or without 0x) or decimal digits, underscores between
+    digits and spaces around; digits-only with a leading zero is refused as
+    ambiguous. Bad input raises an AddressError (a ValueError) naming the input
+    and the valid range; nothing is clamped.
+    """
+    valid = f"0x{0:0{len(f'{maximum:X}')}X}..0x{maximum:X}" if maximum != VA_MAX else VALID_RANGE
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise AddressError(
+            f"{name} {value!r} is a {type(value).__name__}; give an integer or a hex "
+            f"string in {valid}"
+        )
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            raise AddressError(f"{name} is empty; give a value in {valid}")
+        if text.startswith("-"):
+            raise AddressError(f"{name} {value!r} is negative; give a value in {valid}")
+        if _DEC.fullmatch(text) and len(text) > 1 and text[0] == "0":
+            raise AddressError(
+                f"{name} {value!r} is ambiguous: write 0x{text} for hex or "
+                f"{text.lstrip('0_') or '0'} for decimal ({valid})"
+            )
+        if text[:2].lower() == "0b" and _HEX.fullmatch(text):
+            raise AddressError(
+                f"{name} {value!r} is ambiguous: binary is not accepted; write 0x{text} "
+                f"if you meant hex ({valid})"
+            )
+        if _DEC.fullmatch(text):
+            number = int(text.replace("_", ""), 10)
+        elif _HEX.fullmatch(text):
+            digits = text[2:] if text[:2].lower() == "0x" else text
+            number = int(digits.replace("_", ""), 16)
+        else:
+            raise AddressError(
+                f"{name} {value!r} is not a number; give hex like {example} or "
+                f"decimal, in {valid}"
+            )
+    else:
+        number = value
+    if not 0 <= number <= maximum:
+        raise AddressError(f"{name} {value!r} is outside {valid}")
+    return number
+
+
 def parse_address(value: object, *, name: str = "address") -> int:
     """The 32-bit guest virtual address that value spells:
 
@@ -52,42 +104,17 @@ def parse_address(value: object, *, name: str = "address") -> int:
     malformed strings with an AddressError naming the input and the valid
     range. Nothing is clamped or truncated.
     """
-    if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise AddressError(
-            f"{name} {value!r} is a {type(value).__name__}; give an integer or a hex "
-            f"string in {VALID_RANGE}"
-        )
-    if isinstance(value, str):
-        text = value.strip()
-        if not text:
-            raise AddressError(f"{name} is empty; give a value in {VALID_RANGE}")
-        if text.startswith("-"):
-            raise AddressError(f"{name} {value!r} is negative; give a value in {VALID_RANGE}")
-        if _DEC.fullmatch(text) and len(text) > 1 and text[0] == "0":
-            raise AddressError(
-                f"{name} {value!r} is ambiguous: write 0x{text} for hex or "
-                f"{text.lstrip('0_') or '0'} for decimal ({VALID_RANGE})"
-            )
-        if text[:2].lower() == "0b" and _HEX.fullmatch(text):
-            raise AddressError(
-                f"{name} {value!r} is ambiguous: binary is not accepted; write 0x{text} "
-                f"if you meant hex ({VALID_RANGE})"
-            )
-        if _DEC.fullmatch(text):
-            number = int(text.replace("_", ""), 10)
-        elif _HEX.fullmatch(text):
-            digits = text[2:] if text[:2].lower() == "0x" else text
-            number = int(digits.replace("_", ""), 16)
-        else:
-            raise AddressError(
-                f"{name} {value!r} is not a number; give hex like 0xC0200000 or "
-                f"decimal, in {VALID_RANGE}"
-            )
-    else:
-        number = value
-    if not 0 <= number <= VA_MAX:
-        raise AddressError(f"{name} {value!r} is outside {VALID_RANGE}")
-    return number
+    return parse_number(value, name=name)
+
+
+def check_va(va: int, name: str = "va") -> int:
+    """va itself if it is an int guest virtual address (0..0xFFFFFFFF), else a ValueError naming it.
+
+    For callers that take an int only (the simulator): no strings, no parsing.
+    """
+    if isinstance(va, bool) or not isinstance(va, int) or not 0 <= va <= VA_MAX:
+        raise ValueError(f"{name} {va!r} is not a 32-bit guest virtual address (0..0x{VA_MAX:08X})")
+    return va
 
 
 def bits(value, hi: int, lo: int):

@@ -10,7 +10,7 @@ import random
 from dataclasses import dataclass
 from typing import Mapping
 
-from .address import decompose
+from .address import AddressError, decompose, parse_number
 from .consts import PG_LEVEL_4K
 from .role import PageRole, pae_root_roles, root_role
 from .writes import WriteEffect, write_effects
@@ -94,21 +94,13 @@ def make_exercise(seed: int, number: int = 0) -> Exercise:
     return Exercise(seed, number, kind, None, offset, question, answers, effects)
 
 
-def parse_answer(text: str) -> int | None:
-    """A reader's answer as an int (decimal or 0x hex), or None if blank or not a number."""
-    text = (text or "").strip().replace("_", "")
-    if not text:
-        return None
-    try:
-        return int(text, 16) if text.lower().startswith("0x") else int(text, 10)
-    except ValueError:
-        return None
-
-
 def check_answers(ex: Exercise, given: Mapping[str, str]) -> dict[str, bool | None]:
-    """Per field: True (right), False (wrong) or None (blank or not a number)."""
+    """Per field: True (right), False (wrong) or None (blank, or refused by parse_number())."""
     out = {}
     for name, want in ex.answers:
-        got = parse_answer(given.get(name, ""))
+        try:
+            got = parse_number(given.get(name, ""), name=name)
+        except AddressError:
+            got = None
         out[name] = None if got is None else got == want
     return out

@@ -40,6 +40,7 @@ import struct
 from dataclasses import dataclass
 from typing import Iterable, Iterator, Mapping, Protocol
 
+from ..address import check_va
 from ..consts import (
     CR4_PSE,
     PAGE_SHIFT,
@@ -146,12 +147,6 @@ class StoreObserver(Protocol):
     def track_store(self, gpa: int, size: int, value: int) -> None: ...
 
 
-def _check_va(va: int, name: str = "va") -> int:
-    if isinstance(va, bool) or not isinstance(va, int) or not 0 <= va <= VA_MAX:
-        raise ValueError(f"{name} {va!r} is not a 32-bit guest virtual address (0..0x{VA_MAX:08X})")
-    return va
-
-
 class Guest:
     """A 32-bit non-PAE guest: sparse guest-physical memory, page tables in it, and their walk:
 
@@ -176,7 +171,7 @@ class Guest:
         if (isinstance(mem_size, bool) or not isinstance(mem_size, int)
                 or not PAGE_SIZE <= mem_size <= GUEST_PHYS_MAX or mem_size % PAGE_SIZE):
             raise ValueError(f"mem_size {mem_size!r} must be a multiple of 4096 in 4 KiB..4 GiB")
-        if kernel_base is not None and (_check_va(kernel_base, "kernel_base") % LARGE_PAGE_SIZE):
+        if kernel_base is not None and (check_va(kernel_base, "kernel_base") % LARGE_PAGE_SIZE):
             raise ValueError(f"kernel_base 0x{kernel_base:08x} must be 4 MiB aligned")
         frames = mem_size >> PAGE_SHIFT
         if table_pages is None:
@@ -409,7 +404,7 @@ class Guest:
         A PDE that mapped a 4 MiB page is replaced by a new page table (the
         guest splits its large page; the other 1023 entries start empty).
         """
-        _check_va(va)
+        check_va(va)
         if va % PAGE_SIZE:
             raise ValueError(f"va 0x{va:08x} is not 4 KiB aligned")
         self._check_target(gpa, PAGE_SIZE)
@@ -434,7 +429,7 @@ class Guest:
 
         A PDE that pointed at a page table is replaced; the table is left as it is.
         """
-        _check_va(va)
+        check_va(va)
         if not self.cr4 & CR4_PSE:
             raise ValueError("4 MiB pages need CR4.PSE, which this guest has clear")
         if va % LARGE_PAGE_SIZE:
@@ -454,7 +449,7 @@ class Guest:
 
         Page tables are not freed, even when they become empty.
         """
-        _check_va(va)
+        check_va(va)
         pd_gfn = self.cr3_gfn(cr3)
         pde = self.read32((pd_gfn << PAGE_SHIFT) | (va >> LARGE_PAGE_SHIFT) << 2)
         if not pde & PT_PRESENT_MASK:
@@ -517,7 +512,7 @@ class Guest:
 
         Pure: accessed and dirty bits are left alone (see the module doc).
         """
-        _check_va(va)
+        check_va(va)
         pd_gfn = self.cr3_gfn(cr3, known=False)
         return GuestWalk(va, *self.walk_entries(pd_gfn, va, write, user))
 

@@ -58,6 +58,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..address import check_va
 from ..consts import (
     ACC_ALL,
     ACC_EXEC_MASK,
@@ -76,6 +77,9 @@ from ..consts import (
     SPTE_ENT_PER_PAGE,
     SPTE_SIZE,
 )
+from ..role import PageRole, root_role
+from ..rules import Rule, get_rule
+from ..writes import detect_write_misaligned, get_level1_sp_gpa, get_written_sptes
 from .events import (
     GuestFaultInjected,
     GuestWrite,
@@ -92,10 +96,7 @@ from .events import (
     TlbFlush,
     WriteProtect,
 )
-from .guest import Guest, GuestPageFault, GuestWalk, _check_va
-from ..role import PageRole, root_role
-from ..rules import Rule, get_rule
-from ..writes import detect_write_misaligned, get_level1_sp_gpa, get_written_sptes
+from .guest import Guest, GuestPageFault, GuestWalk
 
 SPTE_PRESENT = 1 << 0
 SPTE_WRITABLE = 1 << 1
@@ -622,7 +623,7 @@ class ShadowMMU:
 
         No guest walk and no fault: this is what the CPU would use, stale or not.
         """
-        _check_va(va)
+        check_va(va)
         if self.cr3 is None:
             return None
         found = self._shadow_leaf(va) if self._trace is None else self._untraced_leaf(va)
@@ -643,7 +644,7 @@ class ShadowMMU:
         table frame returns its gpa without making it writable: KVM would
         emulate the store; use guest_write(gpa, value) (or store()) to do it.
         """
-        _check_va(va)
+        check_va(va)
         self._require_cr3()
         self._enter()
         try:
@@ -823,7 +824,7 @@ class ShadowMMU:
 
     def invlpg(self, va: int) -> None:
         """The guest's invlpg: resync the one sPTE for va if its page is unsync (kvm_mmu_invalidate_addr(), as in Linux 6.6)."""
-        _check_va(va)
+        check_va(va)
         self._require_cr3()
         self._enter()
         try:
@@ -1025,7 +1026,7 @@ class ShadowMMU:
             finally:
                 self._exit()
         if va is not None:
-            found = self._untraced_leaf(_check_va(va))
+            found = self._untraced_leaf(check_va(va))
             if found is None:
                 return None
             spte, level, _, _ = found

@@ -19,7 +19,6 @@ from ..exercises import (
     Exercise,
     check_answers,
     make_exercise,
-    parse_answer,
 )
 from .address import (
     preset_rows,
@@ -163,7 +162,6 @@ __all__ = [
     "EXERCISE_FIELDS",
     "Exercise",
     "make_exercise",
-    "parse_answer",
     "check_answers",
     "render_exercise",
     "render_feedback",

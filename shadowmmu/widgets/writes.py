@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import ipywidgets as W
 
+from ..address import parse_number
+from ..consts import PAGE_SIZE
 from ..scenarios.write_lab import write_experiment
 from ..views.common import render_error
 from ..views.writes import render_write_result
@@ -19,14 +21,6 @@ def _offset_box(initial: int) -> W.Text:
                  placeholder="0x800", layout=W.Layout(width="200px"))
     box.add_class("smmu-offset")
     return box
-
-
-def _parse_offset(text: str) -> int:
-    t = (text or "").strip().replace("_", "")
-    try:
-        return int(t, 16) if t.lower().startswith("0x") else int(t, 10)
-    except ValueError:
-        raise ValueError(f"byte offset {text!r} is not a number (try 0x800 or 2048)") from None
 
 
 def guest_write_explorer(table: str = "pt", offset: int = 0x800, size: int = 4,
@@ -59,8 +53,9 @@ def guest_write_explorer(table: str = "pt", offset: int = 0x800, size: int = 4,
 
     def _update():
         try:
-            result = write_experiment(table_w.value, _parse_offset(offset_w.value),
-                                                size_w.value, unsync_w.value)
+            offset = parse_number(offset_w.value, name="byte offset", maximum=PAGE_SIZE - 1,
+                                  example="0x800")
+            result = write_experiment(table_w.value, offset, size_w.value, unsync_w.value)
         except ValueError as err:
             status.value = render_error(err)  # the last good view stays
             return

@@ -1,12 +1,16 @@
 """decompose() and parse_address() against the golden table, bit strings and hypothesis."""
 
+import re
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from oracles.golden import GOLDEN, IDS
 from shadowmmu import AddressError, decompose, parse_address, pd_quadrant, pt_quadrant
+from shadowmmu.address import parse_number
 from shadowmmu.consts import GUEST_4K, GUEST_4M, PAE_2M, PAE_4K
+from shadowmmu.exercises import check_answers, make_exercise
 
 addresses = st.integers(min_value=0, max_value=0xFFFFFFFF)
 
@@ -123,3 +127,34 @@ def test_decompose_rejects_what_parse_rejects():
     with pytest.raises(AddressError):
         decompose(2**32)
     assert decompose("0xC0200000") == decompose(0xC0200000)
+
+
+# -- the one parser for every number a reader types (addresses, byte offsets, answers)
+
+@pytest.mark.parametrize("text, want", [("0x800", 0x800), ("2048", 2048), ("ABC", 0xABC),
+                                        (" 0x0_ff ", 0xFF), ("0", 0)])
+def test_parse_number_reads_what_parse_address_reads(text, want):
+    assert parse_number(text, name="byte offset", maximum=0xFFF) == want
+    assert parse_address(text) == want  # same rules, wider range
+
+
+@pytest.mark.parametrize("text, message", [
+    ("00200000", "ambiguous: write 0x00200000 for hex or 200000 for decimal"),
+    ("0x1000", "outside 0x000..0xFFF"),
+    ("-1", "negative"),
+    ("xyz", "not a number; give hex like 0x800"),
+    ("", "empty"),
+])
+def test_parse_number_refuses_with_a_message(text, message):
+    with pytest.raises(AddressError, match=re.escape(message)):
+        parse_number(text, name="byte offset", maximum=0xFFF, example="0x800")
+
+
+def test_answers_use_the_same_parser():
+    ex = make_exercise(2024, 0)
+    name, want = ex.answers[0]
+    assert check_answers(ex, {name: f"0x{want:X}"})[name] is True
+    assert check_answers(ex, {name: str(want)})[name] is True
+    # digits with a leading zero are ambiguous for an answer too: refused, not read as decimal
+    assert check_answers(ex, {name: f"0{want}"})[name] is None
+    assert check_answers(ex, {name: ""})[name] is None
