@@ -56,8 +56,6 @@ one read earlier than KVM may.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from ..address import check_va
 from ..consts import (
     ACC_ALL,
@@ -75,154 +73,33 @@ from ..consts import (
     PT_USER_MASK,
     PT_WRITABLE_MASK,
     SPTE_ENT_PER_PAGE,
-    SPTE_SIZE,
 )
 from ..role import PageRole, root_role
 from ..rules import Rule, get_rule
-from ..writes import detect_write_misaligned, get_level1_sp_gpa, get_written_sptes
+from . import inspection
+from .cache import ShadowPageCache
 from .events import (
     GuestFaultInjected,
-    GuestWrite,
     PageSynced,
-    PageUnsync,
-    QuadrantSkip,
     RootsLoaded,
     ShadowPageCreated,
     ShadowPageFound,
-    ShadowPageZapped,
     ShadowWalkStep,
-    SpteInstalled,
-    SpteZapped,
     TlbFlush,
-    WriteProtect,
 )
 from .guest import Guest, GuestPageFault, GuestWalk
-
-SPTE_PRESENT = 1 << 0
-SPTE_WRITABLE = 1 << 1
-SPTE_USER = 1 << 2
-SPTE_LARGE = 1 << 7
-SPTE_ADDR_MASK = ((1 << 52) - 1) & ~(PAGE_SIZE - 1)
-#: Non-leaf sPTEs allow everything; permissions are enforced in the leaves.
-SPTE_LINK_FLAGS = SPTE_PRESENT | SPTE_WRITABLE | SPTE_USER
-SHADOW_HPA_BASE = 1 << 32
-LARGE_SHIFT = 21  # a 2 MiB shadow leaf
-LARGE_GFNS = 1 << (LARGE_SHIFT - PAGE_SHIFT)  # 512 frames per 2 MiB
-#: detect_write_flooding() reports flooding at this many writes without a fault.
-WRITE_FLOODING_LIMIT = 3
-
-
-@dataclass(slots=True, eq=False)
-class ShadowPage:
-    """One shadow page (struct kvm_mmu_page): 512 sPTEs shadowing part of a guest table, or a linear range:
-
-        >>> sp = ShadowPage(gfn=0x3FF, role=PageRole(level=1, has_4_byte_gpte=True, quadrant=1),
-        ...                 hpa=0x100000000)
-        >>> sp.describe(), hex(sp.sptep(219))
-        ('gfn 0x3ff L1 q1 at hpa 0x100000000', '0x1000006d8')
-
-    ``spt`` holds the sPTEs; ``gptes`` (indirect level-1 pages only) the gPTE
-    each present leaf was built from, which resync compares against;
-    ``parent_ptes`` the addresses of the sPTEs that point here. Mutable: this
-    is the simulator's working state; read it, do not change it.
-    """
-
-    gfn: int
-    role: PageRole
-    hpa: int
-    spt: list = field(default_factory=lambda: [0] * SPTE_ENT_PER_PAGE)
-    gptes: list | None = None
-    parent_ptes: set = field(default_factory=set)
-    unsync: bool = False
-    root_count: int = 0
-    write_flooding_count: int = 0
-    valid: bool = True
-
-    @property
-    def has_gptes(self) -> bool:
-        """sp_has_gptes(): shadows a guest table (not direct, not the special PDPT page)."""
-        return not self.role.direct and self.role.level <= PT32_ROOT_LEVEL
-
-    def sptep(self, index: int) -> int:
-        """The host-physical address of sPTE index (spte_index() runs it backwards)."""
-        return self.hpa + SPTE_SIZE * index
-
-    def describe(self) -> str:
-        flags = " unsync" if self.unsync else ""
-        return f"gfn 0x{self.gfn:x} {self.role.describe()} at hpa 0x{self.hpa:x}{flags}"
-
-
-@dataclass(frozen=True, slots=True)
-class Mismatch:
-    """A place where the shadow tables disagree with the guest's own walk:
-
-        >>> Mismatch(va=0x200000, shadow_gpa=0x1000, guest_gpa=0x2000,
-        ...          reason="shadow maps another frame").describe()
-        'VA 0x00200000: shadow -> 0x1000, guest -> 0x2000 (shadow maps another frame)'
-    """
-
-    va: int
-    shadow_gpa: int
-    guest_gpa: int | None
-    reason: str
-
-    def describe(self) -> str:
-        guest = "not mapped" if self.guest_gpa is None else f"0x{self.guest_gpa:x}"
-        return f"VA 0x{self.va:08x}: shadow -> 0x{self.shadow_gpa:x}, guest -> {guest} ({self.reason})"
-
-
-@dataclass(frozen=True, slots=True)
-class MMUStats:
-    """Counts of what the shadow MMU holds and has done (describe() prints them as a table).
-
-    ``shadow_pages`` maps (level, quadrant, direct) to a page count.
-    """
-
-    shadow_pages: dict
-    sptes_present: int
-    leaf_sptes: int
-    large_sptes: int
-    gfns_write_tracked: int
-    gfns_write_protected: int
-    unsync_pages: int
-    accesses: int
-    faults: int
-    guest_faults: int
-    writes_emulated: int
-    writes_unsync: int
-    writes_stored: int
-    sptes_zapped: int
-    pages_zapped: int
-    pages_synced: int
-    quadrant_skips: int
-    shadow_bytes: int
-    guest_table_bytes: int
-
-    @property
-    def total_shadow_pages(self) -> int:
-        return sum(self.shadow_pages.values())
-
-    def describe(self) -> str:
-        kinds = ", ".join(f"L{lvl} q{q}{' direct' if d else ''}: {n}"
-                          for (lvl, q, d), n in sorted(self.shadow_pages.items(), reverse=True))
-        return "\n".join([
-            f"shadow pages     {self.total_shadow_pages} ({kinds or 'none'})",
-            f"sPTEs in use     {self.sptes_present} ({self.leaf_sptes} leaves, {self.large_sptes} of 2 MiB)",
-            f"guest frames     {self.gfns_write_tracked} write-tracked, "
-            f"{self.gfns_write_protected} write-protected; {self.unsync_pages} unsync pages",
-            f"accesses         {self.accesses}, faults {self.faults}, injected #PF {self.guest_faults}",
-            f"guest writes     {self.writes_emulated} emulated, {self.writes_unsync} unsynced a table, "
-            f"{self.writes_stored} plain stores",
-            f"zapped           {self.sptes_zapped} sPTEs, {self.pages_zapped} pages; "
-            f"{self.pages_synced} syncs; {self.quadrant_skips} quadrant skips",
-            f"memory           {self.shadow_bytes} B of shadow pages vs "
-            f"{self.guest_table_bytes} B of guest page tables",
-        ])
-
-
-def _leaf_spte(gfn: int, writable: bool, user: bool) -> int:
-    """A present leaf sPTE for host frame gfn (identity backing) with the given permissions."""
-    return gfn << PAGE_SHIFT | SPTE_PRESENT | SPTE_WRITABLE * writable | SPTE_USER * user
+from .shadow_page import Mismatch, MMUStats, ShadowPage
+from .spte import (
+    LARGE_GFNS,
+    LARGE_SHIFT,
+    SPTE_ADDR_MASK,
+    SPTE_LARGE,
+    SPTE_PRESENT,
+    SPTE_USER,
+    SPTE_WRITABLE,
+)
+from .sync import Sync
+from .tracking import WriteTracker
 
 
 def _gpte_access(entry: int) -> int:
@@ -264,19 +141,10 @@ class ShadowMMU:
         self._trace: list | None = None
         self._depth = 0
         self._special = self.rule.roots == "special"
-        # the shadow-page cache and its indexes
-        self._pages: dict[tuple[int, PageRole], ShadowPage] = {}  # mmu_page_hash
-        self._by_hpa: dict[int, ShadowPage] = {}
-        self._gfn_pages: dict[int, list[ShadowPage]] = {}  # valid pages with gPTEs, per gfn
-        self._write_track: dict[int, int] = {}  # gfn_write_track
-        self._disallow_lpage: dict[int, int] = {}  # per 2 MiB frame (gfn >> 9)
-        # gfn -> sptep(s) of 4 KiB leaves. Tuples, not lists: the cyclic GC stops
-        # tracking a tuple of ints, and with a million mapped gfns (the 4 GiB
-        # benchmark) lists cost some 15% more fault time in GC passes and 50 MiB.
-        self._rmap: dict[int, tuple[int, ...]] = {}
-        self._large_rmap: dict[int, list[int]] = {}  # gfn >> 9 -> sptep(s) of 2 MiB leaves
+        self.cache = ShadowPageCache(self)  # the shadow-page cache and its indexes
+        self.sync = Sync(self, self.cache)  # unsync and resync
+        self.tracker = WriteTracker(self, self.cache)  # the write path
         self._child_roles: dict[tuple, PageRole] = {}
-        self._next_hpa = SHADOW_HPA_BASE
         # the current roots
         self.cr3: int | None = None
         self._pd_gfn = 0
@@ -325,15 +193,10 @@ class ShadowMMU:
         page is reclaimed; pages zapped whole (misaligned writes, flooding,
         unsync pages under a new page directory) are gone.
         """
-        pages = sorted(self._pages.values(),
+        pages = sorted(self.cache.pages.values(),
                        key=lambda sp: (-sp.role.level, sp.gfn, sp.role.quadrant, sp.role.direct, sp.hpa))
         return ([self._special_root] if self._special_root else []) + pages
 
-    def _new_page(self, gfn: int, role: PageRole) -> ShadowPage:
-        sp = ShadowPage(gfn, role, self._next_hpa)
-        self._next_hpa += PAGE_SIZE
-        self._by_hpa[sp.hpa] = sp
-        return sp
 
     def _find_or_create(self, gfn: int, role: PageRole) -> ShadowPage:
         """kvm_mmu_get_shadow_page(): the cached page for (gfn, role), or a new one.
@@ -342,169 +205,39 @@ class ShadowMMU:
         kvm_sync_page(), Linux 6.x) but stays unsync and its frame stays
         writable: only the guest's flush write-protects it (_sync_roots()).
         """
-        sp = self._pages.get((gfn, role))
+        sp = self.cache.pages.get((gfn, role))
         if sp is not None:
             sp.write_flooding_count = 0
             if sp.unsync:
-                self._sync_sptes(sp)
+                self.sync.sync_sptes(sp)
             self._emit(ShadowPageFound(gfn, role, sp.hpa))
             return sp
         if role.level > PG_LEVEL_4K and not role.direct:
             # The gfn is about to be write-tracked: its unsync pages cannot stay.
-            for other in list(self._gfn_pages.get(gfn, ())):
+            for other in list(self.cache.gfn_pages.get(gfn, ())):
                 if other.unsync:
-                    self._zap_page(other, "unsync page under a new page directory")
-        sp = self._new_page(gfn, role)
+                    self.cache.zap_page(other, "unsync page under a new page directory")
+        sp = self.cache.new_page(gfn, role)
         if not role.direct and role.level == PG_LEVEL_4K:
             sp.gptes = [0] * SPTE_ENT_PER_PAGE
-        self._pages[(gfn, role)] = sp
+        self.cache.pages[(gfn, role)] = sp
         self._emit(ShadowPageCreated(gfn, role, sp.hpa))
         if sp.has_gptes:
-            self._account_shadowed(sp)
+            self.cache.account_shadowed(sp)
         return sp
 
-    def _account_shadowed(self, sp: ShadowPage) -> None:
-        """account_shadowed(): track (PD) or write-protect (PT) the gfn; no large pages over it."""
-        gfn = sp.gfn
-        self._gfn_pages.setdefault(gfn, []).append(sp)
-        if sp.role.level > PG_LEVEL_4K:
-            self._write_track[gfn] = self._write_track.get(gfn, 0) + 1
-        self._disallow_lpage[gfn >> 9] = self._disallow_lpage.get(gfn >> 9, 0) + 1
-        for sptep in list(self._large_rmap.get(gfn >> 9, ())):
-            parent = self._by_hpa[sptep & ~(PAGE_SIZE - 1)]
-            self._drop_spte(parent, (sptep & (PAGE_SIZE - 1)) // SPTE_SIZE,
-                            "2 MiB leaf over a new shadowed table")
-        self._write_protect(gfn)
 
-    def _unaccount_shadowed(self, sp: ShadowPage) -> None:
-        gfn = sp.gfn
-        pages = self._gfn_pages[gfn]
-        pages.remove(sp)
-        if not pages:
-            del self._gfn_pages[gfn]
-        if sp.role.level > PG_LEVEL_4K:
-            self._decrement(self._write_track, gfn)
-        self._decrement(self._disallow_lpage, gfn >> 9)
 
-    @staticmethod
-    def _decrement(counts: dict, key: int) -> None:
-        counts[key] -= 1
-        if not counts[key]:
-            del counts[key]
 
-    def _is_protected(self, gfn: int) -> bool:
-        """No leaf may map gfn writable: it is write-tracked, or a page table with a sync shadow page."""
-        pages = self._gfn_pages.get(gfn)
-        if not pages:
-            return False
-        return gfn in self._write_track or any(not sp.unsync for sp in pages)
 
-    def _write_protect(self, gfn: int) -> None:
-        """kvm_mmu_slot_gfn_write_protect(): drop W from every 4 KiB leaf mapping gfn."""
-        if not self._is_protected(gfn):
-            return
-        count = 0
-        for sptep in self._rmap.get(gfn, ()):
-            sp = self._by_hpa[sptep & ~(PAGE_SIZE - 1)]
-            index = (sptep & (PAGE_SIZE - 1)) // SPTE_SIZE
-            if sp.spt[index] & SPTE_WRITABLE:
-                sp.spt[index] &= ~SPTE_WRITABLE
-                count += 1
-        if count:
-            self._emit(WriteProtect(gfn, count))
 
-    # -- sPTEs -----------------------------------------------------------------------
 
-    def _rmap_remove(self, gfn: int, sptep: int) -> None:
-        spteps = self._rmap.pop(gfn)
-        if len(spteps) > 1:
-            i = spteps.index(sptep)
-            self._rmap[gfn] = spteps[:i] + spteps[i + 1:]
 
-    def _drop_spte(self, sp: ShadowPage, index: int, reason: str | None = None) -> None:
-        """mmu_page_zap_pte(): clear one sPTE; a link forgets its child, a leaf its rmap entry."""
-        old = sp.spt[index]
-        if not old & SPTE_PRESENT:
-            return
-        sp.spt[index] = 0
-        sptep = sp.hpa + SPTE_SIZE * index
-        if sp.role.level == PG_LEVEL_4K:
-            self._rmap_remove((old & SPTE_ADDR_MASK) >> PAGE_SHIFT, sptep)
-        elif old & SPTE_LARGE:
-            self._large_rmap[(old & SPTE_ADDR_MASK) >> LARGE_SHIFT].remove(sptep)
-        else:
-            self._by_hpa[old & SPTE_ADDR_MASK].parent_ptes.discard(sptep)
-        if reason is not None:
-            self.sptes_zapped += 1
-            self._emit(SpteZapped(sp.gfn, sp.role, index, old, reason))
 
-    def _link(self, parent: ShadowPage, index: int, child: ShadowPage) -> None:
-        """link_shadow_page(): point parent's entry at child."""
-        spte = child.hpa | SPTE_LINK_FLAGS
-        parent.spt[index] = spte
-        child.parent_ptes.add(parent.hpa + SPTE_SIZE * index)
-        self._emit(SpteInstalled(parent.gfn, parent.role, index, spte, "link"))
 
-    def _set_leaf(self, sp: ShadowPage, index: int, gfn: int, writable: bool, user: bool,
-                  gpte: int | None) -> None:
-        """mmu_set_spte() for a 4 KiB leaf: host pfn = gfn (identity backing)."""
-        if sp.spt[index] & SPTE_PRESENT:
-            self._drop_spte(sp, index)
-        spte = _leaf_spte(gfn, writable, user)
-        sp.spt[index] = spte
-        self._rmap[gfn] = self._rmap.get(gfn, ()) + (sp.hpa + SPTE_SIZE * index,)
-        if sp.gptes is not None:
-            sp.gptes[index] = gpte
-        if self._trace is not None:
-            self._emit(SpteInstalled(sp.gfn, sp.role, index, spte, "leaf"))
 
-    def _set_large_leaf(self, pd: ShadowPage, index: int, gfn: int, writable: bool,
-                        user: bool) -> None:
-        """A 2 MiB leaf sPTE in a page directory (one half of a guest 4 MiB page)."""
-        self._drop_spte(pd, index)
-        spte = _leaf_spte(gfn, writable, user) | SPTE_LARGE
-        pd.spt[index] = spte
-        self._large_rmap.setdefault(gfn >> 9, []).append(pd.hpa + SPTE_SIZE * index)
-        self._emit(SpteInstalled(pd.gfn, pd.role, index, spte, "leaf 2M"))
 
-    def _zap_page(self, sp: ShadowPage, reason: str) -> None:
-        """kvm_mmu_prepare_zap_page(): empty the page, unlink it everywhere, drop it from the cache."""
-        if not sp.valid:
-            return
-        sp.valid = False
-        if sp.role.level > PG_LEVEL_4K:
-            self._zap_unsync_children(sp)
-        for index, spte in enumerate(sp.spt):
-            if spte & SPTE_PRESENT:
-                self._drop_spte(sp, index)
-        for sptep in list(sp.parent_ptes):
-            parent = self._by_hpa[sptep & ~(PAGE_SIZE - 1)]
-            self._drop_spte(parent, (sptep & (PAGE_SIZE - 1)) // SPTE_SIZE)
-        for i, root in enumerate(self._roots):
-            if root is sp:  # a root in use: the vCPU must reload its roots
-                self._roots[i] = None
-                self.pae_root[i] = 0
-        del self._pages[(sp.gfn, sp.role)]
-        del self._by_hpa[sp.hpa]
-        if sp.has_gptes:
-            self._unaccount_shadowed(sp)
-        self.pages_zapped += 1
-        self._emit(ShadowPageZapped(sp.gfn, sp.role, reason))
 
-    def _zap_unsync_children(self, sp: ShadowPage) -> None:
-        """mmu_zap_unsync_children(): zap every unsync page below sp before sp goes.
-
-        __kvm_mmu_prepare_zap_page() (Linux 6.x) does this first, so an unsync
-        page never outlives the directory it hung from: nobody could flush it.
-        """
-        for spte in sp.spt:
-            if not spte & SPTE_PRESENT or spte & SPTE_LARGE:
-                continue
-            child = self._by_hpa[spte & SPTE_ADDR_MASK]
-            if child.unsync:
-                self._zap_page(child, "unsync child of a zapped page")
-            elif child.role.level > PG_LEVEL_4K:
-                self._zap_unsync_children(child)
 
     # -- roots -----------------------------------------------------------------------
 
@@ -522,7 +255,7 @@ class ShadowMMU:
             self.cr3 = cr3
             self._pd_gfn = pd_gfn
             self._alloc_roots()
-            self._sync_roots()
+            self.sync.sync_roots()
             self._emit(TlbFlush("cr3"))
         finally:
             self._exit()
@@ -538,10 +271,10 @@ class ShadowMMU:
             old = self._special_root
             if old is not None:
                 for index in range(NR_PAE_ROOTS):
-                    self._drop_spte(old, index)
-                del self._by_hpa[old.hpa]
+                    self.cache.drop_spte(old, index)
+                del self.cache.by_hpa[old.hpa]
             # Lai's one-off special root: a level-3 page of its own, not in the hash.
-            self._special_root = self._new_page(self._pd_gfn, root_role())
+            self._special_root = self.cache.new_page(self._pd_gfn, root_role())
             self._special_root.root_count = 1
             self._pdpt = self._special_root.spt
         else:
@@ -566,7 +299,7 @@ class ShadowMMU:
         pds = []
         for i in range(NR_PAE_ROOTS):
             role = self._child_role(self._special_root, i, i << 30, False, ACC_ALL)
-            pds.append(self._pages.get((self._pd_gfn, role)))
+            pds.append(self.cache.pages.get((self._pd_gfn, role)))
         return pds
 
     def _get_pd(self, i: int, va: int) -> ShadowPage:
@@ -594,7 +327,7 @@ class ShadowMMU:
             trace.append(ShadowWalkStep(PT32E_ROOT_LEVEL, i, entry))
         if not entry & SPTE_PRESENT:
             return None
-        pd = self._by_hpa[entry & SPTE_ADDR_MASK]
+        pd = self.cache.by_hpa[entry & SPTE_ADDR_MASK]
         j = (va >> 21) & 0x1FF
         entry = pd.spt[j]
         if trace is not None:
@@ -603,7 +336,7 @@ class ShadowMMU:
             return None
         if entry & SPTE_LARGE:
             return entry, PT32_ROOT_LEVEL, pd, j
-        sp = self._by_hpa[entry & SPTE_ADDR_MASK]
+        sp = self.cache.by_hpa[entry & SPTE_ADDR_MASK]
         k = (va >> PAGE_SHIFT) & 0x1FF
         entry = sp.spt[k]
         if trace is not None:
@@ -717,17 +450,17 @@ class ShadowMMU:
         entry = parent.spt[index]
         if entry & SPTE_PRESENT:
             if not entry & SPTE_LARGE:
-                child = self._by_hpa[entry & SPTE_ADDR_MASK]
+                child = self.cache.by_hpa[entry & SPTE_ADDR_MASK]
                 if child.gfn == gfn and (child.role is role or child.role == role):
                     return child
                 if role.direct and child.role.direct and child.gfn == gfn:
                     # validate_direct_spte() (Linux 6.x): same range, other access
-                    self._drop_spte(parent, index, "direct child with other access")
+                    self.cache.drop_spte(parent, index, "direct child with other access")
                     entry = 0
             if entry:
-                self._drop_spte(parent, index, "entry leads elsewhere")
+                self.cache.drop_spte(parent, index, "entry leads elsewhere")
         child = self._find_or_create(gfn, role)
-        self._link(parent, index, child)
+        self.cache.link(parent, index, child)
         return child
 
     def _fetch(self, va: int, gpa: int, pde: int, pte: int | None, can_w: bool, can_u: bool) -> None:
@@ -742,8 +475,8 @@ class ShadowMMU:
         access = _gpte_access(pde)
         if pte is None:  # a guest 4 MiB page: two 2 MiB halves
             half = gfn & ~(LARGE_GFNS - 1)
-            if self.host_large_pages and not self._disallow_lpage.get(half >> 9):
-                self._set_large_leaf(pd, j, half, writable, can_u)
+            if self.host_large_pages and not self.cache.disallow_lpage.get(half >> 9):
+                self.cache.set_large_leaf(pd, j, half, writable, can_u)
                 return
             # direct_access is the walker's pte_access, which FNAME(protect_clean_gpte)
             # stripped of W on a read fault through a clean PDE: once a write sets D
@@ -753,74 +486,20 @@ class ShadowMMU:
             sp = self._get_child(pd, j, half, self._child_role(pd, j, va, True, access))
         else:
             sp = self._get_child(pd, j, pde >> PAGE_SHIFT, self._child_role(pd, j, va, False, access))
-        if writable and self._is_protected(gfn):
+        if writable and self.cache.is_protected(gfn):
             # make_spte() -> mmu_try_to_unsync_pages(): a page table may go unsync, a PD never.
-            if self.unsync_enabled and gfn not in self._write_track:
-                self._unsync_gfn(gfn)
+            if self.unsync_enabled and gfn not in self.cache.write_track:
+                self.sync.unsync_gfn(gfn)
             else:
                 writable = False
-        self._set_leaf(sp, (va >> PAGE_SHIFT) & 0x1FF, gfn, writable, can_u, pte)
+        self.cache.set_leaf(sp, (va >> PAGE_SHIFT) & 0x1FF, gfn, writable, can_u, pte)
 
-    # -- unsync and resync -----------------------------------------------------------
 
-    def _unsync_gfn(self, gfn: int) -> None:
-        """mmu_try_to_unsync_pages(): every shadow page of this page table goes unsync."""
-        for sp in self._gfn_pages.get(gfn, ()):
-            if not sp.unsync:
-                sp.unsync = True
-                self._emit(PageUnsync(sp.gfn, sp.role))
 
-    def _sync_spte(self, sp: ShadowPage, index: int) -> bool:
-        """kvm_sync_spte() (Linux 6.6): re-read the gPTE behind present sPTE index; drop the sPTE if it changed.
 
-        KVM drops an entry whose gPTE now names another frame (or is not
-        present) and rewrites in place one whose permissions alone changed; we
-        drop both, which costs the guest one refault. True if dropped.
-        """
-        if self.guest.read32(get_level1_sp_gpa(sp.gfn, sp.role) + 4 * index) == sp.gptes[index]:
-            return False
-        self._drop_spte(sp, index, "gPTE changed while unsync")
-        return True
 
-    def _sync_sptes(self, sp: ShadowPage) -> None:
-        """kvm_sync_page(): _sync_spte() for every present sPTE; the unsync mark and the frame's W stay.
 
-        This alone is what kvm_mmu_find_shadow_page() does to an unsync page it
-        finds (the kernel comment there: the rest of the guest's tables stays
-        stale, several pages of one gfn may stay unsync). The guest's flush adds
-        the write protection (_sync_children()).
-        """
-        spt, zapped = sp.spt, 0
-        for index in range(SPTE_ENT_PER_PAGE):
-            if spt[index] & SPTE_PRESENT and self._sync_spte(sp, index):
-                zapped += 1
-        self.pages_synced += 1
-        self._emit(PageSynced(sp.gfn, sp.role, zapped, True, sp.unsync))
 
-    def _sync_children(self, sp: ShadowPage) -> None:
-        """mmu_sync_children() for one unsync page: mark it synced, write-protect its gfn, then resync.
-
-        KVM write-protects the gfns of a batch before syncing it, so no store
-        slips in between; clearing the mark first lets our _write_protect()
-        see the gfn as protected (same end state).
-        """
-        sp.unsync = False  # kvm_unlink_unsync_page()
-        self._write_protect(sp.gfn)
-        self._sync_sptes(sp)
-
-    def _unsync_pages(self) -> list[ShadowPage]:
-        """Every unsync page in the cache, oldest first (KVM keeps a count; a scan is cheap here)."""
-        return sorted((sp for sp in self._pages.values() if sp.unsync), key=lambda sp: sp.hpa)
-
-    def _sync_roots(self) -> None:
-        """kvm_mmu_sync_roots(): sync every unsync page reachable from the current roots."""
-        unsync = self._unsync_pages()
-        if not unsync:
-            return
-        pds = {sp.hpa for sp in self._current_pds() if sp is not None}
-        for sp in unsync:
-            if any(p & ~(PAGE_SIZE - 1) in pds for p in sp.parent_ptes):
-                self._sync_children(sp)
 
     def invlpg(self, va: int) -> None:
         """The guest's invlpg: resync the one sPTE for va if its page is unsync (kvm_mmu_invalidate_addr(), as in Linux 6.6)."""
@@ -832,7 +511,7 @@ class ShadowMMU:
             if found is not None:
                 sp, index = found
                 if sp.unsync:  # the page stays unsync: only this entry is resynced
-                    changed = self._sync_spte(sp, index)
+                    changed = self.sync.sync_spte(sp, index)
                     self._emit(PageSynced(sp.gfn, sp.role, int(changed), False, True))
             self._emit(TlbFlush("invlpg", va))
         finally:
@@ -845,7 +524,7 @@ class ShadowMMU:
         entry = pd.spt[(va >> 21) & 0x1FF]
         if not entry & SPTE_PRESENT or entry & SPTE_LARGE:
             return None
-        sp = self._by_hpa[entry & SPTE_ADDR_MASK]
+        sp = self.cache.by_hpa[entry & SPTE_ADDR_MASK]
         index = (va >> PAGE_SHIFT) & 0x1FF
         return (sp, index) if sp.spt[index] & SPTE_PRESENT else None
 
@@ -854,12 +533,11 @@ class ShadowMMU:
         self._require_cr3()
         self._enter()
         try:
-            self._sync_roots()
+            self.sync.sync_roots()
             self._emit(TlbFlush("full"))
         finally:
             self._exit()
 
-    # -- guest writes ----------------------------------------------------------------
 
     def guest_write(self, gpa: int, value: int, size: int = 4) -> None:
         """A guest CPU store of size bytes (1, 2, 4 or 8) at gpa, trapped or not as KVM would:
@@ -876,81 +554,18 @@ class ShadowMMU:
         finally:
             self._exit()
 
+
+
+
     def track_store(self, gpa: int, size: int, value: int) -> None:
-        """Called by the guest after every store (the page-track hook)."""
-        self._enter()
-        try:
-            gfn = gpa >> PAGE_SHIFT
-            pages = self._gfn_pages.get(gfn)
-            if not pages:
-                action = "store"
-                self.writes_stored += 1
-            elif gfn in self._write_track or not self.unsync_enabled:
-                action = "emulate"
-                self.writes_emulated += 1
-            elif any(not sp.unsync for sp in pages):
-                action = "unsync"
-                self.writes_unsync += 1
-            else:
-                action = "store"
-                self.writes_stored += 1
-            self._emit(GuestWrite(gpa, size, value, action))
-            if action == "emulate":
-                self._track_write(gpa, size, pages)
-            elif action == "unsync":
-                self._unsync_gfn(gfn)
-        finally:
-            self._exit()
+        """Called by the guest after every store (the page-track hook): the write path decides."""
+        self.tracker.track_store(gpa, size, value)
 
-    def _detect_write_flooding(self, sp: ShadowPage) -> bool:
-        """detect_write_flooding(): level-1 pages never flood (they can go unsync instead)."""
-        if sp.role.level == PG_LEVEL_4K:
-            return False
-        sp.write_flooding_count += 1
-        return sp.write_flooding_count >= WRITE_FLOODING_LIMIT
-
-    def _track_write(self, gpa: int, size: int, pages: list[ShadowPage]) -> None:
-        """kvm_mmu_track_write() (Linux 6.6+): per shadow page of the gfn, zap the page or its written sPTEs."""
-        offset = gpa & (PAGE_SIZE - 1)
-        misaligned = detect_write_misaligned(offset, size)
-        for sp in list(pages):
-            if not sp.valid:
-                continue
-            if misaligned:
-                self._zap_page(sp, "misaligned write")
-                continue
-            if self._detect_write_flooding(sp):
-                self._zap_page(sp, "write flooding")
-                continue
-            sptes = get_written_sptes(sp.role, offset, size)
-            if sptes is None:
-                self.quadrant_skips += 1
-                self._emit(QuadrantSkip(sp.gfn, sp.role, offset))
-                continue
-            for index in sptes:
-                self._drop_spte(sp, index, "guest write")
-
-    # -- inspection and the bug lab --------------------------------------------------
+    # -- inspection and the bug lab (shadowmmu.sim.inspection) -----------------------
 
     def leaves(self):
         """Every present leaf reachable from the current roots as (va, size, spte), by address."""
-        if self.cr3 is None:
-            return
-        for i in range(NR_PAE_ROOTS):
-            entry = self._pdpt[i]
-            if not entry & SPTE_PRESENT:
-                continue
-            pd = self._by_hpa[entry & SPTE_ADDR_MASK]
-            for j, pde in enumerate(pd.spt):
-                if not pde & SPTE_PRESENT:
-                    continue
-                base = i << 30 | j << LARGE_SHIFT
-                if pde & SPTE_LARGE:
-                    yield base, 1 << LARGE_SHIFT, pde
-                    continue
-                for k, spte in enumerate(self._by_hpa[pde & SPTE_ADDR_MASK].spt):
-                    if spte & SPTE_PRESENT:
-                        yield base | k << PAGE_SHIFT, PAGE_SIZE, spte
+        return inspection.leaves(self)
 
     def reachable_pages(self) -> list[tuple[ShadowPage, int]]:
         """The shadow pages the CPU's walk can reach from the current roots, each with its PD quadrant:
@@ -963,46 +578,9 @@ class ShadowMMU:
             mainline [('L2 q0', 0), ('L2 q1', 1), ('L2 q2', 2), ('L2 q3', 3), ('L1 q1', 3)]
             lai [('L2 q3', 3), ('L1 q1', 3)]
 
-        Quarter by quarter: the page directory (pae_root's, or the one the
-        special PDPT page links: the special rules link a quarter's page
-        directory at its first fault), then its children in sPTE order; a page
-        two entries point at is listed once, under the first quarter that
-        reaches it. The special PDPT page itself is not listed.
+        See inspection.reachable_pages(); works for every rule, special roots included.
         """
-        if self.cr3 is None:
-            return []
-        by_hpa = self._by_hpa
-        out, seen = [], set()
-        for i in range(NR_PAE_ROOTS):
-            entry = self._pdpt[i]
-            if not entry & SPTE_PRESENT:
-                continue
-            pd = by_hpa[entry & SPTE_ADDR_MASK]
-            if pd.hpa not in seen:
-                seen.add(pd.hpa)
-                out.append((pd, i))
-            for spte in pd.spt:
-                if spte & SPTE_PRESENT and not spte & SPTE_LARGE:
-                    child = by_hpa[spte & SPTE_ADDR_MASK]
-                    if child.hpa not in seen:
-                        seen.add(child.hpa)
-                        out.append((child, i))
-        return out
-
-    def _compare(self, va: int, spte: int, page_gpa: int) -> Mismatch | None:
-        try:
-            gpa, level, _, _, _, _, can_w, can_u = self.guest.walk_entries(self._pd_gfn, va)
-        except GuestPageFault:
-            return Mismatch(va, page_gpa, None, "the guest does not map it")
-        if gpa & ~(PAGE_SIZE - 1) != page_gpa:
-            return Mismatch(va, page_gpa, gpa, "shadow maps another frame")
-        if spte & SPTE_WRITABLE and not can_w:
-            return Mismatch(va, page_gpa, gpa, "shadow allows a write the guest forbids")
-        if spte & SPTE_USER and not can_u:
-            return Mismatch(va, page_gpa, gpa, "shadow allows a user access the guest forbids")
-        if spte & SPTE_WRITABLE and self._is_protected(page_gpa >> PAGE_SHIFT):
-            return Mismatch(va, page_gpa, gpa, "a shadowed guest table is mapped writable")
-        return None
+        return inspection.reachable_pages(self)
 
     def check(self, va: int | None = None, *, sync: bool = True) -> Mismatch | None:
         """The smallest VA where the shadow tables disagree with the guest's walk, or None:
@@ -1012,76 +590,21 @@ class ShadowMMU:
             >>> find_misconception_example("halves").describe()
             'VA 0x00000000: shadow -> 0x2000, guest -> 0x1000 (shadow maps another frame)'
 
-        We visit every present leaf sPTE (not 2**20 addresses) and compare its
-        frame and permissions with the guest walk, in address order. With
-        ``sync`` (default) we first resync reachable unsync pages, as the
-        guest's next flush would; give ``va`` to check one address only.
+        See inspection.check(): every present leaf against the guest walk, after
+        resyncing reachable unsync pages unless ``sync=False``; ``va`` checks one address.
         """
-        if self.cr3 is None:
-            return None
-        if sync:
-            self._enter()
-            try:
-                self._sync_roots()
-            finally:
-                self._exit()
-        if va is not None:
-            found = self._untraced_leaf(check_va(va))
-            if found is None:
-                return None
-            spte, level, _, _ = found
-            page = self._leaf_gpa(spte, level, va) & ~(PAGE_SIZE - 1)
-            return self._compare(va & ~(PAGE_SIZE - 1), spte, page)
-        for base, size, spte in self.leaves():
-            frame = spte & SPTE_ADDR_MASK
-            if size == PAGE_SIZE:
-                bad = self._compare(base, spte, frame)
-                if bad:
-                    return bad
-                continue
-            for off in range(0, size, PAGE_SIZE):
-                bad = self._compare(base + off, spte, frame + off)
-                if bad:
-                    return bad
-                if off == 0 and self._large_agrees(base, frame):
-                    break
-        return None
-
-    def _large_agrees(self, va: int, frame: int) -> bool:
-        """A 2 MiB leaf whose first page matched agrees everywhere if the guest maps a 4 MiB page there."""
-        try:
-            gpa, level, *_ = self.guest.walk_entries(self._pd_gfn, va)
-        except GuestPageFault:
-            return False
-        return level == 2 and gpa == frame
+        return inspection.check(self, va, sync=sync)
 
     def stats(self) -> MMUStats:
         """What the MMU holds now and has done so far."""
-        kinds: dict = {}
-        present = leaves = large = 0
-        for sp in self.shadow_pages():
-            key = (sp.role.level, sp.role.quadrant, sp.role.direct)
-            kinds[key] = kinds.get(key, 0) + 1
-            for spte in sp.spt:
-                if spte & SPTE_PRESENT:
-                    present += 1
-                    if sp.role.level == PG_LEVEL_4K:
-                        leaves += 1
-                    elif spte & SPTE_LARGE and sp.role.level == PT32_ROOT_LEVEL:
-                        leaves += 1
-                        large += 1
-        protected = sum(1 for gfn in self._gfn_pages if self._is_protected(gfn))
-        return MMUStats(
-            shadow_pages=kinds, sptes_present=present, leaf_sptes=leaves, large_sptes=large,
-            gfns_write_tracked=len(self._write_track), gfns_write_protected=protected,
-            unsync_pages=len(self._unsync_pages()), accesses=self.accesses, faults=self.faults,
-            guest_faults=self.guest_faults, writes_emulated=self.writes_emulated,
-            writes_unsync=self.writes_unsync, writes_stored=self.writes_stored,
-            sptes_zapped=self.sptes_zapped, pages_zapped=self.pages_zapped,
-            pages_synced=self.pages_synced, quadrant_skips=self.quadrant_skips,
-            shadow_bytes=PAGE_SIZE * (len(self._pages) + (self._special_root is not None)),
-            guest_table_bytes=PAGE_SIZE * len(self.guest.table_frames()),
-        )
+        return inspection.stats(self)
+
+    def _forget_root(self, sp: ShadowPage) -> None:
+        """A zapped page that is a root in use: the vCPU must reload its roots (kvm_mmu_reload())."""
+        for i, root in enumerate(self._roots):
+            if root is sp:
+                self._roots[i] = None
+                self.pae_root[i] = 0
 
 
 def find_misconception_example(rule: str | Rule = "halves") -> Mismatch | None:

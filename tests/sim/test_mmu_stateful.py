@@ -288,13 +288,13 @@ class Twins(RuleBasedStateMachine):
             # a 4 KiB leaf never grants more than the role.access of its page
             # (the leaf's pte_access is a subset of the walker's pt_access, and of a direct
             # page's direct_access -- which lacks W while the guest 4 MiB PDE is clean)
-            for spteps in mmu._rmap.values():
+            for spteps in mmu.cache.rmap.values():
                 for sptep in spteps:
                     sp = by_hpa[sptep & ~0xFFF]
                     spte = sp.spt[(sptep & 0xFFF) // 8]
                     assert not (spte & 2 and not sp.role.access & 2), (name, sp.describe())
                     assert not (spte & 4 and not sp.role.access & 4), (name, sp.describe())
-            for half, spteps in mmu._large_rmap.items():
+            for half, spteps in mmu.cache.large_rmap.items():
                 for sptep in spteps:
                     parent, j = by_hpa[sptep & ~0xFFF], (sptep & 0xFFF) // 8
                     assert parent.spt[j] & 0x80 and parent.spt[j] >> 21 == half, name

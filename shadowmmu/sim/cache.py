@@ -1,0 +1,205 @@
+"""The shadow-page cache (mmu_page_hash): pages by (gfn, role), rmaps, write tracking, zapping.
+
+What it holds, in the kernel's names: every valid shadow page keyed by (gfn,
+role), as kvm_mmu_find_shadow_page() looks them up, and by host-physical
+address; per gfn the pages that shadow a guest table there
+(``gfn_pages``), the write-track count (__kvm_write_track_add_gfn(): a guest
+PD's every store is emulated) and the "no large page over it" count; and the
+reverse maps from a gfn to the leaf sPTEs that map it (``rmap`` for 4 KiB,
+``large_rmap`` per 2 MiB frame). A gfn shadowed by a page with gPTEs is
+write-protected while none of its shadow pages is unsync: no leaf sPTE maps it
+writable.
+
+The one simplification worth knowing: when a gfn inside a 2 MiB leaf becomes
+a shadowed table, KVM write-protects the large sPTE and keeps serving reads
+through it until a write fault splits it; we zap the large leaf at once, so
+the next access to that 2 MiB range, read or write, faults and maps it with
+4 KiB sPTEs. The state after the split is the same; the model just faults
+one read earlier than KVM may.
+
+Knows: shadow pages, the sPTE layout, the MMU's trace and counters (through
+the MMU that owns it). Does not know: the guest, rules, faults, sync.
+"""
+
+from __future__ import annotations
+
+from ..consts import PAGE_SHIFT, PAGE_SIZE, PG_LEVEL_4K
+from ..role import PageRole, spte_index
+from .events import ShadowPageZapped, SpteInstalled, SpteZapped, WriteProtect
+from .shadow_page import ShadowPage
+from .spte import (
+    LARGE_SHIFT,
+    SHADOW_HPA_BASE,
+    SPTE_ADDR_MASK,
+    SPTE_LARGE,
+    SPTE_LINK_FLAGS,
+    SPTE_PRESENT,
+    SPTE_WRITABLE,
+    leaf_spte,
+)
+
+
+class ShadowPageCache:
+    """The cache one ShadowMMU owns; its events and counters go to that MMU."""
+
+    def __init__(self, mmu) -> None:
+        self._mmu = mmu
+        self.pages: dict[tuple[int, PageRole], ShadowPage] = {}  # mmu_page_hash
+        self.by_hpa: dict[int, ShadowPage] = {}
+        self.gfn_pages: dict[int, list[ShadowPage]] = {}  # valid pages with gPTEs, per gfn
+        self.write_track: dict[int, int] = {}  # gfn_write_track
+        self.disallow_lpage: dict[int, int] = {}  # per 2 MiB frame (gfn >> 9)
+        # gfn -> sptep(s) of 4 KiB leaves. Tuples, not lists: the cyclic GC stops
+        # tracking a tuple of ints, and with a million mapped gfns (the 4 GiB
+        # benchmark) lists cost some 15% more fault time in GC passes and 50 MiB.
+        self.rmap: dict[int, tuple[int, ...]] = {}
+        self.large_rmap: dict[int, list[int]] = {}  # gfn >> 9 -> sptep(s) of 2 MiB leaves
+        self.next_hpa = SHADOW_HPA_BASE
+
+    def sptep_to_sp(self, sptep: int) -> ShadowPage:
+        """sptep_to_sp(): the shadow page an sPTE address lies in."""
+        return self.by_hpa[sptep & ~(PAGE_SIZE - 1)]
+
+    def new_page(self, gfn: int, role: PageRole) -> ShadowPage:
+        sp = ShadowPage(gfn, role, self.next_hpa)
+        self.next_hpa += PAGE_SIZE
+        self.by_hpa[sp.hpa] = sp
+        return sp
+
+    def account_shadowed(self, sp: ShadowPage) -> None:
+        """account_shadowed(): track (PD) or write-protect (PT) the gfn; no large pages over it."""
+        gfn = sp.gfn
+        self.gfn_pages.setdefault(gfn, []).append(sp)
+        if sp.role.level > PG_LEVEL_4K:
+            self.write_track[gfn] = self.write_track.get(gfn, 0) + 1
+        self.disallow_lpage[gfn >> 9] = self.disallow_lpage.get(gfn >> 9, 0) + 1
+        for sptep in list(self.large_rmap.get(gfn >> 9, ())):
+            parent = self.sptep_to_sp(sptep)
+            self.drop_spte(parent, spte_index(sptep),
+                            "2 MiB leaf over a new shadowed table")
+        self.write_protect(gfn)
+
+    def unaccount_shadowed(self, sp: ShadowPage) -> None:
+        gfn = sp.gfn
+        pages = self.gfn_pages[gfn]
+        pages.remove(sp)
+        if not pages:
+            del self.gfn_pages[gfn]
+        if sp.role.level > PG_LEVEL_4K:
+            self._decrement(self.write_track, gfn)
+        self._decrement(self.disallow_lpage, gfn >> 9)
+
+    @staticmethod
+    def _decrement(counts: dict, key: int) -> None:
+        counts[key] -= 1
+        if not counts[key]:
+            del counts[key]
+
+    def is_protected(self, gfn: int) -> bool:
+        """No leaf may map gfn writable: it is write-tracked, or a page table with a sync shadow page."""
+        pages = self.gfn_pages.get(gfn)
+        if not pages:
+            return False
+        return gfn in self.write_track or any(not sp.unsync for sp in pages)
+
+    def write_protect(self, gfn: int) -> None:
+        """kvm_mmu_slot_gfn_write_protect(): drop W from every 4 KiB leaf mapping gfn."""
+        if not self.is_protected(gfn):
+            return
+        count = 0
+        for sptep in self.rmap.get(gfn, ()):
+            sp = self.sptep_to_sp(sptep)
+            index = spte_index(sptep)
+            if sp.spt[index] & SPTE_WRITABLE:
+                sp.spt[index] &= ~SPTE_WRITABLE
+                count += 1
+        if count:
+            self._mmu._emit(WriteProtect(gfn, count))
+
+    def _rmap_remove(self, gfn: int, sptep: int) -> None:
+        spteps = self.rmap.pop(gfn)
+        if len(spteps) > 1:
+            i = spteps.index(sptep)
+            self.rmap[gfn] = spteps[:i] + spteps[i + 1:]
+
+    def drop_spte(self, sp: ShadowPage, index: int, reason: str | None = None) -> None:
+        """mmu_page_zap_pte(): clear one sPTE; a link forgets its child, a leaf its rmap entry."""
+        old = sp.spt[index]
+        if not old & SPTE_PRESENT:
+            return
+        sp.spt[index] = 0
+        sptep = sp.sptep(index)
+        if sp.role.level == PG_LEVEL_4K:
+            self._rmap_remove((old & SPTE_ADDR_MASK) >> PAGE_SHIFT, sptep)
+        elif old & SPTE_LARGE:
+            self.large_rmap[(old & SPTE_ADDR_MASK) >> LARGE_SHIFT].remove(sptep)
+        else:
+            self.by_hpa[old & SPTE_ADDR_MASK].parent_ptes.discard(sptep)
+        if reason is not None:
+            self._mmu.sptes_zapped += 1
+            self._mmu._emit(SpteZapped(sp.gfn, sp.role, index, old, reason))
+
+    def link(self, parent: ShadowPage, index: int, child: ShadowPage) -> None:
+        """link_shadow_page(): point parent's entry at child."""
+        spte = child.hpa | SPTE_LINK_FLAGS
+        parent.spt[index] = spte
+        child.parent_ptes.add(parent.sptep(index))
+        self._mmu._emit(SpteInstalled(parent.gfn, parent.role, index, spte, "link"))
+
+    def set_leaf(self, sp: ShadowPage, index: int, gfn: int, writable: bool, user: bool,
+                  gpte: int | None) -> None:
+        """mmu_set_spte() for a 4 KiB leaf: host pfn = gfn (identity backing)."""
+        if sp.spt[index] & SPTE_PRESENT:
+            self.drop_spte(sp, index)
+        spte = leaf_spte(gfn, writable, user)
+        sp.spt[index] = spte
+        self.rmap[gfn] = self.rmap.get(gfn, ()) + (sp.sptep(index),)
+        if sp.gptes is not None:
+            sp.gptes[index] = gpte
+        if self._mmu._trace is not None:
+            self._mmu._emit(SpteInstalled(sp.gfn, sp.role, index, spte, "leaf"))
+
+    def set_large_leaf(self, pd: ShadowPage, index: int, gfn: int, writable: bool,
+                        user: bool) -> None:
+        """A 2 MiB leaf sPTE in a page directory (one half of a guest 4 MiB page)."""
+        self.drop_spte(pd, index)
+        spte = leaf_spte(gfn, writable, user) | SPTE_LARGE
+        pd.spt[index] = spte
+        self.large_rmap.setdefault(gfn >> 9, []).append(pd.sptep(index))
+        self._mmu._emit(SpteInstalled(pd.gfn, pd.role, index, spte, "leaf 2M"))
+
+    def zap_page(self, sp: ShadowPage, reason: str) -> None:
+        """kvm_mmu_prepare_zap_page(): empty the page, unlink it everywhere, drop it from the cache."""
+        if not sp.valid:
+            return
+        sp.valid = False
+        if sp.role.level > PG_LEVEL_4K:
+            self._zap_unsync_children(sp)
+        for index, spte in enumerate(sp.spt):
+            if spte & SPTE_PRESENT:
+                self.drop_spte(sp, index)
+        for sptep in list(sp.parent_ptes):
+            parent = self.sptep_to_sp(sptep)
+            self.drop_spte(parent, spte_index(sptep))
+        self._mmu._forget_root(sp)  # a root in use: the vCPU must reload its roots
+        del self.pages[(sp.gfn, sp.role)]
+        del self.by_hpa[sp.hpa]
+        if sp.has_gptes:
+            self.unaccount_shadowed(sp)
+        self._mmu.pages_zapped += 1
+        self._mmu._emit(ShadowPageZapped(sp.gfn, sp.role, reason))
+
+    def _zap_unsync_children(self, sp: ShadowPage) -> None:
+        """mmu_zap_unsync_children(): zap every unsync page below sp before sp goes.
+
+        __kvm_mmu_prepare_zap_page() (Linux 6.x) does this first, so an unsync
+        page never outlives the directory it hung from: nobody could flush it.
+        """
+        for spte in sp.spt:
+            if not spte & SPTE_PRESENT or spte & SPTE_LARGE:
+                continue
+            child = self.by_hpa[spte & SPTE_ADDR_MASK]
+            if child.unsync:
+                self.zap_page(child, "unsync child of a zapped page")
+            elif child.role.level > PG_LEVEL_4K:
+                self._zap_unsync_children(child)

@@ -1,0 +1,163 @@
+"""Inspection: the leaves and pages reachable from the roots, check() against the guest, stats.
+
+Functions of a ShadowMMU that read its state and change nothing (``check``
+first resyncs, as the guest's next flush would). ``find_misconception_example``
+runs the smallest guest on which a quadrant rule goes wrong (in ``mmu``, as it builds one).
+
+Knows: the MMU's roots, cache and counters, the guest's walk. Does not know:
+views or widgets; it draws nothing.
+"""
+
+from __future__ import annotations
+
+from ..address import check_va
+from ..consts import NR_PAE_ROOTS, PAGE_SHIFT, PAGE_SIZE, PG_LEVEL_4K, PT32_ROOT_LEVEL
+from .guest import GuestPageFault
+from .shadow_page import Mismatch, MMUStats, ShadowPage
+from .spte import (
+    LARGE_SHIFT,
+    SPTE_ADDR_MASK,
+    SPTE_LARGE,
+    SPTE_PRESENT,
+    SPTE_USER,
+    SPTE_WRITABLE,
+)
+
+
+def leaves(mmu):
+    """Every present leaf reachable from the current roots as (va, size, spte), by address."""
+    if mmu.cr3 is None:
+        return
+    for i in range(NR_PAE_ROOTS):
+        entry = mmu._pdpt[i]
+        if not entry & SPTE_PRESENT:
+            continue
+        pd = mmu.cache.by_hpa[entry & SPTE_ADDR_MASK]
+        for j, pde in enumerate(pd.spt):
+            if not pde & SPTE_PRESENT:
+                continue
+            base = i << 30 | j << LARGE_SHIFT
+            if pde & SPTE_LARGE:
+                yield base, 1 << LARGE_SHIFT, pde
+                continue
+            for k, spte in enumerate(mmu.cache.by_hpa[pde & SPTE_ADDR_MASK].spt):
+                if spte & SPTE_PRESENT:
+                    yield base | k << PAGE_SHIFT, PAGE_SIZE, spte
+
+def reachable_pages(mmu) -> list[tuple[ShadowPage, int]]:
+    """The shadow pages the CPU's walk can reach from the current roots, each with its PD quadrant.
+
+    Quarter by quarter: the page directory (pae_root's, or the one the
+    special PDPT page links: the special rules link a quarter's page
+    directory at its first fault), then its children in sPTE order; a page
+    two entries point at is listed once, under the first quarter that
+    reaches it. The special PDPT page itself is not listed.
+    """
+    if mmu.cr3 is None:
+        return []
+    by_hpa = mmu.cache.by_hpa
+    out, seen = [], set()
+    for i in range(NR_PAE_ROOTS):
+        entry = mmu._pdpt[i]
+        if not entry & SPTE_PRESENT:
+            continue
+        pd = by_hpa[entry & SPTE_ADDR_MASK]
+        if pd.hpa not in seen:
+            seen.add(pd.hpa)
+            out.append((pd, i))
+        for spte in pd.spt:
+            if spte & SPTE_PRESENT and not spte & SPTE_LARGE:
+                child = by_hpa[spte & SPTE_ADDR_MASK]
+                if child.hpa not in seen:
+                    seen.add(child.hpa)
+                    out.append((child, i))
+    return out
+
+def _compare(mmu, va: int, spte: int, page_gpa: int) -> Mismatch | None:
+    try:
+        gpa, level, _, _, _, _, can_w, can_u = mmu.guest.walk_entries(mmu._pd_gfn, va)
+    except GuestPageFault:
+        return Mismatch(va, page_gpa, None, "the guest does not map it")
+    if gpa & ~(PAGE_SIZE - 1) != page_gpa:
+        return Mismatch(va, page_gpa, gpa, "shadow maps another frame")
+    if spte & SPTE_WRITABLE and not can_w:
+        return Mismatch(va, page_gpa, gpa, "shadow allows a write the guest forbids")
+    if spte & SPTE_USER and not can_u:
+        return Mismatch(va, page_gpa, gpa, "shadow allows a user access the guest forbids")
+    if spte & SPTE_WRITABLE and mmu.cache.is_protected(page_gpa >> PAGE_SHIFT):
+        return Mismatch(va, page_gpa, gpa, "a shadowed guest table is mapped writable")
+    return None
+
+def check(mmu, va: int | None = None, *, sync: bool = True) -> Mismatch | None:
+    """The smallest VA where the shadow tables disagree with the guest's walk, or None.
+
+    We visit every present leaf sPTE (not 2**20 addresses) and compare its
+    frame and permissions with the guest walk, in address order. With
+    ``sync`` (default) we first resync reachable unsync pages, as the
+    guest's next flush would; give ``va`` to check one address only.
+    """
+    if mmu.cr3 is None:
+        return None
+    if sync:
+        mmu._enter()
+        try:
+            mmu.sync.sync_roots()
+        finally:
+            mmu._exit()
+    if va is not None:
+        found = mmu._untraced_leaf(check_va(va))
+        if found is None:
+            return None
+        spte, level, _, _ = found
+        page = mmu._leaf_gpa(spte, level, va) & ~(PAGE_SIZE - 1)
+        return _compare(mmu, va & ~(PAGE_SIZE - 1), spte, page)
+    for base, size, spte in leaves(mmu):
+        frame = spte & SPTE_ADDR_MASK
+        if size == PAGE_SIZE:
+            bad = _compare(mmu, base, spte, frame)
+            if bad:
+                return bad
+            continue
+        for off in range(0, size, PAGE_SIZE):
+            bad = _compare(mmu, base + off, spte, frame + off)
+            if bad:
+                return bad
+            if off == 0 and _large_agrees(mmu, base, frame):
+                break
+    return None
+
+def _large_agrees(mmu, va: int, frame: int) -> bool:
+    """A 2 MiB leaf whose first page matched agrees everywhere if the guest maps a 4 MiB page there."""
+    try:
+        gpa, level, *_ = mmu.guest.walk_entries(mmu._pd_gfn, va)
+    except GuestPageFault:
+        return False
+    return level == 2 and gpa == frame
+
+def stats(mmu) -> MMUStats:
+    """What the MMU holds now and has done so far."""
+    kinds: dict = {}
+    present = leaves = large = 0
+    for sp in mmu.shadow_pages():
+        key = (sp.role.level, sp.role.quadrant, sp.role.direct)
+        kinds[key] = kinds.get(key, 0) + 1
+        for spte in sp.spt:
+            if spte & SPTE_PRESENT:
+                present += 1
+                if sp.role.level == PG_LEVEL_4K:
+                    leaves += 1
+                elif spte & SPTE_LARGE and sp.role.level == PT32_ROOT_LEVEL:
+                    leaves += 1
+                    large += 1
+    protected = sum(1 for gfn in mmu.cache.gfn_pages if mmu.cache.is_protected(gfn))
+    return MMUStats(
+        shadow_pages=kinds, sptes_present=present, leaf_sptes=leaves, large_sptes=large,
+        gfns_write_tracked=len(mmu.cache.write_track), gfns_write_protected=protected,
+        unsync_pages=len(mmu.sync.unsync_pages()), accesses=mmu.accesses, faults=mmu.faults,
+        guest_faults=mmu.guest_faults, writes_emulated=mmu.writes_emulated,
+        writes_unsync=mmu.writes_unsync, writes_stored=mmu.writes_stored,
+        sptes_zapped=mmu.sptes_zapped, pages_zapped=mmu.pages_zapped,
+        pages_synced=mmu.pages_synced, quadrant_skips=mmu.quadrant_skips,
+        shadow_bytes=PAGE_SIZE * (len(mmu.cache.pages) + (mmu._special_root is not None)),
+        guest_table_bytes=PAGE_SIZE * len(mmu.guest.table_frames()),
+    )

@@ -1,0 +1,84 @@
+"""The write path: a guest store to a shadowed table, trapped and emulated or let through.
+
+The guest PD is write-tracked (__kvm_write_track_add_gfn()): every store to it
+is emulated and zaps what it changed (kvm_mmu_track_write() ->
+get_written_sptes(), Linux 6.6+). A guest PT instead goes unsync on its first
+write (``sync``); with ``unsync=False`` PTs stay protected, so every PTE store
+is emulated and the level-1 quadrant skip shows. A misaligned write or write
+flooding zaps the whole page.
+
+Knows: the cache, ``writes`` (which sPTEs a write hits), the MMU's unsync
+switch and counters. Does not know: faults, the guest's walk, rules.
+"""
+
+from __future__ import annotations
+
+from ..consts import PAGE_SHIFT, PAGE_SIZE, PG_LEVEL_4K
+from ..writes import detect_write_misaligned, get_written_sptes
+from .events import GuestWrite, QuadrantSkip
+from .shadow_page import ShadowPage
+
+#: detect_write_flooding() reports flooding at this many writes without a fault.
+WRITE_FLOODING_LIMIT = 3
+
+
+class WriteTracker:
+    """The write path of one ShadowMMU."""
+
+    def __init__(self, mmu, cache) -> None:
+        self._mmu = mmu
+        self._cache = cache
+
+    def track_store(self, gpa: int, size: int, value: int) -> None:
+        """The page-track hook: the guest calls it (through ShadowMMU) after every store."""
+        self._mmu._enter()
+        try:
+            gfn = gpa >> PAGE_SHIFT
+            pages = self._cache.gfn_pages.get(gfn)
+            if not pages:
+                action = "store"
+                self._mmu.writes_stored += 1
+            elif gfn in self._cache.write_track or not self._mmu.unsync_enabled:
+                action = "emulate"
+                self._mmu.writes_emulated += 1
+            elif any(not sp.unsync for sp in pages):
+                action = "unsync"
+                self._mmu.writes_unsync += 1
+            else:
+                action = "store"
+                self._mmu.writes_stored += 1
+            self._mmu._emit(GuestWrite(gpa, size, value, action))
+            if action == "emulate":
+                self._track_write(gpa, size, pages)
+            elif action == "unsync":
+                self._mmu.sync.unsync_gfn(gfn)
+        finally:
+            self._mmu._exit()
+
+    def _detect_write_flooding(self, sp: ShadowPage) -> bool:
+        """detect_write_flooding(): level-1 pages never flood (they can go unsync instead)."""
+        if sp.role.level == PG_LEVEL_4K:
+            return False
+        sp.write_flooding_count += 1
+        return sp.write_flooding_count >= WRITE_FLOODING_LIMIT
+
+    def _track_write(self, gpa: int, size: int, pages: list[ShadowPage]) -> None:
+        """kvm_mmu_track_write() (Linux 6.6+): per shadow page of the gfn, zap the page or its written sPTEs."""
+        offset = gpa & (PAGE_SIZE - 1)
+        misaligned = detect_write_misaligned(offset, size)
+        for sp in list(pages):
+            if not sp.valid:
+                continue
+            if misaligned:
+                self._cache.zap_page(sp, "misaligned write")
+                continue
+            if self._detect_write_flooding(sp):
+                self._cache.zap_page(sp, "write flooding")
+                continue
+            sptes = get_written_sptes(sp.role, offset, size)
+            if sptes is None:
+                self._mmu.quadrant_skips += 1
+                self._mmu._emit(QuadrantSkip(sp.gfn, sp.role, offset))
+                continue
+            for index in sptes:
+                self._cache.drop_spte(sp, index, "guest write")
