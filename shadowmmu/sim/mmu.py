@@ -1,57 +1,26 @@
-"""A working shadow MMU for a 32-bit non-PAE guest: PAE shadow pages built on faults, kept coherent on writes (notebooks 06-08).
+"""ShadowMMU: a working shadow MMU for a 32-bit non-PAE guest, one facade over its parts (notebooks 06-08).
 
-This module knows roles, quadrant rules, the write-path arithmetic and the
-guest's memory and walk. It does not know views or widgets, and it never
-changes the guest's page tables except for the accessed/dirty bits, which KVM
-itself writes.
+Names from arch/x86/kvm/mmu/mmu.c and paging_tmpl.h, Linux 6.x unless said
+otherwise. ``load_cr3()`` is mmu_alloc_shadow_roots() for a non-PAE guest:
+four level-2 shadow pages, all for the CR3 gfn, quadrants 0..3 (or, for the
+"special" rules of Lai Jiangshan's unmerged series, one level-3 page whose
+four entries get page-directory children on demand). ``pae_root`` itself is a
+bare page, not a shadow page. The MMU owns, by composition:
 
-Theory of operation, in the kernel's order (names from arch/x86/kvm/mmu/mmu.c
-and paging_tmpl.h, Linux 6.x unless said otherwise):
+* ``cache`` (``sim.cache``): the shadow pages by (gfn, role), rmaps, write
+  tracking and zapping;
+* the fault path (``sim.fault``): guest walk, A/D bits, FNAME(fetch);
+* ``sync`` (``sim.sync``): unsync page tables and their resync;
+* ``tracker`` (``sim.tracking``): the write path, every guest store seen;
+* inspection (``sim.inspection``): leaves, reachable pages, check(), stats().
 
-* ``load_cr3()`` is mmu_alloc_shadow_roots() for a non-PAE guest: four level-2
-  shadow pages, all for the CR3 gfn, quadrants 0..3 (or, for the "special"
-  rules of Lai Jiangshan's unmerged series, one level-3 page whose four
-  entries get page-directory children on demand). ``pae_root`` itself is a
-  bare page, not a shadow page.
-* ``access()`` first walks the shadow tables, as the CPU would. A miss or a
-  permission failure is a page fault: we walk the guest tables
-  (FNAME(walk_addr_generic)), inject GuestPageFault if they refuse, set A/D
-  in guest memory (FNAME(update_accessed_dirty_bits)) and then, like
-  FNAME(fetch), walk the shadow from ``pae_root[va >> 30]``, creating each
-  missing child with the rule's child_role() and installing the leaf.
-* Shadow pages live in a cache keyed by (gfn, role), as
-  kvm_mmu_find_shadow_page() looks them up: found again after a CR3 switch,
-  shared between address spaces that share a guest page table.
-* A gfn shadowed by a page with gPTEs is write-protected while none of its
-  shadow pages is unsync: no leaf sPTE maps it writable. The guest PD is
-  also write-tracked (__kvm_write_track_add_gfn()): every store to it is
-  emulated and zaps what it changed (kvm_mmu_track_write() ->
-  get_written_sptes(), Linux 6.6+). A guest PT instead goes unsync on its
-  first write (mmu_try_to_unsync_pages()), which lets later stores through
-  unchecked. Its gPTEs are re-read when a fault finds the page in the cache
-  (kvm_mmu_find_shadow_page() -> kvm_sync_page(): the page stays unsync and
-  writable) and at invlpg (kvm_sync_spte(), one entry); only the guest's
-  flush, at CR3 load or TLB flush (kvm_mmu_sync_roots() ->
-  mmu_sync_children()), write-protects it again and marks it synced.
-  ``unsync=False`` keeps PTs protected instead, so every PTE store is
-  emulated and the level-1 quadrant skip shows.
-* Zapping a page directory zaps its unsync children first
-  (mmu_zap_unsync_children()): nothing could flush them afterwards.
+Host memory is modelled as in ``sim.spte``: each shadow page has a made-up
+host-physical address and guest frames are backed one-to-one. Zapping a page
+directory zaps its unsync children first (mmu_zap_unsync_children()).
 
-Our model of host memory: each shadow page has a made-up host-physical
-address (sequential from 4 GiB), so non-leaf sPTEs hold "physical
-addresses" like the real ones; guest frames are backed one-to-one (host pfn
-= gfn), so a leaf sPTE holds the guest frame. sPTE layout (a simplified
-PAE entry):
-
-    bit 0 present   bit 1 writable   bit 2 user   bit 7 PS (2 MiB leaf)   bits 51:12 address
-
-The one simplification worth knowing: when a gfn inside a 2 MiB leaf becomes
-a shadowed table, KVM write-protects the large sPTE and keeps serving reads
-through it until a write fault splits it; we zap the large leaf at once, so
-the next access to that 2 MiB range, read or write, faults and maps it with
-4 KiB sPTEs. The state after the split is the same; the model just faults
-one read earlier than KVM may.
+Knows: roles, quadrant rules, the write-path arithmetic and the guest's memory
+and walk. Does not know: scenarios, views or widgets; it never changes the
+guest's page tables except for the accessed/dirty bits, which KVM itself writes.
 """
 
 from __future__ import annotations
@@ -59,38 +28,26 @@ from __future__ import annotations
 from ..address import check_va
 from ..consts import (
     ACC_ALL,
-    ACC_EXEC_MASK,
-    ACC_USER_MASK,
-    ACC_WRITE_MASK,
     NR_PAE_ROOTS,
     PAGE_SHIFT,
     PAGE_SIZE,
     PG_LEVEL_4K,
     PT32_ROOT_LEVEL,
     PT32E_ROOT_LEVEL,
-    PT_ACCESSED_MASK,
-    PT_DIRTY_MASK,
-    PT_USER_MASK,
-    PT_WRITABLE_MASK,
-    SPTE_ENT_PER_PAGE,
 )
 from ..role import PageRole, root_role
 from ..rules import Rule, get_rule
-from . import inspection
+from . import fault, inspection
 from .cache import ShadowPageCache
 from .events import (
-    GuestFaultInjected,
     PageSynced,
     RootsLoaded,
-    ShadowPageCreated,
-    ShadowPageFound,
     ShadowWalkStep,
     TlbFlush,
 )
-from .guest import Guest, GuestPageFault, GuestWalk
+from .guest import Guest
 from .shadow_page import Mismatch, MMUStats, ShadowPage
 from .spte import (
-    LARGE_GFNS,
     LARGE_SHIFT,
     SPTE_ADDR_MASK,
     SPTE_LARGE,
@@ -100,12 +57,6 @@ from .spte import (
 )
 from .sync import Sync
 from .tracking import WriteTracker
-
-
-def _gpte_access(entry: int) -> int:
-    """ACC_* bits a guest entry grants (a 32-bit non-PAE guest has no NX: always exec)."""
-    return (ACC_EXEC_MASK | (ACC_WRITE_MASK if entry & PT_WRITABLE_MASK else 0)
-            | (ACC_USER_MASK if entry & PT_USER_MASK else 0))
 
 
 class ShadowMMU:
@@ -198,33 +149,6 @@ class ShadowMMU:
         return ([self._special_root] if self._special_root else []) + pages
 
 
-    def _find_or_create(self, gfn: int, role: PageRole) -> ShadowPage:
-        """kvm_mmu_get_shadow_page(): the cached page for (gfn, role), or a new one.
-
-        A cached unsync page is resynced (kvm_mmu_find_shadow_page() ->
-        kvm_sync_page(), Linux 6.x) but stays unsync and its frame stays
-        writable: only the guest's flush write-protects it (_sync_roots()).
-        """
-        sp = self.cache.pages.get((gfn, role))
-        if sp is not None:
-            sp.write_flooding_count = 0
-            if sp.unsync:
-                self.sync.sync_sptes(sp)
-            self._emit(ShadowPageFound(gfn, role, sp.hpa))
-            return sp
-        if role.level > PG_LEVEL_4K and not role.direct:
-            # The gfn is about to be write-tracked: its unsync pages cannot stay.
-            for other in list(self.cache.gfn_pages.get(gfn, ())):
-                if other.unsync:
-                    self.cache.zap_page(other, "unsync page under a new page directory")
-        sp = self.cache.new_page(gfn, role)
-        if not role.direct and role.level == PG_LEVEL_4K:
-            sp.gptes = [0] * SPTE_ENT_PER_PAGE
-        self.cache.pages[(gfn, role)] = sp
-        self._emit(ShadowPageCreated(gfn, role, sp.hpa))
-        if sp.has_gptes:
-            self.cache.account_shadowed(sp)
-        return sp
 
 
 
@@ -279,7 +203,7 @@ class ShadowMMU:
             self._pdpt = self._special_root.spt
         else:
             for i, role in enumerate(self.rule.pd_roles(root_role())):
-                sp = self._find_or_create(self._pd_gfn, role)
+                sp = fault.find_or_create(self, self._pd_gfn, role)
                 sp.root_count += 1
                 self._roots[i] = sp
                 self.pae_root[i] = sp.hpa | SPTE_PRESENT
@@ -298,7 +222,7 @@ class ShadowMMU:
             return list(self._roots)
         pds = []
         for i in range(NR_PAE_ROOTS):
-            role = self._child_role(self._special_root, i, i << 30, False, ACC_ALL)
+            role = fault.child_role(self, self._special_root, i, i << 30, False, ACC_ALL)
             pds.append(self.cache.pages.get((self._pd_gfn, role)))
         return pds
 
@@ -309,10 +233,10 @@ class ShadowMMU:
                 self._alloc_roots()
             return self._roots[i]
         parent = self._special_root
-        role = self._child_role(parent, i, va, False, ACC_ALL)
-        return self._get_child(parent, i, self._pd_gfn, role)
+        role = fault.child_role(self, parent, i, va, False, ACC_ALL)
+        return fault.get_child(self, parent, i, self._pd_gfn, role)
 
-    # -- the fault path --------------------------------------------------------------
+    # -- the fault path (shadowmmu.sim.fault) ---------------------------------------
 
     def _require_cr3(self) -> None:
         if self.cr3 is None:
@@ -390,7 +314,7 @@ class ShadowMMU:
                 spte = found[0]
                 if (not write or spte & SPTE_WRITABLE) and (not user or spte & SPTE_USER):
                     return self._leaf_gpa(spte, found[1], va)
-            return self._page_fault(va, write, user)
+            return fault.page_fault(self, va, write, user)
         finally:
             self._exit()
 
@@ -400,99 +324,9 @@ class ShadowMMU:
         self.guest_write(gpa, value, size)
         return gpa
 
-    def _page_fault(self, va: int, write: bool, user: bool) -> int:
-        """kvm_mmu_page_fault() -> FNAME(page_fault): guest walk, A/D bits, then FNAME(fetch)."""
-        self.faults += 1
-        guest = self.guest
-        try:
-            gpa, level, pde_gpa, pde, pte_gpa, pte, can_w, can_u = guest.walk_entries(
-                self._pd_gfn, va, write, user)
-        except GuestPageFault as err:
-            self.guest_faults += 1
-            self._emit(GuestFaultInjected(va, err.reason))
-            raise
-        # FNAME(update_accessed_dirty_bits): KVM writes guest memory itself, untracked.
-        if not pde & PT_ACCESSED_MASK:
-            pde |= PT_ACCESSED_MASK
-            guest.update_entry(pde_gpa, pde)
-        leaf_gpa, leaf = (pde_gpa, pde) if pte_gpa is None else (pte_gpa, pte)
-        new_leaf = leaf | PT_ACCESSED_MASK | (PT_DIRTY_MASK if write else 0)
-        if new_leaf != leaf:
-            guest.update_entry(leaf_gpa, new_leaf)
-            if pte_gpa is None:
-                pde = new_leaf
-            else:
-                pte = new_leaf
-        if self._trace is not None:
-            self._trace.extend(GuestWalk(va, gpa, level, pde_gpa, pde, pte_gpa, pte, can_w, can_u).steps)
-        self._fetch(va, gpa, pde, pte, can_w, can_u)
-        return gpa
 
-    def _child_role(self, parent: ShadowPage, index: int, va: int, direct: bool, access: int) -> PageRole:
-        """The rule's child_role(), memoised per (parent page, entry, VA bits 31:21, direct, access)."""
-        key = (parent.hpa, index, va >> 21, direct, access)
-        role = self._child_roles.get(key)
-        if role is None:
-            role = self._child_roles[key] = self.rule.child_role(
-                parent.role, index, va=va, direct=direct, access=access)
-        return role
 
-    def _get_child(self, parent: ShadowPage, index: int, gfn: int, role: PageRole) -> ShadowPage:
-        """kvm_mmu_get_child_sp(): follow the entry if it leads to (gfn, role), else replace it.
 
-        Comparing gfn *and* role before reusing an existing child comes from
-        the 2026 use-after-free fixes (0cb2af2ea66ad for the gfn, 81ccda30b4e8,
-        v7.2-rc1, for the role); older kernels followed any present non-leaf
-        entry. For a direct child FNAME(fetch) (Linux 6.x) already drops a link
-        whose child has another role.access, in validate_direct_spte(): a clean
-        guest 4 MiB page read first and written later needs a new child.
-        """
-        entry = parent.spt[index]
-        if entry & SPTE_PRESENT:
-            if not entry & SPTE_LARGE:
-                child = self.cache.by_hpa[entry & SPTE_ADDR_MASK]
-                if child.gfn == gfn and (child.role is role or child.role == role):
-                    return child
-                if role.direct and child.role.direct and child.gfn == gfn:
-                    # validate_direct_spte() (Linux 6.x): same range, other access
-                    self.cache.drop_spte(parent, index, "direct child with other access")
-                    entry = 0
-            if entry:
-                self.cache.drop_spte(parent, index, "entry leads elsewhere")
-        child = self._find_or_create(gfn, role)
-        self.cache.link(parent, index, child)
-        return child
-
-    def _fetch(self, va: int, gpa: int, pde: int, pte: int | None, can_w: bool, can_u: bool) -> None:
-        """FNAME(fetch): walk the shadow from pae_root[va >> 30], create what is missing, install the leaf."""
-        pd = self._get_pd(va >> 30, va)
-        pd.write_flooding_count = 0  # clear_sp_write_flooding_count()
-        j = (va >> 21) & 0x1FF
-        gfn = gpa >> PAGE_SHIFT
-        leaf = pde if pte is None else pte
-        # FNAME(protect_clean_gpte): a clean gPTE maps read-only, so the first write sets D.
-        writable = can_w and bool(leaf & PT_DIRTY_MASK)
-        access = _gpte_access(pde)
-        if pte is None:  # a guest 4 MiB page: two 2 MiB halves
-            half = gfn & ~(LARGE_GFNS - 1)
-            if self.host_large_pages and not self.cache.disallow_lpage.get(half >> 9):
-                self.cache.set_large_leaf(pd, j, half, writable, can_u)
-                return
-            # direct_access is the walker's pte_access, which FNAME(protect_clean_gpte)
-            # stripped of W on a read fault through a clean PDE: once a write sets D
-            # the half needs another child (validate_direct_spte() drops the link).
-            if not pde & PT_DIRTY_MASK:
-                access &= ~ACC_WRITE_MASK
-            sp = self._get_child(pd, j, half, self._child_role(pd, j, va, True, access))
-        else:
-            sp = self._get_child(pd, j, pde >> PAGE_SHIFT, self._child_role(pd, j, va, False, access))
-        if writable and self.cache.is_protected(gfn):
-            # make_spte() -> mmu_try_to_unsync_pages(): a page table may go unsync, a PD never.
-            if self.unsync_enabled and gfn not in self.cache.write_track:
-                self.sync.unsync_gfn(gfn)
-            else:
-                writable = False
-        self.cache.set_leaf(sp, (va >> PAGE_SHIFT) & 0x1FF, gfn, writable, can_u, pte)
 
 
 
