@@ -44,8 +44,8 @@
 
 # %%
 from shadowmmu import decompose
-from shadowmmu.views import render_preset_table
-from shadowmmu.widgets import address_explorer
+from shadowmmu.views.address import render_preset_table
+from shadowmmu.widgets.address import address_explorer
 from IPython.display import HTML
 
 # %% [markdown]

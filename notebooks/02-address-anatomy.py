@@ -27,8 +27,9 @@
 # %%
 from shadowmmu import decompose, bits
 from shadowmmu.consts import GUEST_4K, PAE_4K
-from shadowmmu.views import render_address_anatomy, render_preset_table, render_legend
-from shadowmmu.widgets import address_explorer
+from shadowmmu.views.address import render_address_anatomy, render_preset_table
+from shadowmmu.views.common import render_legend
+from shadowmmu.widgets.address import address_explorer
 from IPython.display import HTML
 
 # %% [markdown]

@@ -27,8 +27,9 @@
 
 # %%
 from shadowmmu import decompose, pae_root_roles, get_written_sptes, shadowed_part
-from shadowmmu.views import render_pd_quarters, render_pd_split, render_pd_presets, pd_split_layout
-from shadowmmu.widgets import pd_split_explorer
+from shadowmmu.views.splits import (render_pd_quarters, render_pd_split, render_pd_presets,
+                                    pd_split_layout)
+from shadowmmu.widgets.splits import pd_split_explorer
 from IPython.display import HTML
 
 # %% [markdown]

@@ -28,8 +28,9 @@
 # %%
 from shadowmmu import decompose, child_role, pae_root_roles, get_level1_sp_gpa, QUADRANT_RULES
 from shadowmmu.exhaustive import check_rule
-from shadowmmu.views import render_pt_split, render_refutation, render_pt_presets, interleave_window
-from shadowmmu.widgets import pt_split_explorer
+from shadowmmu.views.splits import (render_pt_split, render_refutation, render_pt_presets,
+                                    interleave_window)
+from shadowmmu.widgets.splits import pt_split_explorer
 from IPython.display import HTML
 
 # %% [markdown]

@@ -29,8 +29,9 @@
 # %%
 from shadowmmu import QUADRANT_RULES, CORRECT_RULES, child_role, pae_root_roles, root_role, decompose
 from shadowmmu.exhaustive import check_all_rules
-from shadowmmu.views import render_rule_table, render_rule_checks, rule_quadrants, render_table
-from shadowmmu.widgets import rule_explorer
+from shadowmmu.views.common import render_table
+from shadowmmu.views.rules import render_rule_table, render_rule_checks, rule_quadrants
+from shadowmmu.widgets.rules import rule_explorer
 from IPython.display import HTML
 
 # %% [markdown]

@@ -31,9 +31,12 @@
 
 # %%
 from shadowmmu import ShadowMMU, decompose
-from shadowmmu.scenarios import small_guest, run_access, preset_faults
-from shadowmmu.views import render_trace, render_fault_summary, render_fault_presets, render_shadow_pages, PRESETS
-from shadowmmu.widgets import page_fault_explorer
+from shadowmmu.sim.records import page_records
+from shadowmmu.scenarios.small import small_guest, run_access, preset_faults
+from shadowmmu.views.common import PRESETS
+from shadowmmu.views.fault import (render_trace, render_fault_summary, render_fault_presets,
+                                   render_shadow_pages)
+from shadowmmu.widgets.fault import page_fault_explorer
 from IPython.display import HTML
 
 # %% [markdown]
@@ -99,7 +102,7 @@ HTML(render_fault_summary(second) + render_trace(second.trace))
 # the second set is in `pae_root` now), and one level-1 page shared by both, which is why KVM keys its cache by (gfn, role) and not by address space.
 
 # %%
-HTML(render_shadow_pages(mmu))
+HTML(render_shadow_pages(page_records(mmu)))
 
 # %% [markdown]
 # ## The presets, each on a fresh guest

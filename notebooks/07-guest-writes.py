@@ -33,9 +33,11 @@
 # and `render_write_presets()`.
 
 # %%
-from shadowmmu.scenarios import write_lab, write_experiment
-from shadowmmu.views import render_write_result, render_write_presets, render_shadow_pages
-from shadowmmu.widgets import guest_write_explorer
+from shadowmmu.sim.records import page_records
+from shadowmmu.scenarios.write_lab import write_lab, write_experiment
+from shadowmmu.views.fault import render_shadow_pages
+from shadowmmu.views.writes import render_write_result, render_write_presets
+from shadowmmu.widgets.writes import guest_write_explorer
 from IPython.display import HTML
 
 # %% [markdown]
@@ -48,7 +50,7 @@ from IPython.display import HTML
 
 # %%
 lab = write_lab()
-HTML(render_shadow_pages(lab.mmu, caption="write_lab(): the shadow-page cache"))
+HTML(render_shadow_pages(page_records(lab.mmu), caption="write_lab(): the shadow-page cache"))
 
 # %% [markdown]
 # ## The experiments at a glance

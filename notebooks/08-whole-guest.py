@@ -33,10 +33,14 @@
 
 # %%
 from shadowmmu import find_misconception_example
-from shadowmmu.scenarios import linux_like_guest, whole_guest_stats, cr3_switch, bug_lab, PROCESS_LAYOUT, KERNEL_4K
-from shadowmmu.views import (render_quadrant_usage, render_address_map, render_census, render_overhead,
-                             render_bug_lab, render_fault_presets, render_trace, render_table)
-from shadowmmu.widgets import whole_guest_explorer
+from shadowmmu.sim.records import address_spaces
+from shadowmmu.scenarios.linux import (linux_like_guest, whole_guest_stats, cr3_switch, bug_lab,
+                                       PROCESS_LAYOUT, KERNEL_4K)
+from shadowmmu.views.common import render_table
+from shadowmmu.views.fault import render_fault_presets, render_trace
+from shadowmmu.views.whole_guest import (render_quadrant_usage, render_address_map, render_census,
+                                         render_overhead, render_bug_lab)
+from shadowmmu.widgets.whole_guest import whole_guest_explorer
 from IPython.display import HTML
 
 # %% [markdown]
@@ -60,7 +64,7 @@ HTML(render_table(("area", "first VA", "4 KiB pages"), [(n, f"0x{va:08X}", p) fo
 
 # %%
 guest, cr3s = linux_like_guest(processes=3, mem_mib=64)
-HTML(render_quadrant_usage(guest, cr3s))
+HTML(render_quadrant_usage(address_spaces(guest, cr3s)))
 
 # %% [markdown]
 # The same as a map of the 4 GiB, one row per address space (the kernel row is shared);
@@ -68,7 +72,7 @@ HTML(render_quadrant_usage(guest, cr3s))
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-HTML(render_address_map(guest, cr3s, title="Linux-like guest: mapped ranges by PD quadrant"))
+HTML(render_address_map(address_spaces(guest, cr3s), title="Linux-like guest: mapped ranges by PD quadrant"))
 
 # %% [markdown]
 # ## What the shadow needs

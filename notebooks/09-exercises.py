@@ -27,8 +27,10 @@
 
 # %%
 from shadowmmu import detect_write_misaligned
-from shadowmmu.views import make_exercise, exercise_rows, render_table, render_solution
-from shadowmmu.widgets import exercise_explorer
+from shadowmmu.exercises import make_exercise
+from shadowmmu.views.common import render_table
+from shadowmmu.views.exercises import exercise_rows, render_solution
+from shadowmmu.widgets.exercises import exercise_explorer
 from IPython.display import HTML
 
 # %% [markdown]

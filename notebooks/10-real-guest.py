@@ -26,7 +26,7 @@
 # pages in the cache.
 # **What you'll need:** notebooks 03, 04, 06 and 08.
 #
-# The snapshots are `tests/fixtures/realguest/*.json.xz`, read by
+# The snapshots are `shadowmmu/data/*.json.xz` (package data), read by
 # `shadowmmu.snapshot.load_snapshot()`; their README says how they were captured. The
 # guest is `shadowmmu.scenarios.real_guest()` (`Guest.from_pages()` plus
 # `Guest.adopt_address_space()`); the experiments are `scenarios.page_directory_entries()`,
@@ -36,14 +36,19 @@
 # `render_real_switch()` and `render_oracle_tally()` from `shadowmmu.views`.
 
 # %%
-from shadowmmu.scenarios import (real_snapshot_names, real_guest, real_guest_run, real_guest_stats,
-                                 page_directory_entries, page_table_halves, real_cr3_switch,
-                                 qemu_oracle, REAL_PAIR)
-from shadowmmu.views import (render_table, render_real_pd, render_real_pd_counts, render_quadrant_usage,
-                             render_user_areas, render_address_map, render_census, render_overhead,
-                             render_shadow_pages, render_pt_halves, render_half_summary,
-                             render_real_switch, render_oracle_sample, render_oracle_tally)
-from shadowmmu.widgets import real_guest_explorer
+from shadowmmu.sim.records import address_spaces, page_records
+from shadowmmu.scenarios.qemu import qemu_oracle
+from shadowmmu.scenarios.real import (real_snapshot_names, real_guest, real_guest_run,
+                                      real_guest_stats, page_directory_entries, page_table_halves,
+                                      real_cr3_switch, REAL_PAIR)
+from shadowmmu.views.common import render_table
+from shadowmmu.views.fault import render_shadow_pages
+from shadowmmu.views.real_guest import (render_real_pd, render_real_pd_counts, render_user_areas,
+                                        render_pt_halves, render_half_summary, render_real_switch,
+                                        render_oracle_sample, render_oracle_tally)
+from shadowmmu.views.whole_guest import (render_quadrant_usage, render_address_map, render_census,
+                                         render_overhead)
+from shadowmmu.widgets.real_guest import real_guest_explorer
 from IPython.display import HTML
 
 # %% [markdown]
@@ -104,7 +109,7 @@ HTML(render_real_pd_counts(pdes))
 # Counting the leaves `Guest.mappings()` finds, per quarter of the address space:
 
 # %%
-HTML(render_quadrant_usage(rg.guest, rg.cr3s, names=rg.names))
+HTML(render_quadrant_usage(address_spaces(rg.guest, rg.cr3s, rg.names)))
 
 # %% [markdown]
 # Quadrant 0 holds busybox (a static, non-PIE binary loaded at 0x08048000) and its heap;
@@ -113,14 +118,14 @@ HTML(render_quadrant_usage(rg.guest, rg.cr3s, names=rg.names))
 # `pae_root[3]`'s page directory. Each process's own mappings, by guest PDE:
 
 # %%
-HTML(render_user_areas(rg.guest, rg.cr3s, names=rg.names))
+HTML(render_user_areas(address_spaces(rg.guest, rg.cr3s, rg.names)))
 
 # %% [markdown]
 # As a map (one row for the shared kernel half, one per process):
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-HTML(render_address_map(rg.guest, rg.cr3s, names=rg.names,
+HTML(render_address_map(address_spaces(rg.guest, rg.cr3s, rg.names),
                         title="A real Linux guest: mapped ranges by PD quadrant"))
 
 # %% [markdown]
@@ -159,7 +164,7 @@ HTML(render_census(stats))
 
 # %%
 _, mmu = real_guest_run(("user-1",), host_large_pages=True)
-HTML(render_shadow_pages(mmu, caption="user-1, host large pages on: ShadowMMU.shadow_pages()"))
+HTML(render_shadow_pages(page_records(mmu), caption="user-1, host large pages on: ShadowMMU.shadow_pages()"))
 
 # %% [markdown]
 # Some of those level-1 pages say *unsync*, although the guest wrote nothing. How many:

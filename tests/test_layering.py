@@ -25,7 +25,11 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "shadowmmu"
 MODULES = sorted(p for p in PACKAGE.rglob("*.py"))
 LIVE_SIM = ("shadowmmu.sim.guest", "shadowmmu.sim.mmu", "shadowmmu.sim.cache", "shadowmmu.sim.fault",
-            "shadowmmu.sim.sync", "shadowmmu.sim.tracking", "shadowmmu.sim.inspection")
+            "shadowmmu.sim.sync", "shadowmmu.sim.tracking", "shadowmmu.sim.inspection",
+            "shadowmmu.sim.records")
+#: Methods of live Guest/ShadowMMU objects a view must not call: views are given records.
+LIVE_CALLS = ("mappings", "shadow_pages", "walk", "walk_entries", "table_frames", "access",
+              "translate", "reachable_pages", "stats", "leaves")
 FORBIDDEN = {
     "model": ("shadowmmu.sim", "shadowmmu.scenarios", "shadowmmu.views", "shadowmmu.widgets"),
     "sim": ("shadowmmu.scenarios", "shadowmmu.views", "shadowmmu.widgets"),
@@ -84,6 +88,12 @@ def violations(path: Path, source: str | None = None) -> list[str]:
         if top in ONLY and not (name == ONLY[top] or own == ONLY[top]):
             out.append(f"{path.relative_to(PACKAGE.parent)}:{line}: {name} imports {top} "
                        f"(only {ONLY[top]} may)")
+    if own == "views":
+        for node in ast.walk(ast.parse(source)):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in LIVE_CALLS):
+                out.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno}: view module {name} "
+                           f"calls .{node.func.attr}(): views take plain records")
     if own == "widgets":
         for node in ast.walk(ast.parse(source)):
             ident = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else None
@@ -126,6 +136,8 @@ def test_the_checker_sees_every_layer():
     ("scenarios/small.py", "import shadowmmu.views\n", "imports shadowmmu.views"),
     ("views/fault.py", "from ..sim.mmu import ShadowMMU\n", "imports shadowmmu.sim.mmu"),
     ("views/fault.py", "import ipywidgets as W\n", "imports ipywidgets"),
+    ("views/whole_guest.py", "def rows(guest, cr3):\n    return list(guest.mappings(cr3))\n",
+     "calls .mappings(): views take plain records"),
     ("widgets/fault.py", "from ..sim.guest import Guest\n", "imports shadowmmu.sim.guest"),
     ("widgets/fault.py", "from ..scenarios import small\nmmu = small.ShadowMMU(None)\n", "names ShadowMMU"),
     ("address.py", "import numpy as np\n", "imports numpy (only shadowmmu.exhaustive may)"),

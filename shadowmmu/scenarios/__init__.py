@@ -10,60 +10,60 @@ Notebooks import from the topic modules; this package re-exports their public na
 Knows: the model and the simulator. Does not know: HTML, views, widgets.
 """
 
-from .small import (
-    SMALL_KERNEL,
-    SMALL_USER,
-    small_guest,
-    AccessResult,
-    run_access,
-    fresh_small_mmu,
-    small_session,
-    preset_faults,
-)
-from .write_lab import (
-    LAB_MAPS,
-    LAB_NEW_PTE,
-    WriteLab,
-    write_lab,
-    WriteResult,
-    write_value,
-    write_experiment,
-)
 from .linux import (
-    PROCESS_LAYOUT,
     KERNEL_4K,
-    linux_like_guest,
-    touch_everything,
-    whole_guest_stats,
-    run_whole_guest,
+    PROCESS_LAYOUT,
     bug_lab,
     cr3_switch,
-)
-from .real import (
-    REAL_PAIR,
-    ORACLE_VAS,
-    real_snapshot_names,
-    real_snapshot,
-    RealGuest,
-    real_guest,
-    probed_pages,
-    RealPde,
-    page_directory_entries,
-    PageTableHalves,
-    page_table_halves,
-    fault_in,
-    real_guest_mmu,
-    real_guest_run,
-    real_guest_stats,
-    SwitchRow,
-    RealSwitch,
-    real_cr3_switch,
+    linux_like_guest,
+    run_whole_guest,
+    touch_everything,
+    whole_guest_stats,
 )
 from .qemu import (
     OracleAnswer,
     OracleTally,
     qemu_oracle,
     real_probe,
+)
+from .real import (
+    ORACLE_VAS,
+    REAL_PAIR,
+    PageTableHalves,
+    RealGuest,
+    RealPde,
+    RealSwitch,
+    SwitchRow,
+    fault_in,
+    page_directory_entries,
+    page_table_halves,
+    probed_pages,
+    real_cr3_switch,
+    real_guest,
+    real_guest_mmu,
+    real_guest_run,
+    real_guest_stats,
+    real_snapshot,
+    real_snapshot_names,
+)
+from .small import (
+    SMALL_KERNEL,
+    SMALL_USER,
+    AccessResult,
+    fresh_small_mmu,
+    preset_faults,
+    run_access,
+    small_guest,
+    small_session,
+)
+from .write_lab import (
+    LAB_MAPS,
+    LAB_NEW_PTE,
+    WriteLab,
+    WriteResult,
+    write_experiment,
+    write_lab,
+    write_value,
 )
 
 __all__ = [

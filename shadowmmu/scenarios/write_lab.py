@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from ..consts import PAGE_SHIFT, PAGE_SIZE, MiB
 from ..sim.guest import Guest, GuestPageFault
 from ..sim.mmu import ShadowMMU
+from ..sim.spte import SPTE_PRESENT
 
 #: The user page table of write_lab(): VAs (all under guest PDE 32) and their frames.
 LAB_MAPS = ((0x08000000, 0x00100000), (0x08001000, 0x00101000), (0x08200000, 0x00102000))
@@ -80,7 +81,7 @@ class WriteResult:
 
 
 def _pages_of(mmu: ShadowMMU, gfn: int) -> tuple:
-    return tuple((sp.role.describe(), sum(1 for s in sp.spt if s & 1), sp.unsync)
+    return tuple((sp.role.describe(), sum(1 for s in sp.spt if s & SPTE_PRESENT), sp.unsync)
                  for sp in mmu.shadow_pages() if sp.gfn == gfn and sp.role.level <= 2)
 
 

@@ -13,6 +13,7 @@ records), ipywidgets.
 
 from __future__ import annotations
 
+from ..consts import PT_PAGE_SIZE_MASK
 from ..sim.events import (
     GuestFaultInjected,
     GuestWalkStep,
@@ -30,6 +31,7 @@ from ..sim.events import (
     TlbFlush,
     WriteProtect,
 )
+from ..sim.spte import SPTE_LARGE, SPTE_PRESENT, SPTE_USER, SPTE_WRITABLE, spte_frame
 from .common import (
     _BOX,
     PALETTE,
@@ -75,8 +77,8 @@ def explain_event(event: object) -> str:
     """Why the simulator took this step, in HTML, its numbers as value_spans (notebooks 06-07)."""
     e = event
     if isinstance(e, ShadowWalkStep):
-        state = ("empty" if not e.spte & 1 else
-                 "a 2 MiB leaf" if e.level == 2 and e.spte & 0x80 else "present")
+        state = ("empty" if not e.spte & SPTE_PRESENT else
+                 "a 2 MiB leaf" if e.level == 2 and e.spte & SPTE_LARGE else "present")
         if e.level == 3:
             return (f"root choice: VA bits 31:30 = {value_span('pdpte_index', e.index)} pick "
                     f"<code>pae_root[{e.index}]</code>, the PAE page directory with PD quadrant "
@@ -90,7 +92,7 @@ def explain_event(event: object) -> str:
         return f"PAE PTE {value_span('shadow_pte_index', e.index)} = VA bits 20:12: {state}{more}"
     if isinstance(e, GuestWalkStep):
         if e.level == 2:
-            if e.entry & 0x80:
+            if e.entry & PT_PAGE_SIZE_MASK:
                 tail = "a 4 MiB page (PS set): the guest walk ends here"
             else:
                 tail = f"points at the guest page table at {gfn_text(e.entry >> 12)}"
@@ -125,13 +127,14 @@ def explain_event(event: object) -> str:
         if e.what == "link":
             return (f"PAE PDE {value_span('shadow_pde_index', e.index)} of the {e.role.describe()} "
                     f"page now points at that page table (<code>link_shadow_page()</code>)")
-        flags = ("writable" if e.spte & 2 else "read-only") + (", user" if e.spte & 4 else ", supervisor")
+        flags = (("writable" if e.spte & SPTE_WRITABLE else "read-only")
+                 + (", user" if e.spte & SPTE_USER else ", supervisor"))
         if e.what == "leaf 2M":
             return (f"a 2 MiB leaf in PAE PDE {value_span('shadow_pde_index', e.index)}: frame "
-                    f"0x{(e.spte >> 12) & 0xFFFFFFFFFF:X}, {flags}; no page table below it "
+                    f"0x{spte_frame(e.spte):X}, {flags}; no page table below it "
                     f"(the host has a large page there)")
         return (f"leaf sPTE {value_span('shadow_pte_index', e.index)} of the {e.role.describe()} page: "
-                f"frame 0x{(e.spte >> 12) & 0xFFFFFFFFFF:X}, {flags} (<code>mmu_set_spte()</code>)")
+                f"frame 0x{spte_frame(e.spte):X}, {flags} (<code>mmu_set_spte()</code>)")
     if isinstance(e, SpteZapped):
         return (f"sPTE {e.index} of the {e.role.describe()} page at {gfn_text(e.gfn)} cleared: "
                 f"{esc(e.reason)} (<code>mmu_page_zap_pte()</code>)")
@@ -293,17 +296,15 @@ def render_fault_presets(results) -> str:
                                 "by ShadowMMU.access()")
 
 
-def render_shadow_pages(mmu, gfn: int | None = None, caption: str | None = None) -> str:
-    """The shadow-page cache (or the pages of one gfn): role, present sPTEs, unsync, parents."""
+def render_shadow_pages(pages, gfn: int | None = None, caption: str | None = None) -> str:
+    """The shadow-page cache (or the pages of one gfn) from sim.records.page_records(): role, sPTEs, unsync."""
     rows = []
-    for sp in mmu.shadow_pages():
+    for sp in pages:
         if gfn is not None and sp.gfn != gfn:
             continue
-        present = sum(1 for s in sp.spt if s & 1)
-        kind = ("root in use" if sp.root_count else "direct" if sp.role.direct else
-                "PD, not loaded" if sp.role.level == 2 else "page table")
-        rows.append((f"0x{sp.gfn:X}", sp.role.level, sp.role.quadrant,
-                     "yes" if sp.role.direct else "no", kind, present,
-                     "yes" if sp.unsync else "no"))
+        kind = ("root in use" if sp.root else "direct" if sp.direct else
+                "PD, not loaded" if sp.level == 2 else "page table")
+        rows.append((f"0x{sp.gfn:X}", sp.level, sp.quadrant, "yes" if sp.direct else "no", kind,
+                     sp.present, "yes" if sp.unsync else "no"))
     return render_table(("gfn", "level", "quadrant", "direct", "kind", "sPTEs present",
                          "unsync"), rows, caption=caption or "ShadowMMU.shadow_pages()")

@@ -104,33 +104,32 @@ def render_real_pd(pdes, title: str = "guest page directory") -> str:
                 f"{len(pdes) - large} page tables")
 
 
-def user_area_rows(guest, cr3s, names=None) -> list[tuple]:
+def user_area_rows(spaces) -> list[tuple]:
     """Below the kernel half, per address space and guest PDE: first and last mapped VA, 4 KiB pages.
 
-    Read from ``guest.mappings()``; the PD quadrant and the PT quadrants come
-    from ``decompose()`` of the mapped addresses.
+    Read from sim.records.address_spaces(); the PD quadrant and the PT
+    quadrants come from ``decompose()`` of the mapped addresses.
     """
-    kernel_base = guest.kernel_base if guest.kernel_base is not None else 1 << 32
     rows = []
-    for n, cr3 in enumerate(cr3s):
-        label = names[n] if names else f"process {n + 1}"
+    for space in spaces:
+        kernel_base = space.kernel_base if space.kernel_base is not None else 1 << 32
         by_pde: dict[int, list[int]] = {}
-        for va, size, _, _ in guest.mappings(cr3):
+        for va, size, _, _ in space.mappings:
             if va < kernel_base:
                 by_pde.setdefault(decompose(va).guest_pde_index, []).append(va)
         for pde, vas in sorted(by_pde.items()):
             d = decompose(vas[0])
             halves = sorted({decompose(va).pt_quadrant for va in vas})
-            rows.append((label, pde, d.pd_quadrant, f"0x{vas[0]:08X}", f"0x{vas[-1]:08X}",
+            rows.append((space.name, pde, d.pd_quadrant, f"0x{vas[0]:08X}", f"0x{vas[-1]:08X}",
                          len(vas), ", ".join(map(str, halves))))
     return rows
 
 
-def render_user_areas(guest, cr3s, names=None) -> str:
+def render_user_areas(spaces) -> str:
     """Notebook 10: where each process's own mappings are, one row per guest PDE."""
     return render_table(("address space", "guest PDE", "PD quadrant", "first mapped VA",
                          "last mapped VA", "4 KiB pages", "PT quadrants (VA bit 21)"),
-                        user_area_rows(guest, cr3s, names),
+                        user_area_rows(spaces),
                         caption="Guest.mappings() below 0xC0000000, grouped by guest PDE")
 
 

@@ -13,6 +13,7 @@ from typing import Mapping
 import matplotlib
 from matplotlib.figure import Figure
 
+from ..consts import PAGE_SIZE
 from ..rules import QUADRANT_RULES
 from .common import PALETTE, esc, kind_label, render_table, wrap_box
 
@@ -56,15 +57,16 @@ QUADRANT_COLOURS = (PALETTE["sky_blue"], PALETTE["bluish_green"], PALETTE["orang
                     PALETTE["reddish_purple"])
 
 
-def address_map_rows(guest, cr3s, names=None) -> list[tuple[str, list[tuple[int, int]]]]:
-    """(row label, [(va, size)...]) for the map: the shared kernel half once, then each process's user half."""
-    kernel_base = guest.kernel_base if guest.kernel_base is not None else 1 << 32
-    rows = [("kernel (shared)", [(va, size) for va, size, _, _ in guest.mappings(cr3s[0])
+def address_map_rows(spaces) -> list[tuple[str, list[tuple[int, int]]]]:
+    """(row label, [(va, size)...]) for the map: the shared kernel half once, then each process's user half.
+
+    ``spaces``: sim.records.address_spaces(); the kernel half is read from the first.
+    """
+    kernel_base = spaces[0].kernel_base if spaces[0].kernel_base is not None else 1 << 32
+    rows = [("kernel (shared)", [(va, size) for va, size, _, _ in spaces[0].mappings
                                  if va >= kernel_base])]
-    for n, cr3 in enumerate(cr3s):
-        label = names[n] if names else f"process {n + 1}"
-        rows.append((label, [(va, size) for va, size, _, _ in guest.mappings(cr3)
-                             if va < kernel_base]))
+    for space in spaces:
+        rows.append((space.name, [(va, size) for va, size, _, _ in space.mappings if va < kernel_base]))
     return rows
 
 
@@ -78,7 +80,7 @@ def _merge(ranges):
     return out
 
 
-def render_address_map(guest, cr3s, names=None, title: str = "") -> str:
+def render_address_map(spaces, title: str = "") -> str:
     """A matplotlib map of the 4 GiB address space, coloured by PD quadrant; one SVG string.
 
     Drawn once per call with a fixed figsize, a fixed SVG hash salt and no
@@ -86,7 +88,7 @@ def render_address_map(guest, cr3s, names=None, title: str = "") -> str:
     quadrant band is labelled in text, not only by colour; mapped ranges are
     black, at least a hair wide so a single 4 KiB page shows.
     """
-    rows = address_map_rows(guest, cr3s, names)
+    rows = address_map_rows(spaces)
     gib = float(1 << 30)
     with matplotlib.rc_context({"svg.hashsalt": "shadowmmu", "svg.fonttype": "path",
                                 "font.size": 9}):
@@ -116,17 +118,17 @@ def render_address_map(guest, cr3s, names=None, title: str = "") -> str:
     return f'<div class="smmu-address-map" role="img" aria-label="address map by PD quadrant">{svg}</div>'
 
 
-def quadrant_usage_rows(guest, cr3s) -> list[tuple]:
+def quadrant_usage_rows(spaces) -> list[tuple]:
     """Per PD quadrant: the VA range, how many 4 KiB and 4 MiB mappings each address space has there."""
     rows = []
     for q in range(4):
         lo, hi = q << 30, ((q + 1) << 30) - 1
         counts = []
-        for cr3 in cr3s:
+        for space in spaces:
             small = large = 0
-            for va, size, _, _ in guest.mappings(cr3):
+            for va, size, _, _ in space.mappings:
                 if lo <= va <= hi:
-                    if size > 4096:
+                    if size > PAGE_SIZE:
                         large += 1
                     else:
                         small += 1
@@ -135,11 +137,10 @@ def quadrant_usage_rows(guest, cr3s) -> list[tuple]:
     return rows
 
 
-def render_quadrant_usage(guest, cr3s, names=None) -> str:
-    """Notebook 08/10: what each address space maps in each quarter of the 4 GiB."""
-    heads = tuple(names) if names else tuple(f"process {n + 1}" for n in range(len(cr3s)))
-    return render_table(("PD quadrant", "VA range") + heads, quadrant_usage_rows(guest, cr3s),
-                        caption="Guest.mappings(), by VA bits 31:30")
+def render_quadrant_usage(spaces) -> str:
+    """Notebook 08/10: what each address space (sim.records.address_spaces()) maps in each quarter."""
+    return render_table(("PD quadrant", "VA range") + tuple(s.name for s in spaces),
+                        quadrant_usage_rows(spaces), caption="Guest.mappings(), by VA bits 31:30")
 
 
 def render_bug_lab(verdicts: Mapping[str, object], example=None) -> str:

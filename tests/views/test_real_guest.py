@@ -13,6 +13,7 @@ import struct
 
 import pytest
 
+from shadowmmu.sim.records import address_spaces
 from shadowmmu import scenarios, views
 from shadowmmu.snapshot import available_snapshots, load_snapshot
 
@@ -114,7 +115,7 @@ def test_pd_picture_marks_every_present_pde(snaps):
 # -- (b) the quarters used ----------------------------------------------------------
 
 def test_quadrant_usage_of_the_pair_matches_raw_counts(snaps, pair):
-    out = views.render_quadrant_usage(pair.guest, pair.cr3s, names=pair.names)
+    out = views.render_quadrant_usage(address_spaces(pair.guest, pair.cr3s, pair.names))
     for q in range(4):
         row = row_named(out, str(q))
         for col, name in enumerate(("user-1", "user-2")):
@@ -129,7 +130,7 @@ def test_quadrant_usage_of_the_pair_matches_raw_counts(snaps, pair):
 
 
 def test_user_areas_start_with_busybox_text_and_end_with_the_stack(snaps, pair):
-    out = views.render_user_areas(pair.guest, pair.cr3s, names=pair.names)
+    out = views.render_user_areas(address_spaces(pair.guest, pair.cr3s, pair.names))
     rows = table_rows(out)
     for name in ("user-1", "user-2"):
         tables = raw_tables(snaps[name])

@@ -9,6 +9,7 @@ import re
 
 import pytest
 
+from shadowmmu.sim.records import address_spaces
 from shadowmmu import find_misconception_example
 from shadowmmu import scenarios, views
 
@@ -179,7 +180,7 @@ def test_census_and_overhead_tables(whole):
 
 def test_quadrant_usage_by_hand():
     guest, cr3s = scenarios.linux_like_guest(2, 64)
-    rows = views.quadrant_usage_rows(guest, cr3s)
+    rows = views.quadrant_usage_rows(address_spaces(guest, cr3s))
     assert rows[0] == (0, "0x00000000-0x3FFFFFFF", "12 x 4K, 0 x 4M", "12 x 4K, 0 x 4M")
     assert rows[1][2] == "0 x 4K, 0 x 4M"                    # quadrant 1 unused
     assert rows[2][2] == "4 x 4K, 0 x 4M"                    # the stack
@@ -188,8 +189,8 @@ def test_quadrant_usage_by_hand():
 
 def test_address_map_is_deterministic_and_labelled():
     guest, cr3s = scenarios.linux_like_guest(2, 16)
-    a = views.render_address_map(guest, cr3s)
-    assert a == views.render_address_map(guest, cr3s)
+    a = views.render_address_map(address_spaces(guest, cr3s))
+    assert a == views.render_address_map(address_spaces(guest, cr3s))
     assert a.count("<svg") == 1 and "smmu-address-map" in a
     assert "Date" not in a and "<dc:date>" not in a
 
