@@ -7,9 +7,35 @@ the data, one way: consts -> address -> role -> rules, writes -> exhaustive;
 guest -> mmu (the simulator); views (HTML/SVG strings) -> widgets.
 """
 
-from .address import AddressError, Decomposition, bits, decompose, parse_address, pd_quadrant, pt_quadrant
-from .role import PageRole, RoleWarning, child_role, pae_root_roles, root_role, spte_index
+from .address import (
+    AddressError,
+    Decomposition,
+    bits,
+    decompose,
+    parse_address,
+    pd_quadrant,
+    pt_quadrant,
+)
+from .role import (
+    PageRole,
+    RoleWarning,
+    child_role,
+    pae_root_roles,
+    root_role,
+    spte_index,
+)
 from .rules import CORRECT_RULES, QUADRANT_RULES, Rule, get_rule
+
+# the simulator (guest -> mmu)
+from .sim import events
+from .sim.guest import Guest, GuestPageFault, GuestWalk
+from .sim.mmu import (
+    Mismatch,
+    MMUStats,
+    ShadowMMU,
+    ShadowPage,
+    find_misconception_example,
+)
 from .writes import (
     WriteEffect,
     detect_write_misaligned,
@@ -19,11 +45,6 @@ from .writes import (
     shadowed_va_range,
     write_effects,
 )
-
-# the simulator (guest -> mmu)
-from .sim import events
-from .sim.guest import Guest, GuestPageFault, GuestWalk
-from .sim.mmu import Mismatch, MMUStats, ShadowMMU, ShadowPage, find_misconception_example
 
 __all__ = [
     # address anatomy

@@ -24,7 +24,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .consts import GPTE_SIZE, GUEST_4K, PAE_4K, SPTE_SIZE, VA_MAX, Field
+from .consts import (
+    BIT_ROLES,
+    GPTE_SIZE,
+    GUEST_4K,
+    GUEST_4M,
+    PAE_2M,
+    PAE_4K,
+    SPTE_SIZE,
+    VA_MAX,
+)
 
 VALID_RANGE = f"0x00000000..0x{VA_MAX:08X}"
 
@@ -128,20 +137,6 @@ def bits(value, hi: int, lo: int):
     return (value >> lo) & ((1 << (hi - lo + 1)) - 1)
 
 
-def field_value(value, field: Field):
-    """The value of one layout field of an address: ``bits(value, field.hi, field.lo)``."""
-    return bits(value, field.hi, field.lo)
-
-
-def split(va: int, layout: tuple[Field, ...]) -> tuple[tuple[Field, int], ...]:
-    """va cut along a layout, high field first, for tables and diagrams:
-
-        >>> [(f.name, v) for f, v in split(0x00400000, GUEST_4K)]
-        [('guest_pde_index', 1), ('guest_pte_index', 0), ('page_offset', 0)]
-    """
-    return tuple((f, field_value(va, f)) for f in layout)
-
-
 def pd_quadrant(va):
     """Which of the four PAE page directories maps va: bits 31:30, the PDPTE index.
 
@@ -199,14 +194,6 @@ class Decomposition:
     shadow_pde_offset: int
     shadow_pte_offset: int
 
-    @property
-    def guest_fields(self) -> tuple[tuple[Field, int], ...]:
-        return split(self.va, GUEST_4K)
-
-    @property
-    def shadow_fields(self) -> tuple[tuple[Field, int], ...]:
-        return split(self.va, PAE_4K)
-
 
 def decompose(va: object) -> Decomposition:
     """Both readings of one guest virtual address (anything parse_address accepts):
@@ -217,23 +204,32 @@ def decompose(va: object) -> Decomposition:
         >>> d.pd_quadrant, d.pt_quadrant, hex(d.guest_pte_offset)
         (3, 1, '0xb6c')
     """
-    va = parse_address(va)
-    gpde, gpte = bits(va, 31, 22), bits(va, 21, 12)
-    spde, spte = bits(va, 29, 21), bits(va, 20, 12)
-    return Decomposition(
-        va=va,
-        guest_pde_index=gpde,
-        guest_pte_index=gpte,
-        page_offset=bits(va, 11, 0),
-        pse_offset=bits(va, 21, 0),
-        pdpte_index=bits(va, 31, 30),
-        shadow_pde_index=spde,
-        shadow_pte_index=spte,
-        large_offset=bits(va, 20, 0),
-        pd_quadrant=pd_quadrant(va),
-        pt_quadrant=pt_quadrant(va),
-        guest_pde_offset=GPTE_SIZE * gpde,
-        guest_pte_offset=GPTE_SIZE * gpte,
-        shadow_pde_offset=SPTE_SIZE * spde,
-        shadow_pte_offset=SPTE_SIZE * spte,
-    )
+    return Decomposition(**field_values(parse_address(va)))
+
+
+#: The layouts decompose() reads its fields from (consts), in order; a name in two
+#: layouts (page_offset, shadow_pte_index) names the same bits in both.
+DECOMPOSE_LAYOUTS = (GUEST_4K, GUEST_4M, PAE_4K, PAE_2M, BIT_ROLES)
+#: Each entry's byte offset inside its 4 KiB table: (offset field, index field, entry size).
+ENTRY_OFFSETS = (("guest_pde_offset", "guest_pde_index", GPTE_SIZE),
+                 ("guest_pte_offset", "guest_pte_index", GPTE_SIZE),
+                 ("shadow_pde_offset", "shadow_pde_index", SPTE_SIZE),
+                 ("shadow_pte_offset", "shadow_pte_index", SPTE_SIZE))
+
+
+def field_values(va) -> dict:
+    """Every field of Decomposition for va, read off the layouts in consts (an int or a numpy array):
+
+        >>> v = field_values(0xDEADBEEF)
+        >>> v["guest_pde_index"], v["shadow_pde_index"], v["pt_quadrant"], hex(v["shadow_pte_offset"])
+        (890, 245, 1, '0x6d8')
+    """
+    names = Decomposition.__dataclass_fields__
+    out = {"va": va}
+    for layout in DECOMPOSE_LAYOUTS:
+        for f in layout:
+            if f.name in names:
+                out[f.name] = bits(va, f.hi, f.lo)
+    for offset, index, size in ENTRY_OFFSETS:
+        out[offset] = size * out[index]
+    return out

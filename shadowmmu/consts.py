@@ -111,10 +111,15 @@ PAE_2M = (
     Field("shadow_pde_index", 29, 21, "PAE PDE"),
     Field("large_offset", 20, 0, "2 MiB offset"),
 )
-#: The bits the guest table consumes but the shadow table of the same level
+#: What each bit of an address does for both tables at once, 2/8/1/9/12 (notebook 02's
+#: colours): bits 31:30 pick the PDPTE and so the PD quadrant; 29:22 the *pair* of PAE PDEs
+#: one guest PDE becomes; bit 21 one PAE PDE of the pair, the PT quadrant; then the PAE PTE
+#: and the byte in the page. The guest consumes 31:30 and 21 at a level where the shadow
 #: does not: they become role.quadrant.
-QUADRANT_BITS = (
-    Field("pd_quadrant", 31, 30, "PD quadrant"),
-    Field("pt_quadrant", 21, 21, "PT quadrant"),
+BIT_ROLES = (
+    Field("pd_quadrant", 31, 30, "PDPTE index = PD quadrant"),
+    Field("pde_pair", 29, 22, "the pair of PAE PDEs"),
+    Field("pt_quadrant", 21, 21, "PT quadrant (low bit of the PAE PDE index)"),
+    Field("shadow_pte_index", 20, 12, "PAE PTE index"),
+    Field("page_offset", 11, 0, "page offset"),
 )
-LAYOUTS = {"guest-4k": GUEST_4K, "guest-4m": GUEST_4M, "pae-4k": PAE_4K, "pae-2m": PAE_2M}

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .address import bits
-from .consts import GPTE_SIZE, GUEST_PAGES, PAGE_SHIFT, SPTE_SIZE
+from .address import bits, field_values
+from .consts import GUEST_PAGES, PAGE_SHIFT
 from .rules import QUADRANT_RULES, Rule, get_rule
 
 
@@ -28,27 +28,10 @@ def all_pages() -> np.ndarray:
 
 
 def decompose_all(vas: np.ndarray | None = None) -> dict[str, np.ndarray]:
-    """decompose() for an array of addresses, as a dict of arrays named like Decomposition's fields."""
+    """decompose() for an array of addresses, as a dict of arrays named like Decomposition's fields
+    (address.field_values(), the same layouts)."""
     va = all_pages() if vas is None else np.asarray(vas, dtype=np.uint32)
-    gpde, gpte = bits(va, 31, 22), bits(va, 21, 12)
-    spde, spte = bits(va, 29, 21), bits(va, 20, 12)
-    return {
-        "va": va,
-        "guest_pde_index": gpde,
-        "guest_pte_index": gpte,
-        "page_offset": bits(va, 11, 0),
-        "pse_offset": bits(va, 21, 0),
-        "pdpte_index": bits(va, 31, 30),
-        "shadow_pde_index": spde,
-        "shadow_pte_index": spte,
-        "large_offset": bits(va, 20, 0),
-        "pd_quadrant": bits(va, 31, 30),
-        "pt_quadrant": bits(va, 21, 21),
-        "guest_pde_offset": gpde * GPTE_SIZE,
-        "guest_pte_offset": gpte * GPTE_SIZE,
-        "shadow_pde_offset": spde * SPTE_SIZE,
-        "shadow_pte_offset": spte * SPTE_SIZE,
-    }
+    return field_values(va)
 
 
 def rule_quadrants(rule: str | Rule, vas: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:

@@ -290,8 +290,3 @@ class TlbFlush:
 
     def describe(self) -> str:
         return f"guest flush: {self.kind}" + (f" 0x{self.va:08x}" if self.va is not None else "")
-
-
-Event = (GuestWalkStep | GuestFaultInjected | ShadowWalkStep | ShadowPageFound
-         | ShadowPageCreated | SpteInstalled | SpteZapped | ShadowPageZapped | QuadrantSkip
-         | GuestWrite | PageUnsync | PageSynced | WriteProtect | RootsLoaded | TlbFlush)

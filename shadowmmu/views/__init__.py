@@ -27,7 +27,6 @@ from .address import (
     render_readout,
 )
 from .common import (
-    BIT_GROUPS,
     FIELD_COLOURS,
     FIELD_LABELS,
     PALETTE,
@@ -126,7 +125,6 @@ __all__ = [
     "FIELD_LABELS",
     "READOUT_FIELDS",
     "PRESETS",
-    "BIT_GROUPS",
     "esc",
     "text_colour",
     "format_value",

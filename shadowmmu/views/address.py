@@ -18,9 +18,8 @@ from __future__ import annotations
 from typing import Iterable
 
 from ..address import Decomposition, decompose
-from ..consts import GUEST_4K, PAE_4K, Field
+from ..consts import BIT_ROLES, GUEST_4K, PAE_4K, Field
 from .common import (
-    BIT_GROUPS,
     FIELD_COLOURS,
     FIELD_LABELS,
     PRESETS,
@@ -35,9 +34,9 @@ from .common import (
 
 
 def _group_of_bit(bit: int) -> str:
-    for name, hi, lo, _ in BIT_GROUPS:
-        if lo <= bit <= hi:
-            return name
+    for f in BIT_ROLES:
+        if f.lo <= bit <= f.hi:
+            return f.name
     raise ValueError(bit)
 
 
@@ -58,7 +57,7 @@ def render_address_anatomy(d: Decomposition | int | str) -> str:
     """One address, read 10/10/12 by the guest and 2/9/9/12 by the PAE shadow (notebook 02).
 
     Two rows of the same 32 bits, each bit coloured by the part it plays (see
-    ``BIT_GROUPS``), with the fields of each split bracketed underneath:
+    ``consts.BIT_ROLES``), with the fields of each split bracketed underneath:
 
         >>> "guest PDE 31:22 = 890" in render_address_anatomy(0xDEADBEEF)
         True
@@ -85,7 +84,8 @@ def render_address_anatomy(d: Decomposition | int | str) -> str:
         f'<tr data-split="pae"><td {label}></td>{_field_row(d, PAE_4K)}</tr>'
         "</table>")
     legend = "".join(
-        f"<li>{field_chip(name, text)}</li>" for name, _, _, text in BIT_GROUPS)
+        f"<li>{field_chip(f.name, (f'{f.hi}:{f.lo}' if f.hi != f.lo else str(f.hi)) + ' ' + f.label)}</li>"
+        for f in BIT_ROLES)
     same = (f"guest PDE {d.guest_pde_index} = 256 &times; {d.pdpte_index} + "
             f"{d.shadow_pde_index // 2}; PAE PDE {d.shadow_pde_index} = 2 &times; "
             f"{d.shadow_pde_index // 2} + {d.pt_quadrant}; guest PTE {d.guest_pte_index} = "

@@ -73,13 +73,6 @@ READOUT_FIELDS = (
 PRESETS = (0x00000000, 0x00200000, 0xC0000000, 0xC0200000, 0xDEADBEEF, 0xFFFFFFFF)
 
 #: Colour groups of the 32 address bits, high to low, for the bit diagrams.
-BIT_GROUPS = (
-    ("pd_quadrant", 31, 30, "31:30 PDPTE index = PD quadrant"),
-    ("pde_pair", 29, 22, "29:22 the pair of PAE PDEs"),
-    ("pt_quadrant", 21, 21, "21 PT quadrant (low bit of the PAE PDE index)"),
-    ("shadow_pte_index", 20, 12, "20:12 PAE PTE index"),
-    ("page_offset", 11, 0, "11:0 page offset"),
-)
 
 _DARK = {PALETTE["black"], PALETTE["vermillion"], PALETTE["blue"], PALETTE["bluish_green"]}
 _FONT = "font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace"
