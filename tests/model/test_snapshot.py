@@ -27,30 +27,10 @@ from shadowmmu.snapshot import (
     load_snapshot,
 )
 
+from oracles.qemu import entry, mini_walk
+
 SNAPSHOT_FILES = available_snapshots()
 KERNEL_HALF = range(768, 1024)  # PDEs for 0xC0000000..0xFFFFFFFF (VMSPLIT_3G)
-
-
-# --- an independent 2-level walk ---------------------------------------------------------
-
-
-def entry(page: bytes, index: int) -> int:
-    """The index-th little-endian 4-byte entry of a 4096-byte table."""
-    return int.from_bytes(page[4 * index : 4 * index + 4], "little")
-
-
-def mini_walk(snap: Snapshot, va: int) -> int | None:
-    """Translate va the way a non-PAE CPU does: PDE from bits 31:22, then PSE or PTE."""
-    pde = entry(snap.pages[snap.cr3 >> 12], va >> 22)
-    if not pde & 0b1:  # P
-        return None
-    if pde & 0b1000_0000 and snap.cr4 & 0b1_0000:  # PS, with CR4.PSE
-        pse36 = (pde >> 13) & 0xFF  # PDE bits 20:13 are physical bits 39:32
-        return (pse36 << 32) | (pde & 0xFFC0_0000) | (va & 0x003F_FFFF)
-    pte = entry(snap.pages[pde >> 12], (va >> 12) & 0x3FF)
-    if not pte & 0b1:
-        return None
-    return (pte & 0xFFFF_F000) | (va & 0xFFF)
 
 
 def pdes(snap: Snapshot) -> list[int]:
