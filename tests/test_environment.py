@@ -135,3 +135,12 @@ def test_readme_names_the_two_commands():
     readme = (REPO / "README.md").read_text()
     for command in ("make test", "make lab"):
         assert command in readme, f"README.md does not mention `{command}`"
+
+
+def test_ci_checks_the_installed_wheel():
+    commands = [ln.split("#")[0].strip() for ln in (REPO / ".ci" / "run").read_text().splitlines()]
+    assert "make wheel-check" in commands, commands
+    makefile = (REPO / "Makefile").read_text()
+    assert "wheel-check:" in makefile and "tools/wheel_smoke.py" in makefile
+    pyproject = tomllib.loads((REPO / "pyproject.toml").read_text())
+    assert pyproject["tool"]["setuptools"]["package-data"]["shadowmmu.data"] == ["README.md", "*.json.xz"]
