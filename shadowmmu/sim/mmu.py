@@ -40,7 +40,6 @@ from ..rules import Rule, get_rule
 from . import fault, inspection
 from .cache import ShadowPageCache
 from .events import (
-    PageSynced,
     RootsLoaded,
     ShadowWalkStep,
     TlbFlush,
@@ -341,26 +340,10 @@ class ShadowMMU:
         self._require_cr3()
         self._enter()
         try:
-            found = self._leaf_below(self._current_pds()[va >> 30], va)
-            if found is not None:
-                sp, index = found
-                if sp.unsync:  # the page stays unsync: only this entry is resynced
-                    changed = self.sync.sync_spte(sp, index)
-                    self._emit(PageSynced(sp.gfn, sp.role, int(changed), False, True))
+            self.sync.invalidate_addr(va)
             self._emit(TlbFlush("invlpg", va))
         finally:
             self._exit()
-
-    def _leaf_below(self, pd: ShadowPage | None, va: int):
-        """(level-1 page, index) of va's 4 KiB sPTE below page directory pd, or None."""
-        if pd is None:
-            return None
-        entry = pd.spt[(va >> 21) & 0x1FF]
-        if not entry & SPTE_PRESENT or entry & SPTE_LARGE:
-            return None
-        sp = self.cache.by_hpa[entry & SPTE_ADDR_MASK]
-        index = (va >> PAGE_SHIFT) & 0x1FF
-        return (sp, index) if sp.spt[index] & SPTE_PRESENT else None
 
     def flush_tlb(self) -> None:
         """A full guest TLB flush (e.g. a CR4 write): resync every reachable unsync page."""

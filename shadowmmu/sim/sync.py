@@ -13,11 +13,11 @@ page directories. Does not know: faults, the write path, rules.
 
 from __future__ import annotations
 
-from ..consts import PAGE_SIZE, SPTE_ENT_PER_PAGE
+from ..consts import PAGE_SHIFT, PAGE_SIZE, SPTE_ENT_PER_PAGE
 from ..writes import get_level1_sp_gpa
 from .events import PageSynced, PageUnsync
 from .shadow_page import ShadowPage
-from .spte import SPTE_PRESENT
+from .spte import SPTE_ADDR_MASK, SPTE_LARGE, SPTE_PRESENT
 
 
 class Sync:
@@ -85,3 +85,23 @@ class Sync:
         for sp in unsync:
             if any(p & ~(PAGE_SIZE - 1) in pds for p in sp.parent_ptes):
                 self.sync_children(sp)
+
+    def invalidate_addr(self, va: int) -> None:
+        """kvm_mmu_invalidate_addr() (Linux 6.6), for invlpg: resync va's one sPTE if its page is unsync."""
+        found = self._leaf_below(self._mmu._current_pds()[va >> 30], va)
+        if found is not None:
+            sp, index = found
+            if sp.unsync:  # the page stays unsync: only this entry is resynced
+                changed = self.sync_spte(sp, index)
+                self._mmu._emit(PageSynced(sp.gfn, sp.role, int(changed), False, True))
+
+    def _leaf_below(self, pd: ShadowPage | None, va: int):
+        """(level-1 page, index) of va's 4 KiB sPTE below page directory pd, or None."""
+        if pd is None:
+            return None
+        entry = pd.spt[(va >> 21) & 0x1FF]
+        if not entry & SPTE_PRESENT or entry & SPTE_LARGE:
+            return None
+        sp = self._cache.by_hpa[entry & SPTE_ADDR_MASK]
+        index = (va >> PAGE_SHIFT) & 0x1FF
+        return (sp, index) if sp.spt[index] & SPTE_PRESENT else None
