@@ -389,7 +389,7 @@ def main(argv=None) -> int:
         from shadowmmu.widgets import page_fault_explorer, real_guest_explorer
 
         def typing(stem, twin, mapped, html):
-            vas = sim_addresses(rng, args.warmup + args.n, mapped, twin.state["va"])
+            vas = sim_addresses(rng, args.warmup + args.n, mapped, twin.state.va)
             wants = replay_wants(twin, vas, html)
 
             def body(d):

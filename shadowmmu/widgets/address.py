@@ -15,7 +15,7 @@ def address_explorer(initial: int | str = DEFAULT_ADDRESS) -> Explorer:
     Parts: ``address`` (Text, smmu-address), ``presets`` (Buttons), ``bits``
     (32 ToggleButtons, bit 31 first, classes smmu-bit smmu-bit-N), ``readout``
     (``views.render_readout``), ``view`` (``views.render_address_anatomy``),
-    ``status`` (errors), ``debug`` (callback tracebacks), ``state["va"]`` (the
+    ``status`` (errors), ``debug`` (callback tracebacks), ``state.va`` (the
     address the views show).
     """
     return address_skeleton(initial, lambda d: (render_address_anatomy(d),),

@@ -28,6 +28,7 @@ from __future__ import annotations
 import functools
 import logging
 import traceback
+from dataclasses import dataclass, field
 
 import ipywidgets as W
 
@@ -38,6 +39,18 @@ from ..views.common import PRESETS, render_debug, render_error
 log = logging.getLogger(__name__)
 
 DEFAULT_ADDRESS = 0xDEADBEEF
+
+
+@dataclass(slots=True)
+class ExplorerState:
+    """What an explorer shows now, one named field per thing; an explorer uses the ones it needs."""
+
+    va: int | None = None  # the address the views show
+    syncing: bool = False  # True while the explorer moves its own controls
+    result: object = None  # the last scenarios AccessResult / WriteResult
+    mmu: object = None  # the ShadowMMU a scenario built (page-fault explorer)
+    cr3s: tuple = ()
+    runs: dict = field(default_factory=dict)  # snapshot name -> (RealGuest, ShadowMMU)
 
 
 class Explorer(W.VBox):
@@ -152,21 +165,21 @@ def address_skeleton(initial, render_views, extra_children=(), with_bits=False, 
     outs = [W.HTML(value=s) for s in render_views(d0)]
     readout.value = render_readout(d0)
     bits = bit_toggles() if with_bits else []
-    state = {"va": initial, "syncing": False}
+    state = ExplorerState(va=initial)
 
     def _show_bits(va):
-        state["syncing"] = True
+        state.syncing = True
         try:
             for t in bits:
                 want = bool((va >> t.bit) & 1)
                 if t.value != want:  # send only the toggles that change
                     t.value = want
         finally:
-            state["syncing"] = False
+            state.syncing = False
 
     def _show(va):
         d = decompose(va)
-        state["va"] = va
+        state.va = va
         readout.value = render_readout(d)
         for out, s in zip(outs, render_views(d)):
             if out.value != s:
@@ -175,10 +188,10 @@ def address_skeleton(initial, render_views, extra_children=(), with_bits=False, 
 
     @guarded(debug)
     def _on_bit(change):
-        if state["syncing"]:
+        if state.syncing:
             return
         bit = change["owner"].bit
-        va = state["va"] | (1 << bit) if change["new"] else state["va"] & ~(1 << bit)
+        va = state.va | (1 << bit) if change["new"] else state.va & ~(1 << bit)
         address.value = f"0x{va:08X}"
 
     watch_address(address, status, debug, _show)

@@ -17,6 +17,7 @@ from ..views.fault import render_fault_step
 from .common import (
     DEFAULT_ADDRESS,
     Explorer,
+    ExplorerState,
     address_box,
     debug_area,
     guarded,
@@ -49,8 +50,8 @@ def page_fault_explorer(initial: int | str = DEFAULT_ADDRESS) -> Explorer:
     (Checkbox: a write access), ``process`` (ToggleButtons 0/1), ``reset``
     (Button), ``prev``/``next`` (Buttons), ``step`` (IntSlider), ``play``
     (Play, linked to ``step`` in the browser), ``view`` (HTML,
-    ``views.render_fault_step``), ``status``, ``debug``; ``state["result"]``
-    is the last scenarios.AccessResult, ``state["mmu"]`` the ShadowMMU.
+    ``views.render_fault_step``), ``status``, ``debug``; ``state.result``
+    is the last scenarios.AccessResult, ``state.mmu`` the ShadowMMU.
     """
     initial = parse_address(initial)
     debug = debug_area()
@@ -67,32 +68,32 @@ def page_fault_explorer(initial: int | str = DEFAULT_ADDRESS) -> Explorer:
     reset.add_class("smmu-reset")
     prev, nxt, slider, play = _step_controls()
     view = W.HTML(value="")
-    state = {"mmu": None, "cr3s": None, "result": None, "va": initial}
+    state = ExplorerState(va=initial)
 
     def _fresh():
-        state["mmu"], state["cr3s"] = small_session(process.value)
+        state.mmu, state.cr3s = small_session(process.value)
 
     def _show(step=None):
-        result = state["result"]
+        result = state.result
         last = max(len(result.trace) - 1, 0)
-        state["syncing"] = True
+        state.syncing = True
         try:
             slider.max = play.max = last
             slider.value = last if step is None else max(0, min(step, last))
         finally:
-            state["syncing"] = False
+            state.syncing = False
         view.value = render_fault_step(result, slider.value)
 
     def _run(va):
-        state["va"] = va
-        state["result"] = run_access(state["mmu"], va, write=write.value)
+        state.va = va
+        state.result = run_access(state.mmu, va, write=write.value)
         _show(0)
 
 
     @guarded(debug)
     def _on_step(change):
-        if not state.get("syncing"):
-            view.value = render_fault_step(state["result"], change["new"])
+        if not state.syncing:
+            view.value = render_fault_step(state.result, change["new"])
 
     @guarded(debug)
     def _on_prev(_b):
@@ -105,12 +106,12 @@ def page_fault_explorer(initial: int | str = DEFAULT_ADDRESS) -> Explorer:
     @guarded(debug)
     def _on_reset(_b):
         _fresh()
-        _run(state["va"])
+        _run(state.va)
 
     @guarded(debug)
     def _on_process(change):
-        state["mmu"].load_cr3(state["cr3s"][change["new"]])
-        _run(state["va"])
+        state.mmu.load_cr3(state.cr3s[change["new"]])
+        _run(state.va)
 
     watch_address(address, status, debug, _run)
     slider.observe(_on_step, names="value")

@@ -17,6 +17,7 @@ from ..views.fault import render_trace
 from ..views.real_guest import render_real_probe
 from .common import (
     Explorer,
+    ExplorerState,
     address_box,
     debug_area,
     guarded,
@@ -34,8 +35,8 @@ def real_guest_explorer(snapshot: str = "user-1", initial: int | str = 0x0804800
     of the snapshot names, class smmu-snapshot), ``address`` (Text,
     smmu-address), ``presets`` (Buttons), ``view`` (HTML,
     ``views.render_real_probe``), ``trace`` (HTML, ``views.render_trace`` of
-    the access), ``status``, ``debug``; ``state["result"]`` is the last
-    scenarios.AccessResult, ``state["runs"]`` maps a name to (RealGuest, ShadowMMU).
+    the access), ``status``, ``debug``; ``state.result`` is the last
+    scenarios.AccessResult, ``state.runs`` maps a name to (RealGuest, ShadowMMU).
     """
     initial = parse_address(initial)
     names = real_snapshot_names()
@@ -46,23 +47,23 @@ def real_guest_explorer(snapshot: str = "user-1", initial: int | str = 0x0804800
     address = address_box(initial)
     presets = preset_buttons(address, debug)
     view, trace = W.HTML(value=""), W.HTML(value="")
-    state = {"va": initial, "runs": {}, "result": None}
+    state = ExplorerState(va=initial)
 
     def _run(va):
         name = snap.value
-        if name not in state["runs"]:
-            state["runs"][name] = real_guest_mmu(name)
-        rg, mmu = state["runs"][name]
+        if name not in state.runs:
+            state.runs[name] = real_guest_mmu(name)
+        rg, mmu = state.runs[name]
         qemu, walk = real_probe(rg, 0, va)
         result = run_access(mmu, va)
-        state["va"], state["result"] = va, result
+        state.va, state.result = va, result
         view.value = render_real_probe(name, va, qemu, walk, result)
         trace.value = render_trace(result.trace, caption="what ShadowMMU.access() did")
 
 
     @guarded(debug)
     def _on_snapshot(_change):
-        _run(state["va"])
+        _run(state.va)
 
     watch_address(address, status, debug, _run)
     snap.observe(_on_snapshot, names="value")

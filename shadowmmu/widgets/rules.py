@@ -40,7 +40,7 @@ def rule_explorer(initial: int | str = 0x00200000, rule: str = "mainline") -> Ex
     @guarded(ex.debug)
     def _on_rule(change):
         current["rule"] = change["new"]
-        ex.view.value = render_rule_view(change["new"], decompose(ex.state["va"]))
+        ex.view.value = render_rule_view(change["new"], decompose(ex.state.va))
         check.value = render_rule_check(check_rule(change["new"]))
 
     @guarded(ex.debug)

@@ -13,7 +13,7 @@ from ..consts import PAGE_SIZE
 from ..scenarios.write_lab import write_experiment
 from ..views.common import render_error
 from ..views.writes import render_write_result
-from .common import Explorer, debug_area, rerun_on_change
+from .common import Explorer, ExplorerState, debug_area, rerun_on_change
 
 
 def _offset_box(initial: int) -> W.Text:
@@ -34,7 +34,7 @@ def guest_write_explorer(table: str = "pt", offset: int = 0x800, size: int = 4,
     ``unsync`` (Checkbox: let page tables go unsync; clear = KVM keeps them
     write-protected and emulates every store), ``view`` (HTML,
     ``views.render_write_result``), ``status`` (bad offsets), ``debug``;
-    ``state["result"]`` is the last WriteResult.
+    ``state.result`` is the last WriteResult.
     """
     debug = debug_area()
     status = W.HTML(value="")
@@ -49,7 +49,7 @@ def guest_write_explorer(table: str = "pt", offset: int = 0x800, size: int = 4,
                           indent=False, layout=W.Layout(width="320px"))
     unsync_w.add_class("smmu-unsync")
     view = W.HTML(value="")
-    state = {"result": None}
+    state = ExplorerState()
 
     def _update():
         try:
@@ -60,7 +60,7 @@ def guest_write_explorer(table: str = "pt", offset: int = 0x800, size: int = 4,
             status.value = render_error(err)  # the last good view stays
             return
         status.value = ""
-        state["result"] = result
+        state.result = result
         view.value = render_write_result(result)
 
     rerun_on_change((table_w, offset_w, size_w, unsync_w), debug, _update)

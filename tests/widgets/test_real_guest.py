@@ -36,7 +36,7 @@ def test_busybox_first_page_agrees_with_qemu(qemu):
     assert f"0x{gpa:X}" in ex.view.value
     assert 'data-agree="yes"' in ex.view.value and "all three agree" in ex.view.value
     assert 'pae_root[<span class="smmu-v" data-field="pdpte_index">0</span>]' in ex.view.value  # quadrant 0: bits 31:30 of 0x08048000
-    assert ex.state["result"].gpa == gpa
+    assert ex.state.result.gpa == gpa
     assert 'class="smmu-step"' in ex.trace.value
 
 
