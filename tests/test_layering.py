@@ -8,8 +8,9 @@ arrows the layering forbids:
   snapshot, __main__) imports none of sim, scenarios, views, widgets;
 * sim imports none of scenarios, views, widgets;
 * scenarios import neither views nor widgets;
-* views import no widgets, no ipywidgets, and not the live simulator
-  (sim.guest, sim.mmu and its parts): they draw plain records;
+* views import no widgets, no ipywidgets, not exhaustive (numpy) and not the
+  live simulator (sim.guest, sim.mmu and its parts, sim.records), and call no
+  live method (.mappings(), .shadow_pages(), ...): they draw plain records;
 * widgets import nothing from sim, and never name Guest or ShadowMMU:
   simulators are built by scenarios;
 * only widgets import ipywidgets; only exhaustive imports numpy.
@@ -34,7 +35,7 @@ FORBIDDEN = {
     "model": ("shadowmmu.sim", "shadowmmu.scenarios", "shadowmmu.views", "shadowmmu.widgets"),
     "sim": ("shadowmmu.scenarios", "shadowmmu.views", "shadowmmu.widgets"),
     "scenarios": ("shadowmmu.views", "shadowmmu.widgets"),
-    "views": ("shadowmmu.widgets", "ipywidgets") + LIVE_SIM,
+    "views": ("shadowmmu.widgets", "ipywidgets", "shadowmmu.exhaustive") + LIVE_SIM,
     "widgets": ("shadowmmu.sim",),
 }
 ONLY = {"ipywidgets": "widgets", "anywidget": "widgets", "numpy": "shadowmmu.exhaustive",
@@ -136,6 +137,7 @@ def test_the_checker_sees_every_layer():
     ("scenarios/small.py", "import shadowmmu.views\n", "imports shadowmmu.views"),
     ("views/fault.py", "from ..sim.mmu import ShadowMMU\n", "imports shadowmmu.sim.mmu"),
     ("views/fault.py", "import ipywidgets as W\n", "imports ipywidgets"),
+    ("views/rules.py", "from ..exhaustive import RuleCheck\n", "imports shadowmmu.exhaustive"),
     ("views/whole_guest.py", "def rows(guest, cr3):\n    return list(guest.mappings(cr3))\n",
      "calls .mappings(): views take plain records"),
     ("widgets/fault.py", "from ..sim.guest import Guest\n", "imports shadowmmu.sim.guest"),

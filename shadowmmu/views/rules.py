@@ -1,7 +1,7 @@
 """Notebook 05's views: the role from the parent, rule by rule, and the exhaustive checks.
 
-Knows: ``rules.QUADRANT_RULES`` and the ``exhaustive.RuleCheck`` record it is
-given. Does not know: numpy (a RuleCheck is a plain record), the simulator,
+Knows: ``rules.QUADRANT_RULES`` and the ``exhaustive.RuleCheck`` records it is
+given (not imported: that would import numpy). Does not know: numpy, the simulator,
 ipywidgets.
 """
 
@@ -11,7 +11,6 @@ from typing import Mapping
 
 from ..address import Decomposition, decompose
 from ..consts import PT32_ROOT_LEVEL
-from ..exhaustive import RuleCheck
 from ..role import RoleWarning
 from ..rules import QUADRANT_RULES, Rule, get_rule
 from .common import esc, render_table, wrap_box
@@ -82,8 +81,8 @@ def render_rule_view(rule: str | Rule, d: Decomposition | int | str) -> str:
     return wrap_box(head + table + roles, "smmu-rule-view")
 
 
-def render_rule_check(check: RuleCheck) -> str:
-    """The verdict of shadowmmu.exhaustive.check_rule() over all pages, one line."""
+def render_rule_check(check) -> str:
+    """The verdict (an exhaustive.RuleCheck record) of exhaustive.check_rule() over all pages, one line."""
     rule = QUADRANT_RULES[check.rule]
     if check.agrees:
         body = (f"<b>{esc(check.rule)}</b>: all {check.pages:,} pages agree with VA bits 31:30 "
@@ -98,7 +97,7 @@ def render_rule_check(check: RuleCheck) -> str:
             f'data-agrees="{str(check.agrees).lower()}">{body}{tag}</div>')
 
 
-def render_rule_checks(checks: Mapping[str, RuleCheck]) -> str:
+def render_rule_checks(checks: Mapping[str, object]) -> str:
     """All rules' exhaustive verdicts as one table (shadowmmu.exhaustive.check_all_rules())."""
     rows = []
     for name, c in checks.items():
