@@ -3,39 +3,15 @@
 One guest page directory becomes four PAE page directories (role.quadrant 0..3,
 1 GiB each); one guest page table becomes two PAE page tables (role.quadrant
 0/1 = VA bit 21 = the parity of the parent PAE PDE index). The modules follow
-the data, one way: consts -> address -> role -> rules, writes -> exhaustive;
-guest -> mmu (the simulator); views (HTML/SVG strings) -> widgets.
+the data, one way: the model (consts -> address -> role -> rules, writes ->
+exhaustive, exercises; snapshot) -> sim (guest -> mmu and its parts) ->
+scenarios -> views (HTML/SVG strings) -> widgets; tests/test_layering.py checks.
+This package re-exports the model's and the simulator's public names.
 """
 
-from .address import (
-    AddressError,
-    Decomposition,
-    bits,
-    decompose,
-    parse_address,
-    pd_quadrant,
-    pt_quadrant,
-)
-from .role import (
-    PageRole,
-    RoleWarning,
-    child_role,
-    pae_root_roles,
-    root_role,
-    spte_index,
-)
+from .address import AddressError, Decomposition, bits, decompose, parse_address, pd_quadrant, pt_quadrant
+from .role import PageRole, RoleWarning, child_role, pae_root_roles, root_role, spte_index
 from .rules import CORRECT_RULES, QUADRANT_RULES, Rule, get_rule
-
-# the simulator (guest -> mmu)
-from .sim import events
-from .sim.guest import Guest, GuestPageFault, GuestWalk
-from .sim.mmu import (
-    Mismatch,
-    MMUStats,
-    ShadowMMU,
-    ShadowPage,
-    find_misconception_example,
-)
 from .writes import (
     WriteEffect,
     detect_write_misaligned,
@@ -45,6 +21,11 @@ from .writes import (
     shadowed_va_range,
     write_effects,
 )
+
+# the simulator (guest -> mmu)
+from .sim import events
+from .sim.guest import Guest, GuestPageFault, GuestWalk
+from .sim.mmu import Mismatch, MMUStats, ShadowMMU, ShadowPage, find_misconception_example
 
 __all__ = [
     # address anatomy

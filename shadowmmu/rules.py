@@ -44,6 +44,7 @@ from typing import Callable
 from .address import bits
 from .consts import (
     ACC_ALL,
+    NR_PAE_ROOTS,
     PAGE_SHIFT,
     PG_LEVEL_2M,
     PG_LEVEL_4K,
@@ -53,7 +54,7 @@ from .consts import (
     PT64_PT_BITS,
     SPTE_ENT_PER_PAGE,
 )
-from .role import PageRole, RoleWarning, child_role, pae_root_roles
+from .role import PageRole, RoleWarning, child_role, pae_root_roles, root_role
 
 
 def _seed_v5(level, spte_index, va):
