@@ -691,6 +691,12 @@ class ShadowMMU:
                 pte = new_leaf
         if self._trace is not None:
             self._trace.extend(GuestWalk(va, gpa, level, pde_gpa, pde, pte_gpa, pte, can_w, can_u).steps)
+        if gpa >= guest.mem_size:
+            # No memslot: KVM would emulate the access as MMIO and exit to user
+            # space (the A/D bits above are already set, as the walk sets them).
+            raise ValueError(f"va 0x{va:08x} maps to gpa 0x{gpa:x}, outside guest memory "
+                             f"(0..0x{guest.mem_size - 1:x}): KVM would emulate it as MMIO, "
+                             f"which this model does not; no sPTE was installed")
         self._fetch(va, gpa, pde, pte, can_w, can_u)
         return gpa
 
