@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 import lzma
+import os
 import reprlib
 from pathlib import Path
 
@@ -47,7 +48,7 @@ _MAX_INT_DIGITS = 20
 
 
 class _Refused(ValueError):
-    """A refusal found while parsing; load_snapshot() prefixes the file name."""
+    """A refusal found inside json.loads(); _parse() puts the file name in front."""
 
 
 _SHORT = reprlib.Repr()
@@ -63,19 +64,21 @@ def short(value) -> str:
 
 def _expand(path: Path, where: str, max_bytes: int) -> bytes:
     """The bytes of the one xz stream in path, decompressed in chunks, never more than max_bytes."""
+    if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 1:
+        raise ValueError(f"{where}: max_bytes {max_bytes!r} must be a positive number of bytes")
     try:
-        size = path.stat().st_size
         stream = path.open("rb")
+        size = os.fstat(stream.fileno()).st_size
     except OSError as err:
         raise ValueError(f"{where}: cannot read the file ({err.strerror}); expected a .json.xz snapshot") from err
-    if size == 0:
-        raise ValueError(f"{where}: the file is empty; expected an xz-compressed JSON snapshot")
-    if size > max_bytes:
-        raise ValueError(f"{where}: {size} bytes compressed, so it would expand past the cap of "
-                         f"{max_bytes} bytes (max_bytes); expected a snapshot of tens of KB")
     decoder = lzma.LZMADecompressor(lzma.FORMAT_XZ, memlimit=XZ_MEMLIMIT)
     parts, total = [], 0
     with stream:
+        if size == 0:
+            raise ValueError(f"{where}: the file is empty; expected an xz-compressed JSON snapshot")
+        if size > max_bytes:
+            raise ValueError(f"{where}: {size} bytes compressed, so it would expand past the cap of "
+                             f"{max_bytes} bytes (max_bytes); expected a snapshot of tens of KB")
         if not stream.read(len(_XZ_MAGIC)) == _XZ_MAGIC:
             raise ValueError(f"{where}: not an xz-compressed JSON snapshot (it does not start with "
                              f"the xz magic bytes FD 37 7A 58 5A 00); expected a .json.xz file")

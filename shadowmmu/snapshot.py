@@ -136,7 +136,7 @@ class Snapshot:
         if self.pd_gfn not in self.pages:
             raise ValueError(
                 f"snapshot {self.name!r}: the page directory at cr3=0x{self.cr3:08x} "
-                f"(frame 0x{self.pd_gfn:x}) is not among the pages"
+                f"(frame 0x{self.pd_gfn:x}) is not among the pages; expected it there"
             )
         pd = self.pages[self.pd_gfn]
         for index in range(1024):
@@ -145,7 +145,8 @@ class Snapshot:
             if pde & 1 and not (pde & 0x80 and self.cr4 & CR4_PSE) and pde >> 12 not in self.pages:
                 raise ValueError(
                     f"snapshot {self.name!r}: PDE {index} (0x{pde:08x}) points to page table "
-                    f"frame 0x{pde >> 12:x}, which is not among the pages"
+                    f"frame 0x{pde >> 12:x}, which is not among the pages; expected every "
+                    f"page table the directory names"
                 )
         for pair in self.gva2gpa:
             if len(pair) != 2:
@@ -226,7 +227,7 @@ def dump_snapshot(snap: Snapshot, path: str | Path) -> Path:
 
 def _field(obj: dict, key: str, kind: type | tuple[type, ...], where: str):
     if key not in obj:
-        raise ValueError(f"{where}: missing field {key!r}")
+        raise ValueError(f"{where}: missing field {key!r}; expected every field of {FORMAT}")
     value = obj[key]
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
         raise ValueError(f"{where}: field {key!r} has the wrong type ({type(value).__name__}); "

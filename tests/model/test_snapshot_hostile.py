@@ -211,7 +211,7 @@ def edited(**changes):
 
 @pytest.mark.parametrize("edit, message", [
     (edited(format="other/9"), "format is 'other/9', expected 'shadowmmu-snapshot/1'"),
-    (lambda o: o.pop("cr3"), "missing field 'cr3'"),
+    (lambda o: o.pop("cr3"), "missing field 'cr3'; expected every field of shadowmmu-snapshot/1"),
     (edited(cr3="0x3000"), "field 'cr3' has the wrong type (str); expected int"),
     (edited(cpl=True), "field 'cpl' has the wrong type (bool); expected int"),
     (edited(pages=[PAGE_B64]), "field 'pages' has the wrong type (list); expected dict"),
@@ -244,9 +244,9 @@ def test_wrong_shape_or_types(tmp_path, edit, message):
     (edited(cr4=0x30), "snapshot 'tiny': cr4 0x00000030 has PAE (bit 5) set, a 3-level guest; "
                        "expected CR4.PAE clear (2-level, non-PAE paging)"),
     (edited(cr3=0x7000), "snapshot 'tiny': the page directory at cr3=0x00007000 (frame 0x7) is not "
-                         "among the pages"),
+                         "among the pages; expected it there"),
     (edited(cr3=0xFFFF_F000), "snapshot 'tiny': the page directory at cr3=0xfffff000 (frame 0xfffff) "
-                              "is not among the pages"),
+                              "is not among the pages; expected it there"),
 ])
 def test_registers_that_make_no_sense_for_a_non_pae_guest(tmp_path, edit, message):
     obj = valid_obj()
@@ -305,7 +305,7 @@ def test_a_pde_naming_a_page_table_not_in_the_file(tmp_path):
     obj["pages"]["0x3"] = base64.b64encode(bytes(pd)).decode()
     assert refusal(obj_file(tmp_path, obj)) == (
         "snapshot 'tiny': PDE 768 (0x00123007) points to page table frame 0x123, which is not among "
-        "the pages")
+        "the pages; expected every page table the directory names")
 
 
 # --- and what must still load ---------------------------------------------------------------
@@ -322,3 +322,13 @@ def test_every_real_snapshot_still_loads(path):
     raw = json.loads(lzma.decompress(path.read_bytes()))
     assert snap.cr3 == raw["cr3"] and len(snap.pages) == len(raw["pages"])
     assert snap.page_directory == base64.b64decode(raw["pages"][f"0x{raw['cr3'] >> 12:x}"])
+
+
+def test_a_directory(tmp_path):
+    assert refusal(tmp_path).startswith("cannot read the file (Is a directory)")
+
+
+@pytest.mark.parametrize("cap", [0, -1, 1.5, True, "4M"])
+def test_a_cap_that_is_not_a_size(tmp_path, cap):
+    path = obj_file(tmp_path, valid_obj())
+    assert refusal(path, max_bytes=cap) == f"max_bytes {cap!r} must be a positive number of bytes"
