@@ -170,3 +170,19 @@ def test_the_shadow_mmu_maps_a_clean_pse36_neighbour_and_refuses_above_4_gib():
         mmu.access(VA)
     assert mmu.translate(VA) is None
     assert mmu.check() is None
+
+
+def test_a_shadowed_4mib_pde_rewritten_with_a_reserved_bit():
+    # PDE 0 = 0x000000E7 maps gpa 0 + offset; the guest then stores 0x000400E7 (bit 18)
+    # into it. The PD is write-tracked, so the store is emulated and zaps both sPDEs of
+    # PDE 0; the next access walks the new PDE and gets RSVD | P = 0x9.
+    guest = _guest(PS_D_A_U_W_P)
+    mmu = ShadowMMU(guest)
+    mmu.load_cr3(CR3)
+    assert mmu.access(VA) == 0x31BBCD
+    mmu.guest_write(CR3, 0x000400E7)
+    assert mmu.translate(VA) is None
+    with pytest.raises(GuestPageFault, match="reserved bit 18") as info:
+        mmu.access(VA)
+    assert info.value.error_code == 0x9
+    assert mmu.check() is None
