@@ -83,6 +83,7 @@ def build_cases(tmp: Path, bomb_gib: int) -> dict[str, Path | None]:
     cases["deeply nested JSON (1M levels)"] = _xz(tmp / "deep", b"[" * (1 << 20) + b"]" * (1 << 20))
     cases["4 MiB of [{\"a\":[]},...] (most objects)"] = _xz(tmp / "objs", _fill('{"a":[]}'))
     cases["4 MiB of [[],...] (most lists)"] = _xz(tmp / "lists", _fill("[]"))
+    cases["4 MiB of [0,0,...] (most integers)"] = _xz(tmp / "ints", _fill("0"))
     head, tail = json.dumps(_valid()).split('"gva2gpa": []')
     cases["4 MiB of gva2gpa pairs (valid: loads)"] = _xz(
         tmp / "pairs", _fill("[0,null]", head=head + '"gva2gpa": [', tail="]" + tail))

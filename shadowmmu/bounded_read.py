@@ -9,7 +9,8 @@
 
 The first stage of shadowmmu.snapshot.load_snapshot(). It knows the xz
 container and JSON, and what any snapshot file must be at that level (one
-xz stream, UTF-8, one JSON object, integers only, no key twice, shallow);
+xz stream, UTF-8, one JSON object holding at most MAX_OBJECTS objects,
+integers only, no key twice, shallow);
 it does not know the snapshot's fields, which snapshot.py checks.
 
 Theory of operation: the file is never read whole. We check the xz magic,
@@ -34,9 +35,10 @@ from pathlib import Path
 #: The cap on a snapshot's expanded size, in bytes. The three real captures
 #: are 32.9-41.4 KB compressed and 387-446 KB expanded (10-15 pages, ~5,600
 #: gva2gpa pairs, ~200 KB of ``info tlb`` text); 4 MiB is nine times the
-#: largest. It also bounds the worst JSON that fits: 4 MiB of ``[{"a":[]},...]``
-#: builds about 130 MiB of Python objects, inside the 256 MiB the loader may use
-#: (benchmarks/bench_hostile.py measures it). A bigger capture needs a bigger
+#: largest. It also bounds the worst JSON that fits: 4 MiB of ``[[],[],...]``
+#: builds 1.4 million lists, about 110 MiB, inside the 256 MiB the loader may
+#: use (benchmarks/bench_hostile.py measures it; a flood of objects is cut
+#: short by MAX_OBJECTS instead). A bigger capture needs a bigger
 #: ``max_bytes``: the full 1025 pages alone are 5.6 MB of base64.
 MAX_EXPANDED_BYTES = 4 << 20
 #: What the xz decoder may allocate. The fixtures use preset 9e (a 64 MiB
@@ -45,6 +47,9 @@ XZ_MEMLIMIT = 96 << 20
 _CHUNK = 64 << 10
 _XZ_MAGIC = b"\xfd7zXZ\x00"
 _MAX_INT_DIGITS = 20
+#: JSON objects a snapshot file may hold: it has three (the whole, its pages,
+#: its meta); the rest is slack so that a small mistake gets its own message.
+MAX_OBJECTS = 16
 
 
 class _Refused(ValueError):
@@ -105,13 +110,29 @@ def _expand(path: Path, where: str, max_bytes: int) -> bytes:
     return b"".join(parts)
 
 
-def _unique_pairs(pairs: list) -> dict:
-    obj = {}
-    for key, value in pairs:
-        if key in obj:
+def _object_hook():
+    """json's object_pairs_hook for one parse: no key twice, at most MAX_OBJECTS objects.
+
+    The parser builds objects innermost first, so a file of a million little
+    objects is stopped at the seventeenth, long before it costs time or memory;
+    the slack above three leaves room for a precise message about a small mistake.
+    """
+    count = 0
+
+    def make(pairs: list) -> dict:
+        nonlocal count
+        count += 1
+        if count > MAX_OBJECTS:
+            raise _Refused(f"more than {MAX_OBJECTS} JSON objects; a snapshot has three "
+                           f"(the snapshot, its pages and its meta)")
+        obj = dict(pairs)
+        if len(obj) != len(pairs):
+            seen: set = set()
+            key = next(k for k, _ in pairs if k in seen or seen.add(k))
             raise _Refused(f"the key {short(key)} appears twice in one JSON object; expected each once")
-        obj[key] = value
-    return obj
+        return obj
+
+    return make
 
 
 def _small_int(text: str) -> int:
@@ -127,7 +148,7 @@ def _no_float(text: str):
 def _parse(raw: bytes, where: str) -> dict:
     try:
         text = raw.decode("utf-8")
-        obj = json.loads(text, object_pairs_hook=_unique_pairs, parse_int=_small_int,
+        obj = json.loads(text, object_pairs_hook=_object_hook(), parse_int=_small_int,
                          parse_float=_no_float, parse_constant=_no_float)
     except _Refused as err:
         raise ValueError(f"{where}: {err}") from None

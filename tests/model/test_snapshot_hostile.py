@@ -193,6 +193,9 @@ def test_nested_where_a_pair_should_be(tmp_path):
     (b'{"cr0": NaN}', "the number 'NaN' is not an integer; every number in a snapshot is one"),
     (b'{"cr0": ' + b"9" * 5000 + b"}", "an integer of 5000 digits; expected at most 20"),
     (b'{"cr0": 1, "cr0": 2}', "the key 'cr0' appears twice in one JSON object; expected each once"),
+    (b'{"a": 1, "b": 2, "c": 3, "b": 4}', "the key 'b' appears twice in one JSON object; expected each once"),
+    (b"[" + b",".join([b"{}"] * 100_000) + b"]",
+     "more than 16 JSON objects; a snapshot has three (the snapshot, its pages and its meta)"),
     (b"[1, 2]", "expected a JSON object, got list"),
     (b'"a string"', "expected a JSON object, got str"),
 ])
