@@ -6,7 +6,11 @@
 
 This module is a loader and nothing more. It knows the fixture format and the
 few bits of CR0/CR3/CR4 it checks; it does not know addresses, roles, the
-guest model or the shadow MMU, and imports nothing from shadowmmu.
+guest model or the shadow MMU, and imports from shadowmmu only
+bounded_read, which reads the xz + JSON container with bounded time and
+memory. A snapshot file may come from anyone: load_snapshot() refuses,
+with a message naming the file, what is wrong and what was expected,
+anything that is not a real capture's shape (see its docstring for the list).
 
 What a snapshot holds (tools/capture_guest.py writes them; the README in
 shadowmmu/data/ says how, with package versions and command line).
@@ -41,12 +45,16 @@ from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
 
+from .bounded_read import MAX_EXPANDED_BYTES, read_xz_json, short
+
 __all__ = [
     "CR0_PG",
     "CR4_PAE",
     "CR4_PSE",
     "FIXTURE_DIR",
     "FORMAT",
+    "MAX_EXPANDED_BYTES",
+    "MAX_PAGES",
     "PAGE_SIZE",
     "Snapshot",
     "available_snapshots",
@@ -65,6 +73,15 @@ CR4_PAE = 1 << 5  # set would mean 3-level paging: not the guest we model
 FIXTURE_DIR = Path(str(files(__package__).joinpath("data")))
 
 _U32 = (1 << 32) - 1
+
+#: The page directory and at most 1024 page tables, one per PDE.
+MAX_PAGES = 1025
+_FIELDS = frozenset({"format", "name", "cr0", "cr3", "cr4", "cpl", "pages", "gva2gpa",
+                     "info_tlb", "info_mem", "meta"})
+_PAGE_KEY = re.compile(r"0x[0-9a-fA-F]+")
+_MAX_GFN = _U32 >> 12
+_PAGE_B64 = 4 * ((PAGE_SIZE + 2) // 3)  # 5464 characters
+_MAX_NAME = 200
 
 # One line of `info tlb` for a 32-bit guest: "00000000c0000000: 0000000000000000 --P-DA--W"
 # (QEMU 7.2 prints 16 hex digits on both sides; older versions printed 8).
@@ -103,6 +120,12 @@ class Snapshot:
             value = getattr(self, reg)
             if not isinstance(value, int) or not 0 <= value <= _U32:
                 raise ValueError(f"snapshot {self.name!r}: {reg} must be a 32-bit integer, got {value!r}")
+        if not self.cr0 & CR0_PG:
+            raise ValueError(f"snapshot {self.name!r}: cr0 0x{self.cr0:08x} has PG (bit 31) clear, "
+                             f"so the guest was not paging; expected CR0.PG set")
+        if self.cr4 & CR4_PAE:
+            raise ValueError(f"snapshot {self.name!r}: cr4 0x{self.cr4:08x} has PAE (bit 5) set, a "
+                             f"3-level guest; expected CR4.PAE clear (2-level, non-PAE paging)")
         if self.cpl not in (0, 1, 2, 3):
             raise ValueError(f"snapshot {self.name!r}: cpl must be 0..3, got {self.cpl!r}")
         for gfn, data in self.pages.items():
@@ -116,7 +139,7 @@ class Snapshot:
         if self.pd_gfn not in self.pages:
             raise ValueError(
                 f"snapshot {self.name!r}: the page directory at cr3=0x{self.cr3:08x} "
-                f"(frame 0x{self.pd_gfn:x}) is not among the pages"
+                f"(frame 0x{self.pd_gfn:x}) is not among the pages; expected it there"
             )
         pd = self.pages[self.pd_gfn]
         for index in range(1024):
@@ -125,7 +148,8 @@ class Snapshot:
             if pde & 1 and not (pde & 0x80 and self.cr4 & CR4_PSE) and pde >> 12 not in self.pages:
                 raise ValueError(
                     f"snapshot {self.name!r}: PDE {index} (0x{pde:08x}) points to page table "
-                    f"frame 0x{pde >> 12:x}, which is not among the pages"
+                    f"frame 0x{pde >> 12:x}, which is not among the pages; expected every "
+                    f"page table the directory names"
                 )
         for pair in self.gva2gpa:
             if len(pair) != 2:
@@ -206,70 +230,109 @@ def dump_snapshot(snap: Snapshot, path: str | Path) -> Path:
 
 def _field(obj: dict, key: str, kind: type | tuple[type, ...], where: str):
     if key not in obj:
-        raise ValueError(f"{where}: missing field {key!r}")
+        raise ValueError(f"{where}: missing field {key!r}; expected every field of {FORMAT}")
     value = obj[key]
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        raise ValueError(f"{where}: field {key!r} has the wrong type ({type(value).__name__})")
+        raise ValueError(f"{where}: field {key!r} has the wrong type ({type(value).__name__}); "
+                         f"expected {getattr(kind, '__name__', kind)}")
     return value
 
 
-def load_snapshot(path: str | Path) -> Snapshot:
-    """Read one ``<name>.json.xz`` snapshot and check it:
+def _pages(obj: dict, where: str) -> dict[int, bytes]:
+    """The pages field, checked before anything is decoded: count, keys, frames, text length."""
+    raw = _field(obj, "pages", dict, where)
+    if len(raw) > MAX_PAGES:
+        raise ValueError(f"{where}: {len(raw)} pages; expected at most {MAX_PAGES} "
+                         f"(the page directory and at most 1024 page tables)")
+    pages: dict[int, bytes] = {}
+    keys: dict[int, str] = {}
+    for key, text in raw.items():
+        if not _PAGE_KEY.fullmatch(key):
+            raise ValueError(f"{where}: page {short(key)} is not a hex frame number with base64; "
+                             f"expected a key like '0x1e73'")
+        gfn = int(key, 16) if len(key) <= 12 else 1 << 64
+        if gfn > _MAX_GFN:
+            raise ValueError(f"{where}: page {short(key)} is outside 32-bit physical space; "
+                             f"expected a frame number 0x0..0x{_MAX_GFN:x}")
+        if gfn in keys:
+            raise ValueError(f"{where}: pages {keys[gfn]!r} and {key!r} are both frame 0x{gfn:x}; "
+                             f"expected each frame once")
+        keys[gfn] = key
+        if not isinstance(text, str):
+            raise ValueError(f"{where}: page {key!r} is a {type(text).__name__}; expected base64 text")
+        if len(text) > _PAGE_B64:
+            raise ValueError(f"{where}: page 0x{gfn:x} must be {PAGE_SIZE} bytes, got more "
+                             f"({len(text)} base64 characters, expected {_PAGE_B64})")
+        try:
+            pages[gfn] = base64.b64decode(text, validate=True)
+        except (ValueError, binascii.Error) as err:
+            raise ValueError(f"{where}: page {key!r} is not a hex frame number with base64 "
+                             f"of {PAGE_SIZE} bytes ({err})") from None
+    return pages
+
+
+def _gva2gpa(obj: dict, where: str) -> tuple:
+    pairs = []
+    for pair in _field(obj, "gva2gpa", list, where):
+        if (not isinstance(pair, list) or len(pair) != 2
+                or any(isinstance(x, bool) for x in pair)):
+            raise ValueError(f"{where}: gva2gpa entry {short(pair)} is not a [va, gpa] pair; "
+                             f"expected two integers, or an integer and null")
+        pairs.append((pair[0], pair[1]))
+    return tuple(pairs)
+
+
+def load_snapshot(path: str | Path, *, max_bytes: int = MAX_EXPANDED_BYTES) -> Snapshot:
+    """Read one ``<name>.json.xz`` snapshot and check it, with bounded time and memory:
 
         >>> snap = load_snapshot(available_snapshots()[0])
         >>> len(snap.page_directory)
         4096
 
-    Raises ValueError, naming the file, for a file that is not xz'd JSON of
-    format shadowmmu-snapshot/1, a page that is not 4096 bytes of base64, or a
-    page directory (the frame in CR3) missing from the pages.
+    The file is decompressed in 64 KiB steps and refused as soon as it
+    expands past ``max_bytes`` (default MAX_EXPANDED_BYTES, 4 MiB); the JSON
+    must be one object of format shadowmmu-snapshot/1 with exactly the
+    known fields, integers only, no key twice; then, before any page is
+    decoded, at most MAX_PAGES pages, keys that are frame numbers in 32-bit
+    physical space (no frame twice), each 4096 bytes of base64; and the
+    Snapshot checks (CR0.PG set, CR4.PAE clear, CR3's frame and every page
+    table the directory names present). Every refusal is a ValueError that
+    starts with the file name, says what is wrong and what was expected.
     """
     path = Path(path)
     where = str(path)
-    try:
-        obj = json.loads(lzma.decompress(path.read_bytes()).decode("utf-8"))
-    except (lzma.LZMAError, EOFError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise ValueError(f"{where}: not an xz-compressed JSON snapshot ({err})") from err
-    if not isinstance(obj, dict):
-        raise ValueError(f"{where}: expected a JSON object, got {type(obj).__name__}")
+    obj = read_xz_json(path, where, max_bytes)
     if obj.get("format") != FORMAT:
-        raise ValueError(f"{where}: format is {obj.get('format')!r}, expected {FORMAT!r}")
-
-    pages = {}
-    for key, text in _field(obj, "pages", dict, where).items():
-        try:
-            gfn = int(key, 16)
-            data = base64.b64decode(text, validate=True)
-        except (ValueError, TypeError, binascii.Error) as err:
-            raise ValueError(f"{where}: page {key!r} is not a hex frame number with base64 ({err})") from err
-        pages[gfn] = data
-
-    gva2gpa = []
-    for pair in _field(obj, "gva2gpa", list, where):
-        if not isinstance(pair, list) or len(pair) != 2:
-            raise ValueError(f"{where}: gva2gpa entry {pair!r} is not a [va, gpa] pair")
-        gva2gpa.append((pair[0], pair[1]))
-
+        raise ValueError(f"{where}: format is {short(obj.get('format'))}, expected {FORMAT!r}")
+    unknown = sorted(set(obj) - _FIELDS)
+    if unknown:
+        raise ValueError(f"{where}: unknown field{'s' if len(unknown) > 1 else ''} "
+                         f"{short(unknown)}; expected only {', '.join(sorted(_FIELDS))}")
+    name = _field(obj, "name", str, where)
+    if len(name) > _MAX_NAME:
+        raise ValueError(f"{where}: name of {len(name)} characters; expected at most {_MAX_NAME}")
+    pages = _pages(obj, where)
+    gva2gpa = _gva2gpa(obj, where)
     meta = obj.get("meta", {})
-    if not isinstance(meta, dict):
-        raise ValueError(f"{where}: field 'meta' has the wrong type ({type(meta).__name__})")
+    if not isinstance(meta, dict) or not all(isinstance(v, str) for v in meta.values()):
+        raise ValueError(f"{where}: field 'meta' must map names to text, got {short(meta)}")
     try:
         return Snapshot(
-            name=_field(obj, "name", str, where),
+            name=name,
             cr0=_field(obj, "cr0", int, where),
             cr3=_field(obj, "cr3", int, where),
             cr4=_field(obj, "cr4", int, where),
             cpl=_field(obj, "cpl", int, where),
             pages=pages,
-            gva2gpa=tuple(gva2gpa),
+            gva2gpa=gva2gpa,
             info_tlb=_field(obj, "info_tlb", str, where),
             info_mem=_field(obj, "info_mem", str, where),
-            meta={str(k): str(v) for k, v in meta.items()},
+            meta=dict(meta),
         )
     except ValueError as err:
         if str(err).startswith(where):
             raise
-        raise ValueError(f"{where}: {err}") from err
+        raise ValueError(f"{where}: {err}") from None
 
 
 def available_snapshots(directory: str | Path = FIXTURE_DIR) -> list[Path]:

@@ -95,6 +95,12 @@ def page_fault(mmu, va: int, write: bool, user: bool) -> int:
             pte = new_leaf
     if mmu._trace is not None:
         mmu._trace.extend(GuestWalk(va, gpa, level, pde_gpa, pde, pte_gpa, pte, can_w, can_u).steps)
+    if gpa >= guest.mem_size:
+        # No memslot: KVM would emulate the access as MMIO and exit to user
+        # space (the A/D bits above are already set, as the walk sets them).
+        raise ValueError(f"va 0x{va:08x} maps to gpa 0x{gpa:x}, outside guest memory "
+                         f"(0..0x{guest.mem_size - 1:x}): KVM would emulate it as MMIO, "
+                         f"which this model does not; no sPTE was installed")
     fetch(mmu, va, gpa, pde, pte, can_w, can_u)
     return gpa
 

@@ -27,7 +27,13 @@ mapping made through any CR3 is written into every page directory.
 What we model of the CPU: CR0.PG and CR0.WP set (Linux runs with WP, so
 supervisor writes honour R/W too), CR4.PAE clear, CR4.PSE as given (default
 on; with it clear, PDE bit 7 is ignored and the PDE points at a page table),
-no SMEP/SMAP, no NX (32-bit non-PAE paging has none). ``walk()`` is pure: it
+no SMEP/SMAP, no NX (32-bit non-PAE paging has none). A 4 MiB PDE is read as
+KVM reads it (PSE-36, 36 physical address bits): bits 16:13 give physical
+bits 35:32, and any of bits 21:17 set is a reserved-bit fault (error code
+bit 3), not a mapping. A PDE whose page table lies outside guest memory
+faults as not present, as KVM's walk does when no memslot backs the table;
+a leaf outside guest memory is returned as it is (the CPU would send the
+access to the bus; KVM would emulate it as MMIO). ``walk()`` is pure: it
 does not set accessed/dirty bits. On real hardware with shadow paging the CPU
 walks KVM's shadow tables, not the guest's, so guest A/D bits are written by
 KVM itself (FNAME(update_accessed_dirty_bits), Linux 6.x); our shadow MMU does
@@ -61,8 +67,13 @@ LARGE_PAGE_SIZE = 1 << LARGE_PAGE_SHIFT
 PT32_ENTRIES = 1024
 PAGE_MASK_32 = 0xFFFFF000
 LARGE_MASK_32 = 0xFFC00000
-#: The bits of a 4 MiB PDE that PSE-36 uses for physical address bits 39:32.
+#: PSE-36 as KVM sees a 32-bit guest (is_cpuid_PSE36() is always 1, 36
+#: physical address bits): 4 MiB PDE bits 16:13 are physical bits 35:32
+#: (pse36_gfn_delta()), and bits 21:17 are reserved (__reset_rsvds_bits_mask(),
+#: arch/x86/kvm/mmu/mmu.c). The SDM's rule for MAXPHYADDR M is the same with M = 36.
 PSE36_SHIFT = 13
+PSE36_MASK = 0xF << PSE36_SHIFT  # PDE bits 16:13
+PSE36_RSVD_MASK = 0x1F << 17  # PDE bits 21:17
 #: Flags of the PDE the builder writes for a new page table: everything
 #: allowed, the leaf PTE carries the restrictions (Linux's _PAGE_TABLE).
 TABLE_PDE_FLAGS = PT_PRESENT_MASK | PT_WRITABLE_MASK | PT_USER_MASK
@@ -83,12 +94,16 @@ class GuestPageFault(Exception):
         (2, '#PF at 0xc0001000 (write, supervisor): PTE not present')
 
     ``error_code`` is built like the CPU's: bit 0 set for a protection
-    violation (the entry was present), bit 1 for a write, bit 2 for a user
-    access. KVM injects exactly this fault when its guest walk fails.
+    violation or a reserved bit (the entry was present), bit 1 for a write,
+    bit 2 for a user access, bit 3 (RSVD) for a reserved bit set in an entry,
+    which always comes with bit 0 (KVM's PFERR_RSVD_MASK | PFERR_PRESENT_MASK).
+    KVM injects exactly this fault when FNAME(walk_addr_generic) fails.
     """
 
-    def __init__(self, va: int, reason: str, *, write: bool, user: bool, present: bool):
-        self.va, self.reason, self.write, self.user, self.present = va, reason, write, user, present
+    def __init__(self, va: int, reason: str, *, write: bool, user: bool, present: bool,
+                 rsvd: bool = False):
+        self.va, self.reason, self.write, self.user = va, reason, write, user
+        self.present, self.rsvd = present or rsvd, rsvd
         super().__init__(
             f"#PF at 0x{va:08x} ({'write' if write else 'read'}, "
             f"{'user' if user else 'supervisor'}): {reason}"
@@ -96,7 +111,7 @@ class GuestPageFault(Exception):
 
     @property
     def error_code(self) -> int:
-        return int(self.present) | int(self.write) << 1 | int(self.user) << 2
+        return int(self.present) | int(self.write) << 1 | int(self.user) << 2 | int(self.rsvd) << 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +160,14 @@ class StoreObserver(Protocol):
     """What an attached shadow MMU must offer: to be told about every guest store."""
 
     def track_store(self, gpa: int, size: int, value: int) -> None: ...
+
+
+def _rsvd_reason(pde: int) -> str:
+    """Why a 4 MiB PDE is refused: which of its reserved bits 21:17 are set."""
+    bits = [b for b in range(21, 16, -1) if pde >> b & 1]
+    return (f"reserved bit{'s' if len(bits) > 1 else ''} {', '.join(map(str, bits))} set in 4 MiB "
+            f"PDE 0x{pde:08x} (PSE-36 with 36 physical bits: bits 21:17 must be 0)")
+
 
 
 class Guest:
@@ -480,12 +503,24 @@ class Guest:
         if not pde & PT_PRESENT_MASK:
             raise GuestPageFault(va, "PDE not present", write=write, user=user, present=False)
         if pde & PT_PAGE_SIZE_MASK and self.cr4 & CR4_PSE:
+            # FNAME(walk_addr_generic) checks reserved bits right after P, before
+            # any permission: the RSVD fault wins over a U/S or R/W violation.
+            if pde & PSE36_RSVD_MASK:
+                raise GuestPageFault(va, _rsvd_reason(pde), write=write, user=user, present=True,
+                                     rsvd=True)
             pte_gpa = pte = None
             gpa = ((pde & LARGE_MASK_32) | (va & (LARGE_PAGE_SIZE - 1))
-                   | ((pde >> PSE36_SHIFT) & 0xFF) << 32)
+                   | (pde & PSE36_MASK) << (32 - PSE36_SHIFT))
             level, eff = 2, pde
         else:
             pte_gpa = (pde & PAGE_MASK_32) | ((va >> 10) & 0xFFC)
+            if pte_gpa >= self.mem_size:
+                # No memslot behind the table: KVM's walk gives up with a
+                # not-present fault (kvm_is_error_hva() -> error, errcode 0).
+                raise GuestPageFault(va, f"PDE 0x{pde:08x} points at a page table at gpa "
+                                     f"0x{pde & PAGE_MASK_32:08x}, outside guest memory "
+                                     f"(0..0x{self.mem_size - 1:x})", write=write, user=user,
+                                     present=False)
             pte = self.read32(pte_gpa)
             if not pte & PT_PRESENT_MASK:
                 raise GuestPageFault(va, "PTE not present", write=write, user=user, present=False)
@@ -538,7 +573,9 @@ class Guest:
             if not pde & PT_PRESENT_MASK:
                 continue
             if self._is_large(pde):
-                yield i << LARGE_PAGE_SHIFT, LARGE_PAGE_SIZE, pde & LARGE_MASK_32, pde
+                if not pde & PSE36_RSVD_MASK:  # reserved bits: a fault, not a mapping
+                    gpa = pde & LARGE_MASK_32 | (pde & PSE36_MASK) << (32 - PSE36_SHIFT)
+                    yield i << LARGE_PAGE_SHIFT, LARGE_PAGE_SIZE, gpa, pde
                 continue
             frame = self._frames.get(pde >> PAGE_SHIFT)
             if frame is None:

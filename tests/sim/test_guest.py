@@ -252,7 +252,7 @@ def test_from_pages_with_pse_clear_ignores_bit_7():
 
 
 def test_from_pages_pse36_high_bits():
-    # PDE bits 20:13 are physical bits 39:32 of a 4 MiB page (PSE-36): 0x2000 -> bit 32
+    # PDE bits 16:13 are physical bits 35:32 of a 4 MiB page (PSE-36 as KVM has it): 0x2000 -> bit 32
     g = Guest.from_pages({0x10: _page({0: 0x00002083})}, cr3=0x10000, cr4=CR4_PSE)
     assert g.walk(0x10000, 0x1234).gpa == (1 << 32) | 0x1234
 
