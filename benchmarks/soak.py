@@ -35,6 +35,7 @@ import random
 import sys
 import time
 import traceback
+from collections import Counter
 from dataclasses import dataclass, field
 
 from shadowmmu import CORRECT_RULES, QUADRANT_RULES, Guest, GuestPageFault, ShadowMMU
@@ -61,11 +62,20 @@ class Tally:
     full_checks: int = 0  # mmu.check(sync=False) after a full flush or CR3 load
     stale: int = 0
     failures: list[str] = field(default_factory=list)
+    configs: Counter = field(default_factory=Counter)  # (rule, unsync, host large, shape) -> workloads
 
     def add(self, other: "Tally") -> None:
         for name in ("workloads", "steps", "compared", "full_checks", "stale"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.failures += other.failures
+        self.configs.update(other.configs)
+
+    def spread(self, position: int) -> str:
+        """How many workloads had each value of one config field, e.g. 'unsync True 500, ...'."""
+        counts = Counter()
+        for config, n in self.configs.items():
+            counts[config[position]] += n
+        return ", ".join(f"{k} {n}" for k, n in sorted(counts.items(), key=str))
 
 
 class Workload:
@@ -80,6 +90,7 @@ class Workload:
         self.shape = SHAPES[rng.randrange(len(SHAPES))]
         self.n_steps = steps
         self.tally = Tally(workloads=1)
+        self.tally.configs[(self.rule, self.unsync, self.host_large, self.shape)] += 1
         self.guest = Guest(16 * MIB)
         spaces = 8 if self.shape == "eight processes" else 2
         for _ in range(spaces):
@@ -321,6 +332,8 @@ def main(argv=None) -> int:
           f"{total.compared + total.full_checks:,} checks ({total.compared:,} translations "
           f"compared, {total.full_checks:,} full checks), {total.stale} stale translations, "
           f"{time.perf_counter() - start:.1f} s")
+    for position, name in enumerate(("rule", "unsync", "host large pages", "shape")):
+        print(f"  by {name}: {total.spread(position)}")
     for line in total.failures:
         print("FAILED, replay with:", line, file=sys.stderr)
     return 1 if total.failures else 0
