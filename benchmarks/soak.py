@@ -38,8 +38,7 @@ import traceback
 from collections import Counter
 from dataclasses import dataclass, field
 
-from shadowmmu import CORRECT_RULES, QUADRANT_RULES, Guest, GuestPageFault, ShadowMMU
-from shadowmmu.coherence import FlushWindow
+from shadowmmu import CORRECT_RULES, QUADRANT_RULES, FlushWindow, Guest, GuestPageFault, ShadowMMU
 
 MIB = 1 << 20
 FAMILIES = {roots: tuple(n for n in CORRECT_RULES if QUADRANT_RULES[n].roots == roots)

@@ -24,6 +24,7 @@ from .writes import (
 from . import events
 from .guest import Guest, GuestPageFault, GuestWalk
 from .mmu import Mismatch, MMUStats, ShadowMMU, ShadowPage, find_misconception_example
+from .coherence import FlushWindow
 
 __all__ = [
     # address anatomy
@@ -38,5 +39,5 @@ __all__ = [
     "shadowed_part", "shadowed_va_range", "write_effects",
     # the simulator
     "Guest", "GuestPageFault", "GuestWalk", "MMUStats", "Mismatch", "ShadowMMU", "ShadowPage",
-    "events", "find_misconception_example",
+    "events", "find_misconception_example", "FlushWindow",
 ]
