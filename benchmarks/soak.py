@@ -10,7 +10,8 @@ legacy), ``--workloads`` random workloads (default 1,000). Workload number
 * a guest shape: the builder's guests (two address spaces sharing the kernel
   half); a self-mapped page directory (one PDE points at the PD, as 32-bit
   Windows does); one page table linked from many PDEs of several address
-  spaces; 4 MiB pages over the page-table frames, with stores through them;
+  spaces; 4 MiB pages over the page-table frames; stores through either
+  into the guest's own page tables;
   eight processes switching CR3;
 * ``--steps`` guest steps: maps and unmaps through the builder, raw PTE and
   PDE stores of 1, 2, 4 and 8 bytes, accesses (read/write, user/supervisor),
@@ -119,6 +120,7 @@ class Workload:
     def _shape_setup(self) -> None:
         rng, g = self.rng, self.guest
         self.mapped = []  # VAs the maps touched: accesses aim at them
+        self.self_vas = []  # VAs through a self-mapped PD: they reach page tables and the PD
         for cr3 in g.address_spaces:
             for _ in range(rng.randrange(4, 12)):
                 self.mapped.append(rng.choice(VAS))
@@ -128,7 +130,8 @@ class Workload:
             for cr3 in g.address_spaces:
                 k = rng.choice([768, 1023, 511])
                 self.mmu.guest_write(self.pde_gpa(cr3, k), (cr3 & ~0xFFF) | rng.choice([0x3, 0x7, 0x1]))
-                self.vas += [k << 22 | t << 12 for t in (0, 1, 768, 1023, k)]
+                self.self_vas += [k << 22 | t << 12 for t in (0, 1, 768, 1023, k)]
+            self.vas += self.self_vas
         elif self.shape == "shared PT":
             g.map_4k(g.address_spaces[0], 0x00400000, 0x105000)
             pt = g.read32(self.pde_gpa(g.address_spaces[0], 1)) & ~0xFFF
@@ -145,7 +148,7 @@ class Workload:
     def run(self) -> Tally:
         steps = ("access",) * 6 + ("run",) + ("map_4k",) * 2 + ("map_4m", "unmap", "unmap") + \
                 ("store_pte",) * 3 + ("store_pde",) * 2 + ("invlpg",) * 3 + ("flush", "cr3")
-        if self.shape == "4 MiB over tables":
+        if self.shape in ("4 MiB over tables", "self-mapped PD"):
             steps += ("store_via_va",) * 3
         if self.shape == "eight processes":
             steps += ("cr3",) * 3
@@ -254,11 +257,15 @@ class Workload:
             self.mmu.guest_write(gpa, value)
 
     def step_store_via_va(self) -> None:
-        """A data store through the 4 MiB page over the tables: it lands in a page table or PD."""
+        """A data store through the 4 MiB page over the tables or the self-map: into a PT or PD."""
         r = self.rng
-        tables = sorted(g for g in self.guest.table_frames() if 0xC00 <= g < 0x1000)
-        va = 0x00800000 | (r.choice(tables) - 0xC00) << 12 | r.randrange(0, 0x1000, 4)
-        value = r.choice([0, r.choice(DATA_FRAMES) << 12 | 0x67])
+        if self.self_vas:
+            va = r.choice(self.self_vas) | r.randrange(0, 0x1000, 4)
+        else:
+            tables = sorted(g for g in self.guest.table_frames() if 0xC00 <= g < 0x1000)
+            va = 0x00800000 | (r.choice(tables) - 0xC00) << 12 | r.randrange(0, 0x1000, 4)
+        value = r.choice([0, r.choice(DATA_FRAMES) << 12 | 0x67,
+                          r.choice(sorted(self.guest.table_frames())) << 12 | 0x7])
         try:
             self.mmu.store(va, value)
         except GuestPageFault:
