@@ -24,6 +24,7 @@ from .writes import (
 
 # the simulator (guest -> mmu)
 from .sim import events
+from .sim.coherence import FlushWindow
 from .sim.guest import Guest, GuestPageFault, GuestWalk
 from .sim.mmu import Mismatch, MMUStats, ShadowMMU, ShadowPage, find_misconception_example
 
@@ -40,5 +41,5 @@ __all__ = [
     "shadowed_part", "shadowed_va_range", "write_effects",
     # the simulator
     "Guest", "GuestPageFault", "GuestWalk", "MMUStats", "Mismatch", "ShadowMMU", "ShadowPage",
-    "events", "find_misconception_example",
+    "events", "find_misconception_example", "FlushWindow",
 ]

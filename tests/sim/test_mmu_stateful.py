@@ -29,7 +29,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, rule
 
-from shadowmmu import CORRECT_RULES, Guest, GuestPageFault, ShadowMMU
+from shadowmmu import CORRECT_RULES, FlushWindow, Guest, GuestPageFault, ShadowMMU
 
 MIB = 1 << 20
 PDES = [0, 1, 255, 256, 767, 768]  # every PD quadrant, neighbours, a quadrant's last entry
@@ -64,7 +64,7 @@ class Twins(RuleBasedStateMachine):
             mmu.load_cr3(a)
             self.worlds[name] = (guest, mmu)
         self.guest = self.worlds["mainline"][0]  # all guests hold the same bytes
-        self.allowed = {}
+        self.window = FlushWindow(self.guest, VAS)  # the old-or-new rule, shared with benchmarks/soak.py
         self.flushed_all()
 
     # -- bookkeeping -------------------------------------------------------------
@@ -80,11 +80,10 @@ class Twins(RuleBasedStateMachine):
         return page_base(self.guest.translate(self.cr3, va))
 
     def flushed(self, va):
-        self.allowed[va] = {self.guest_view(va)}
+        self.window.flush(self.cr3, va)
 
     def flushed_all(self):
-        for va in VAS:
-            self.flushed(va)
+        self.window.flush(self.cr3)
         for _, mmu in self.each():
             assert mmu.check(sync=False) is None, mmu.check(sync=False).describe()
 
@@ -199,7 +198,7 @@ class Twins(RuleBasedStateMachine):
             except GuestPageFault as err:
                 results.add(err.reason)
         # a fresh or a stale translation, never a third (stale ones may differ between families)
-        assert all(isinstance(r, str) or page_base(r) in self.allowed[va] for r in results), results
+        assert all(isinstance(r, str) or self.window.permits(va, r) for r in results), results
 
     @rule(write=st.booleans())
     def run(self, write):
@@ -231,13 +230,9 @@ class Twins(RuleBasedStateMachine):
 
     @invariant()
     def only_old_or_new(self):
-        for va in VAS:
-            now = self.guest_view(va)
-            if now is not None:
-                self.allowed[va].add(now)
-            for name, (_, mmu) in self.worlds.items():
-                got = page_base(mmu.translate(va))
-                assert got is None or got in self.allowed[va], (name, hex(va), got, self.allowed[va])
+        for name, (_, mmu) in self.worlds.items():
+            stale = self.window.stale(self.cr3, mmu)
+            assert not stale, (name, [(hex(va), hex(gpa)) for va, gpa in stale])
 
     @invariant()
     def no_writable_leaf_onto_a_protected_table(self):
@@ -315,7 +310,7 @@ class Twins(RuleBasedStateMachine):
         for va in VAS:
             x, y = a.translate(va), b.translate(va)
             if x is not None and y is not None and x != y:
-                assert {page_base(x), page_base(y)} <= self.allowed[va]
+                assert self.window.permits(va, x) and self.window.permits(va, y)
 
     @staticmethod
     def state(mmu):
