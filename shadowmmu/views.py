@@ -1220,7 +1220,7 @@ def render_write_result(r) -> str:
     head = (f'<div class="smmu-write" data-table="{r.table}" data-action="{esc(o["action"])}">'
             f"<b>{r.size}-byte store at byte 0x{r.offset:03X} of the {table}</b> (entry {entry}, "
             f"the one for VA 0x{r.va:08X}); page tables "
-            f"{'may go unsync (KVM default)' if r.unsync else 'kept write-protected'}; "
+            f"{'may go unsync, as KVM lets them' if r.unsync else 'write-tracked, as if also a page directory (a simulator switch)'}; "
             f"{'misaligned for 4-byte gPTEs: every shadow page of the frame is zapped' if mis else 'aligned'}."
             f"</div>")
     before = render_table(("shadow page", "sPTEs present", "unsync"),
@@ -1679,8 +1679,10 @@ def render_real_probe(name: str, va: int, qemu, walk, result) -> str:
         verdict = (f' <b class="smmu-oracle" data-agree="{"yes" if same else "no"}">'
                    f'{"all three agree" if same else "DISAGREE"}</b>')
     rows = [("QEMU gva2gpa", esc(qemu_text) + verdict),
-            ("Guest.walk()", f"guest PDE {_span('guest_pde_index', d.guest_pde_index)}, "
-                             f"guest PTE {_span('guest_pte_index', d.guest_pte_index)}: {walk_text}"),
+            ("Guest.walk()", f"guest PDE {_span('guest_pde_index', d.guest_pde_index)}"
+                             + ("" if not isinstance(walk, str) and walk.level == 2 else
+                                f", guest PTE {_span('guest_pte_index', d.guest_pte_index)}")
+                             + f": {walk_text}"),
             ("ShadowMMU.access()", render_fault_summary(result))]
     table = render_table(("who", f"snapshot {name}, VA 0x{va:08X}"), rows, raw=True)
     return _wrap(table, "smmu-real-probe")
