@@ -49,8 +49,8 @@
 # **shadow tables**, copies of the guest's tables with every guest-physical frame replaced by
 # the host-physical frame behind it. KVM keeps them in step with the guest's tables by
 # watching the guest write to them (notebook 07). The same happens one level down for a
-# nested guest: when the guest is itself a hypervisor that gives its own guest NPT tables,
-# KVM shadows those tables too.
+# nested guest: when the guest is itself a hypervisor that gives its own guest EPT or NPT
+# tables, KVM shadows those tables too.
 #
 # Why does KVM's copy of a 32-bit guest's tables use 8-byte entries, when the guest's have 4?
 # A 4-byte entry has room for a frame number of only 20 bits, which reaches 4 GiB, and the
