@@ -17,8 +17,9 @@
 # A 32-bit guest without PAE walks two levels of 4-byte entries: a page directory of 1024
 # PDEs, then page tables of 1024 PTEs. KVM's shadow MMU cannot hand those to the hardware
 # as they are; it builds PAE tables of 8-byte entries instead, 512 to a page. So one guest
-# page directory becomes **four** PAE page directories (`role.quadrant` 0..3, 1 GiB each),
-# and one guest page table becomes **two** PAE page tables (`role.quadrant` 0 or 1). This
+# page directory becomes **four** PAE page directories, 1 GiB each, told apart by the
+# [quadrant](glossary.md#quadrant) in each one's [role](glossary.md#role) (`role.quadrant`
+# 0..3), and one guest page table becomes **two** PAE page tables (`role.quadrant` 0 or 1). This
 # series shows where those quadrants come from, bit by bit, with every number computed by
 # the `shadowmmu` package.
 #
@@ -28,7 +29,36 @@
 # split. **What you'll need:** some idea of x86 paging; the notebooks explain the rest.
 #
 # The series is written for KVM reviewers, virtualization engineers, and OS students and
-# teachers.
+# teachers. Words with a special meaning here are linked to the [glossary](glossary.md) the
+# first time each notebook uses them.
+
+# %% [markdown]
+# ## Why a hypervisor builds shadow tables at all
+#
+# A guest has its own idea of memory. A program in it uses [guest-virtual](glossary.md#gva-gpa-hpa) addresses; the
+# guest's page tables turn those into guest-physical addresses, the RAM the guest thinks it
+# has. But that RAM is somewhere in the host's memory, so each guest-physical address must be
+# translated once more, to a host-physical address:
+#
+#     guest-virtual  --(guest page tables)-->  guest-physical  --(KVM's memory map)-->  host-physical
+#         gVA                                       gPA                                      hPA
+#
+# ([gVA, gPA, hPA](glossary.md#gva-gpa-hpa).) On a CPU with EPT (Intel) or NPT (AMD) the
+# hardware walks both steps itself, and the guest's tables are used as they are. Without
+# them the CPU walks exactly one set of tables, from gVA to hPA, so KVM has to build that set:
+# **shadow tables**, copies of the guest's tables with every guest-physical frame replaced by
+# the host-physical frame behind it. KVM keeps them in step with the guest's tables by
+# watching the guest write to them (notebook 07). The same happens one level down for a
+# nested guest: when the guest is itself a hypervisor that gives its own guest EPT or NPT
+# tables, KVM shadows those tables too.
+#
+# Why does KVM's copy of a 32-bit guest's tables use 8-byte entries, when the guest's have 4?
+# A 4-byte entry has room for a frame number of only 20 bits, which reaches 4 GiB, and the
+# host frames behind the guest may lie above 4 GiB. So KVM builds its copy in the PAE format,
+# whose entries are 8 bytes wide and hold a wider frame number; a 64-bit host, whose own
+# tables are 8-byte already, uses the same 3-level PAE layout for this guest. An 8-byte entry
+# means only 512 entries fit a 4 KiB page instead of 1024, and everything in this series
+# follows from that: each guest table needs two or four [shadow pages](glossary.md#shadow-page).
 
 # %% [markdown]
 # ## Run it
@@ -53,7 +83,8 @@ from IPython.display import HTML
 
 # %%
 d = decompose(0xC0200000)
-d.guest_pde_index, d.guest_pte_index, d.pd_quadrant, d.shadow_pde_index, d.pt_quadrant
+{"guest PDE index": d.guest_pde_index, "guest PTE index": d.guest_pte_index,
+ "PD quadrant": d.pd_quadrant, "PAE PDE index": d.shadow_pde_index, "PT quadrant": d.pt_quadrant}
 
 # %% [markdown]
 # Guest PDE 768 and guest PTE 512; the PAE shadow reads the same bits as PD quadrant 3,
@@ -69,7 +100,7 @@ HTML(render_preset_table())
 # 2. **02 Address anatomy** ([02-address-anatomy.ipynb](02-address-anatomy.ipynb)): the
 #    guest's 10/10/12 split against the PAE 2/9/9/12 split of one address.
 # 3. **03 One PD → four PAE PDs** ([03-pd-split.ipynb](03-pd-split.ipynb)): 1024 guest
-#    PDEs against the four page directories of `pae_root`.
+#    PDEs against the four page directories of [`pae_root`](glossary.md#pae-root).
 # 4. **04 One PT → two PAE PTs** ([04-pt-split.ipynb](04-pt-split.ipynb)): the lower and
 #    upper 512 guest PTEs, and the even/odd interleave in the parent PD.
 # 5. **05 Deriving the role from the parent** ([05-role-from-parent.ipynb](05-role-from-parent.ipynb)):
@@ -77,7 +108,7 @@ HTML(render_preset_table())
 # 6. **06 A page fault, step by step** ([06-page-fault.ipynb](06-page-fault.ipynb)): the
 #    simulator walks the guest's tables, picks a root by bits 31:30 and fills the shadow.
 # 7. **07 When the guest writes its page tables** ([07-guest-writes.ipynb](07-guest-writes.ipynb)):
-#    unsync, emulated writes, quadrant skips, and the sPTEs they zap.
+#    [unsync](glossary.md#unsync), emulated writes, quadrant skips, and the [sPTEs](glossary.md#spte) they [zap](glossary.md#zap).
 # 8. **08 A whole guest** ([08-whole-guest.ipynb](08-whole-guest.ipynb)): a Linux-like address
 #    space, what its shadow costs, and the wrong rule caught by `ShadowMMU.check()`.
 # 9. **09 Exercises** ([09-exercises.ipynb](09-exercises.ipynb)): seeded questions with a
@@ -87,6 +118,7 @@ HTML(render_preset_table())
 #     own translations.
 #
 # 06 to 08 and 10 run the simulator (`shadowmmu.sim.guest`, `shadowmmu.sim.mmu`, `shadowmmu.scenarios`).
+# The [glossary](glossary.md) collects the terms they use.
 
 # %% [markdown]
 # ## Check that widgets work
@@ -109,7 +141,7 @@ address_explorer()
 # JupyterLab (reloading the page is not enough).
 #
 # **Nothing happens when you type an address**: the box updates on Enter or when it loses
-# focus, not on every keystroke. A bad address shows a message under the box and leaves the
+# focus, not on every keystroke. A bad address shows a message under the box and [leaves](glossary.md#link-leaf-spte) the
 # last good picture in place.
 #
 # **A GitHub or nbviewer page shows tables but no live controls**: that is expected; the
@@ -120,6 +152,16 @@ address_explorer()
 # ## In practice
 #
 # Everything here is about the shadow MMU, the path KVM takes when the hardware cannot
-# walk guest tables itself (no EPT/NPT, or nested paging of a 32-bit L1). With TDP none of
-# this applies. Where a notebook cites a kernel function it gives the version it was read
-# in, because names move (`gpte_is_8_bytes` became `has_4_byte_gpte` in Linux 5.17).
+# walk guest tables itself: no EPT/NPT, or a nested guest whose hypervisor (L1) uses NPT with
+# 32-bit, non-PAE nested tables. Only nested NPT can have 4-byte nested entries, because NPT
+# tables use the paging mode of L1; nested EPT tables are always in the EPT format, 8 bytes
+# an entry, so they never need quadrants. With TDP (EPT/NPT used directly for the guest)
+# none of this applies. Where a notebook cites a kernel function it gives the version it was
+# read in, because names move.
+#
+# > **For reviewers.** Kernel functions are cited with the release they were read in
+# > (mainline `arch/x86/kvm/mmu/mmu.c` at 56ea38e436ea, about v6.10, unless a notebook says
+# > otherwise). Renames to keep in mind: `role.gpte_is_8_bytes` became `has_4_byte_gpte`, with
+# > the sense inverted, in Lai Jiangshan's
+# > <20211124122055.64424-10-jiangshanlai@gmail.com> (Linux 5.17); a callout in each notebook
+# > lists the functions it follows.

@@ -16,7 +16,7 @@
 #
 # **What you'll do:** cut a 32-bit guest virtual address the way the guest's tables cut it
 # and the way KVM's PAE shadow tables cut it, and line the two up bit by bit.
-# **What you'll learn:** which bits become the PD quadrant (31:30), which pick the pair of
+# **What you'll learn:** which bits become the PD [quadrant](glossary.md#quadrant) (31:30), which pick the pair of
 # PAE PDEs one guest PDE turns into (29:22), which bit is the PT quadrant (21), and why
 # each guest table consumes one bit more than its PAE shadow. **What you'll need:**
 # notebook 01.
@@ -33,13 +33,33 @@ from shadowmmu.widgets.address import address_explorer
 from IPython.display import HTML
 
 # %% [markdown]
+# ## PAE in one minute
+#
+# If you know 32-bit paging but not PAE, this is all you need. A 32-bit guest without PAE cuts
+# an address 10/10/12: bits 31:22 pick one of 1024 four-byte entries in the page directory
+# (PDE), bits 21:12 one of 1024 four-byte entries in a page table (PTE), bits 11:0 the byte in
+# the 4 KiB page. PAE paging keeps 32-bit virtual addresses but makes every entry 8 bytes, so
+# a 4 KiB table holds 512 entries and each level consumes 9 bits instead of 10. Two levels of
+# 9 bits plus the 12-bit offset make 30 bits, so PAE adds a small third level on top: a
+# **page-directory-pointer table** (PDPT) of just 4 entries (PDPTEs), picked by bits 31:30.
+# CR3 points at the PDPT; PDPTE i points at the page directory for gigabyte i. So PAE cuts
+# 2/9/9/12:
+#
+#     bits    31:30          29:21            20:12           11:0
+#             PDPTE (1 of 4)  PDE (1 of 512)   PTE (1 of 512)  byte offset
+#
+# A PAE PDE can also map 2 MiB directly instead of pointing at a page table, as a 32-bit PDE
+# can map 4 MiB. KVM's shadow of our guest is in this format; its PDPT is the page KVM calls
+# [`pae_root`](glossary.md#pae-root).
+#
 # ## Two layouts over the same 32 bits
 #
 # The guest walks 10/10/12: a 4-byte PDE per 4 MiB, a 4-byte PTE per 4 KiB. The PAE
 # shadow walks 2/9/9/12. Both layouts are data in the package:
 
 # %%
-[(f.label, f"{f.hi}:{f.lo}") for f in GUEST_4K], [(f.label, f"{f.hi}:{f.lo}") for f in PAE_4K]
+{"guest 10/10/12": [(f.label, f"bits {f.hi}:{f.lo}") for f in GUEST_4K],
+ "PAE 2/9/9/12": [(f.label, f"bits {f.hi}:{f.lo}") for f in PAE_4K]}
 
 # %% [markdown]
 # A 4 KiB table holds 1024 four-byte entries but only 512 eight-byte ones, so at every
@@ -47,13 +67,15 @@ from IPython.display import HTML
 # 31:22; the PAE PD 29:21, so two bits (31:30) are left over at the top, and they choose
 # one of four PAE page directories. The guest PT uses 21:12; the PAE PT 20:12, so bit 21
 # is left over, and it chooses one of two PAE page tables. Those leftovers are
-# `role.quadrant`.
+# [`role.quadrant`](glossary.md#role).
 #
 # Here is 0xDEADBEEF, the classic:
 
 # %%
 d = decompose(0xDEADBEEF)
-d.guest_pde_index, d.guest_pte_index, d.pdpte_index, d.shadow_pde_index, d.shadow_pte_index, d.pt_quadrant
+{"guest PDE index": d.guest_pde_index, "guest PTE index": d.guest_pte_index,
+ "PDPTE index": d.pdpte_index, "PAE PDE index": d.shadow_pde_index,
+ "PAE PTE index": d.shadow_pte_index, "PT quadrant": d.pt_quadrant}
 
 # %% [markdown]
 # Drawn, with each bit coloured by the job it does (the colours name their fields in text
@@ -73,7 +95,8 @@ HTML(render_address_anatomy(0xDEADBEEF))
 # turns on it:
 
 # %%
-bits(0xDEADBEEF, 21, 21), d.shadow_pde_index & 1, d.guest_pte_index // 512
+{"VA bit 21": bits(0xDEADBEEF, 21, 21), "PAE PDE index & 1": d.shadow_pde_index & 1,
+ "guest PTE index // 512": d.guest_pte_index // 512}
 
 # %% [markdown]
 # ## The presets
@@ -108,6 +131,11 @@ address_explorer(0xDEADBEEF)
 # ## In practice
 #
 # Nothing in the kernel stores these indices; the hardware and KVM's walker cut them from
-# the address as they go (`shadow_walk_init_using_root()` picks `pae_root[(addr >> 30) & 3]`,
-# Linux 6.x). The quadrants, however, are stored: they are part of each shadow page's role,
-# which notebook 05 derives.
+# the address as they go (KVM's own walk of its shadow tables, `shadow_walk_init_using_root()`,
+# picks `pae_root[(addr >> 30) & 3]`). The quadrants, however, are stored: they are part of
+# each [shadow page](glossary.md#shadow-page)'s role, which notebook 05 derives.
+#
+# > **For reviewers.** `shadow_walk_init_using_root()` as read in mainline 56ea38e436ea
+# > (about v6.10): at `PT32E_ROOT_LEVEL` it takes `pae_root[(addr >> 30) & 3]` and goes on at
+# > level 2, so the PD quadrant is the PDPTE index. Before 2e65e842c57d (v6.0) the roots got
+# > their quadrant from the address `i << 30`; since then `mmu_alloc_root()` is passed `i`.

@@ -15,15 +15,21 @@
 # # Split one page directory into four PAE page directories
 #
 # **What you'll do:** lay the guest's 1024 PDEs against the four page directories that
-# KVM hangs off `pae_root`, and follow one address through both.
+# KVM hangs off [`pae_root`](glossary.md#pae-root), and follow one address through both.
 # **What you'll learn:** that the four PAE PDs all shadow the *same* guest page (they
-# differ only in `role.quadrant` 0..3), that each covers a contiguous quarter of it
+# differ only in the [quadrant](glossary.md#quadrant) of their [role](glossary.md#role),
+# `role.quadrant` 0..3), that each covers a contiguous quarter of it
 # (256 guest PDEs, 1 GiB), and that each guest PDE becomes two PAE PDEs.
 # **What you'll need:** notebook 02.
 #
-# The roles come from `shadowmmu.pae_root_roles()`, mirroring `mmu_alloc_shadow_roots()`
-# and `mmu_alloc_root()` (Linux 6.0+); the guest PDEs each one covers from
+# The roles come from `shadowmmu.pae_root_roles()`; the guest PDEs each one covers from
 # `shadowmmu.shadowed_part()`; the picture is `shadowmmu.views.render_pd_split()`.
+#
+# > **For reviewers.** `pae_root_roles()` mirrors `mmu_alloc_shadow_roots()` and
+# > `mmu_alloc_root()` for a non-PAE guest (mainline 56ea38e436ea, about v6.10): four roots,
+# > all for the CR3 [gfn](glossary.md#gfn), `quadrant = i`, no PDPTR check. The quadrant has been passed to
+# > `mmu_alloc_root()` as `i` since 2e65e842c57d (v6.0); before, it was computed from the
+# > address `i << 30`.
 
 # %%
 from shadowmmu import decompose, pae_root_roles, get_written_sptes, shadowed_part
@@ -39,11 +45,11 @@ from IPython.display import HTML
 # for the gfn in the guest's CR3, and gives the i-th the quadrant i:
 
 # %%
-[r.describe() for r in pae_root_roles()]
+{f"pae_root[{i}]": r.describe() for i, r in enumerate(pae_root_roles())}
 
 # %% [markdown]
 # Level 2, quadrants 0 to 3. The `pae_root` page above them is a bare per-vCPU page, not a
-# shadow page, so there is no parent to derive these quadrants from; they are assigned.
+# [shadow page](glossary.md#shadow-page), so there is no parent to derive these quadrants from; they are assigned.
 # What each one covers:
 
 # %%
@@ -65,11 +71,12 @@ pd_split_layout(decompose(0xDEADBEEF))
 
 # %% [markdown]
 # The same pairing seen from the other side: when the guest writes that PDE (4 bytes at
-# byte 890 × 4 = 0xDE8 of its page directory), KVM's `get_written_sptes()` (Linux 6.x)
-# names the two PAE PDEs to zap in quadrant 3, and nothing in quadrant 0:
+# byte 890 × 4 = 0xDE8 of its page directory), KVM's `get_written_sptes()` names the two
+# PAE PDEs to [zap](glossary.md#zap) in quadrant 3, and nothing in quadrant 0:
 
 # %%
-get_written_sptes(pae_root_roles()[3], 0xDE8), get_written_sptes(pae_root_roles()[0], 0xDE8)
+{"PAE PDEs zapped in quadrant 3": get_written_sptes(pae_root_roles()[3], 0xDE8),
+ "PAE PDEs zapped in quadrant 0": get_written_sptes(pae_root_roles()[0], 0xDE8)}
 
 # %% [markdown]
 # Drawn: the guest PD as a strip of 1024 entries, the four PAE PDs below, the chosen entry in
@@ -104,7 +111,12 @@ pd_split_explorer(0xDEADBEEF)
 # ## In practice
 #
 # All four roots exist even when the guest maps nothing in a quarter; there are no guest
-# PDPTEs to look at, so KVM cannot skip any. All four are write-tracked, so a guest write to
+# PDPTEs to look at, so KVM cannot skip any. All four are [write-tracked](glossary.md#write-tracked), so a guest write to
 # its page directory always traps, and each of the four shadow pages is visited: for an
 # aligned 4-byte write, one finds the written PDE in its quarter and zaps two entries, and
 # three skip it (notebook 07).
+#
+# > **For reviewers.** The write path is `kvm_mmu_track_write()` → `get_written_sptes()`
+# > (mainline 56ea38e436ea): for a level-2 page with 4-byte gPTEs the byte offset is doubled
+# > twice to name two [sPTEs](glossary.md#spte), and the page is skipped when the offset's quadrant differs from
+# > `sp->role.quadrant`. Since c5e2184d1544 (v5.12) those sPTEs are zapped, not rewritten.

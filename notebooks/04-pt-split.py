@@ -16,14 +16,20 @@
 #
 # **What you'll do:** lay a guest page table's 1024 PTEs against the two PAE page tables
 # that shadow it, then look one level up, at the PAE PDEs that point to them.
-# **What you'll learn:** that the PT quadrant is VA bit 21; that in the guest PT the two
+# **What you'll learn:** that the PT [quadrant](glossary.md#quadrant) is VA bit 21; that in the guest PT the two
 # quadrants are the lower and upper 512 entries, but in the parent PAE PD they alternate,
 # even PDE, odd PDE; and why "the top and bottom halves of the page directory" is wrong.
 # **What you'll need:** notebooks 02 and 03.
 #
-# The rule is `shadowmmu.child_role()`, mirroring `kvm_mmu_child_role()` (Linux 6.0+:
-# `spte_index(sptep) & 1`); the wrong reading is `QUADRANT_RULES["halves"]`; the pictures
-# are `shadowmmu.views.render_pt_split()` and `render_refutation()`.
+# The rule is `shadowmmu.child_role()`; the wrong reading is `QUADRANT_RULES["halves"]`; the
+# pictures are `shadowmmu.views.render_pt_split()` and `render_refutation()`.
+#
+# > **For reviewers.** `child_role()` mirrors `kvm_mmu_child_role()` as shipped in v6.0, which
+# > sets the child's [role](glossary.md#role): `role.quadrant = spte_index(sptep) & 1` for a
+# > child of a 4-byte-gPTE parent, with a WARN
+# > unless the child is level 1. The helper came with 79e48cec6cba; the function itself with
+# > 2e65e842c57d. `get_level1_sp_gpa()` mirrors `FNAME(get_level1_sp_gpa)` in
+# > `paging_tmpl.h` (read at 037dd130, about v6.3).
 
 # %%
 from shadowmmu import decompose, child_role, pae_root_roles, get_level1_sp_gpa, QUADRANT_RULES
@@ -38,12 +44,12 @@ from IPython.display import HTML
 #
 # A guest PT has 1024 four-byte PTEs and maps 4 MiB; a PAE PT has 512 eight-byte PTEs and
 # maps 2 MiB. So two PAE PTs shadow one guest PT, and here they really are halves: the
-# shadow page with quadrant 1 starts at byte 2048 of the guest page, gPTE 512.
-# `get_level1_sp_gpa()` (mirroring `FNAME(get_level1_sp_gpa)`, Linux 6.3) says where each
-# starts, for a guest PT at gfn 0x1234:
+# [shadow page](glossary.md#shadow-page) with quadrant 1 starts at byte 2048 of the guest page, gPTE 512.
+# `get_level1_sp_gpa()` says where each starts, for a guest PT at [gfn](glossary.md#gfn) 0x1234:
 
 # %%
-[hex(get_level1_sp_gpa(0x1234, child_role(pae_root_roles()[0], i))) for i in (0, 1)]
+{f"PT quadrant {i} starts at gPA": hex(get_level1_sp_gpa(0x1234, child_role(pae_root_roles()[0], i)))
+ for i in (0, 1)}
 
 # %% [markdown]
 # ## In the parent PAE page directory: evens and odds
@@ -56,21 +62,21 @@ from IPython.display import HTML
 
 # %%
 root = pae_root_roles()[0]
-[(i, child_role(root, i).quadrant) for i in range(6)]
+{f"PAE PDE {i}": f"PT quadrant {child_role(root, i).quadrant}" for i in range(6)}
 
 # %% [markdown]
 # 0, 1, 0, 1: the two kinds of page table interleave down the PAE PD. Around 0xDEADBEEF's
 # PAE PDE 245, each pair labelled with the guest PDE it came from:
 
 # %%
-interleave_window(decompose(0xDEADBEEF))
+[f"PAE PDE {p}: PT quadrant {q}, half of guest PDE {k}" for p, q, k in interleave_window(decompose(0xDEADBEEF))]
 
 # %% [markdown]
 # ## The misconception, drawn and refuted
 #
 # It is tempting to read "which half of the region they map" as "the two PAE page tables
 # are the top and bottom halves of the page directory": PAE PDEs 0-255 quadrant 0, 256-511
-# quadrant 1. That is the reading the June 2022 review warned against. One address settles
+# quadrant 1. That is the reading a 2022 kernel review warned against. One address settles
 # it: 0x00200000 has bit 21 set, so its page table is quadrant 1; it sits under PAE PDE 1,
 # which the halves reading puts in quadrant 0.
 
@@ -92,7 +98,8 @@ HTML(render_pt_split(0x00200000))
 
 # %%
 c = check_rule("halves")
-c.wrong_pt, c.pages, str(c.first_counterexample)
+{"pages with the wrong PT quadrant": c.wrong_pt, "pages checked": c.pages,
+ "first counterexample": str(c.first_counterexample)}
 
 # %% [markdown]
 # ## The presets
@@ -120,8 +127,14 @@ pt_split_explorer(0x00200000)
 # %% [markdown]
 # ## In practice
 #
-# Both pictures are true at once, which is why the kernel comment keeps both: "which half of
-# the region they map" (the guest PT, 2 MiB of 4 MiB) and the bit-level paragraph added in
-# Linux 6.0 saying that bit 21 is the least significant bit of the PAE PDE index (the parent
-# PD, evens and odds). The two page tables of one guest PT are created on demand, one per 2
-# MiB half that faults, so often only one of them exists.
+# Both pictures are true at once, which is why the kernel comment keeps both: the guest PT
+# is split into halves (2 MiB of its 4 MiB each), and bit 21 is the least significant bit of
+# the PAE PDE index (the parent PD, evens and odds). The two page tables of one guest PT are
+# created on demand, one per 2 MiB half that faults, so often only one of them exists.
+#
+# > **For reviewers.** The June 2022 review that warned against reading "which half" as a
+# > split of the parent PD is Sean Christopherson's reply to v6 04/22,
+# > <YqvWvBv27fYzOFdE@google.com>: he called the half wording correct but asked for the
+# > bit-level detail, after Paolo Bonzini's example in <090e701d-6893-ea25-1237-233ff3dd01ee@redhat.com>.
+# > The paragraph that landed is Sean's own, 39944ab99c2f (v6.0), which keeps the "which half
+# > of the region" sentence and adds the bit budget.

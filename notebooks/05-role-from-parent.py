@@ -14,8 +14,9 @@
 # %% [markdown]
 # # Derive the role from the parent, and check every rule on every page
 #
-# **What you'll do:** compare the ways of computing `role.quadrant` weighed in the 2022
-# review that this project grew from, apply each to an address, and check each against all
+# **What you'll do:** compare the ways of computing a new [shadow page](glossary.md#shadow-page)'s
+# [quadrant](glossary.md#quadrant), a field of its [role](glossary.md#role) (`role.quadrant`),
+# weighed in the 2022 review that this project grew from, apply each to an address, and check each against all
 # 2**20 guest pages.
 # **What you'll learn:** what the seed proposed, what Lai Jiangshan and David Matlack
 # suggested on top, what landed in Linux 6.0, what never landed, and why the old
@@ -24,7 +25,7 @@
 #
 # The rules live in `shadowmmu.rules.QUADRANT_RULES`; the exhaustive check is
 # `shadowmmu.exhaustive.check_all_rules()`; the mainline rule is `shadowmmu.child_role()`,
-# mirroring `kvm_mmu_child_role()` (Linux 6.0+).
+# the model of the kernel's `kvm_mmu_child_role()`.
 
 # %%
 from shadowmmu import QUADRANT_RULES, CORRECT_RULES, child_role, pae_root_roles, root_role, decompose
@@ -38,12 +39,19 @@ from IPython.display import HTML
 # ## Why derive it at all
 #
 # Until Linux 5.19 KVM computed a new shadow page's quadrant from the faulting address. Eager
-# page splitting needs to create shadow pages with no fault and no vCPU in sight, so David
-# Matlack's series "KVM: Extend Eager Page Splitting to the shadow MMU" (2022) made the role a
-# function of the *parent*: copy the parent's role, lower the level, and take the quadrant
-# from the index of the parent entry that will point at the new page. In the review of patch
-# 03/20 of v4, the seed of this project, three forms of that last step were on the table.
-# With the address formula it replaced and the misconception from notebook 04:
+# page splitting needs to create shadow pages with no fault and no vCPU in sight, so a 2022
+# patch series made the role a function of the *parent*: copy the parent's role, lower the
+# level, and take the quadrant from the index of the parent entry that will point at the new
+# page. In the review of that patch, the seed of this project, three forms of that last step
+# were on the table. With the address formula it replaced and the misconception from
+# notebook 04:
+#
+# > **For reviewers.** The patch is David Matlack's "KVM: x86/mmu: Derive shadow MMU page role
+# > from parent", in his series "KVM: Extend Eager Page Splitting to the shadow MMU". The seed
+# > is his reply on v4 03/20 of 13 May 2022, <Yn6i6yUkIKyzXb+j@google.com>, answering Lai
+# > Jiangshan's <CAJhGHyDQn=atFmn5o2TREW9cSY5Tv1F1vsSekzor6uYQxDgcfQ@mail.gmail.com>. The
+# > version merged is v6 04/22, <20220516232138.1783324-5-dmatlack@google.com>, mainline
+# > 2e65e842c57d (in the 6.0 merge window).
 
 # %%
 HTML(render_rule_table())
@@ -51,21 +59,30 @@ HTML(render_rule_table())
 # %% [markdown]
 # In words:
 #
-# * **seed-v5**: what David posted for v5: only level-1 children get a quadrant, the parent
-#   entry index mod 2. The page directories keep theirs from `mmu_alloc_root()`.
-# * **lai**: Lai Jiangshan's series would have made the PAE PDPT a real (vCPU-local)
-#   shadow page, so the page directories would become *children* too, allocated on demand;
-#   his form adds mod 4 at level 2 (the PDPTE index).
-# * **generalised**: David's one-line generalisation of Lai's, mod `1 << level`, offered for
+# * **seed-v5**: what the seed proposed for v5: only level-1 children get a quadrant, the
+#   parent entry index mod 2. The page directories keep theirs from `mmu_alloc_root()`.
+# * **lai**: a rival series would have made the PAE PDPT a real (vCPU-local) shadow page, so
+#   the page directories would become *children* too, allocated on demand; this form adds
+#   mod 4 at level 2 (the PDPTE index).
+# * **generalised**: a one-line generalisation of that, mod `1 << level`, offered for
 #   whichever series was queued first.
-# * **mainline**: what is in the kernel since 6.0, written `spte_index(sptep) & 1` after Sean
-#   Christopherson replaced the pointer arithmetic with a helper.
-# * **legacy**: the address-based formula from 2007 to 5.19.
+# * **mainline**: what ships in v6.0: `spte_index(sptep) & 1`.
+# * **legacy**: the address-based formula, from the first shadow-page cache to 5.19.
 # * **halves**: the misconception, kept only to be refuted.
 #
 # The special-roots series was not merged, so `lai` and `generalised` never ran in a
-# released kernel; `pae_root` is still a bare page, and the page-directory quadrants are
+# released kernel; [`pae_root`](glossary.md#pae-root) is still a bare page, and the page-directory quadrants are
 # still assigned, not derived.
+#
+# > **For reviewers.** `lai` is Lai Jiangshan's form for his series "KVM: X86/MMU: Use one-off
+# > special shadow page for special roots" (V2, <20220503150735.32723-1-jiangshanlai@gmail.com>),
+# > which was not merged; `generalised` is David's diff in <Yn6i6yUkIKyzXb+j@google.com>.
+# > `mainline`: as merged, 2e65e842c57d wrote `(sptep - parent_sp->spt) % 2`. Sean
+# > Christopherson's follow-up in the same merge window (v1
+# > <20220624171808.2845941-2-seanjc@google.com>; David suggested the helper in review,
+# > <YrX1WB1FZzXiR+Io@google.com>) added `spte_index()` in 79e48cec6cba and replaced it, so
+# > v6.0 ships `spte_index(sptep) & 1`. `legacy` dates from Avi Kivity's shadow-page cache,
+# > cea0f0e7ea54 (v2.6.20).
 
 # %% [markdown]
 # ## The mainline rule on one address
@@ -116,7 +133,9 @@ HTML(render_rule_checks(checks))
 # The five correct rules agree on every page, and the misconception fails on half of them:
 
 # %%
-sorted(name for name, c in checks.items() if c.agrees) == sorted(CORRECT_RULES), str(checks["halves"].first_counterexample)
+{"the rules that agree everywhere are the correct ones":
+     sorted(name for name, c in checks.items() if c.agrees) == sorted(CORRECT_RULES),
+ "first page the halves reading gets wrong": str(checks["halves"].first_counterexample)}
 
 # %% [markdown]
 # Why the legacy formula agrees: at level 1 it takes `(va >> 21) & 1`, bit 21, and the parent
@@ -136,7 +155,12 @@ rule_explorer(0x00200000, rule="halves")
 # %% [markdown]
 # ## In practice
 #
-# As merged in 6.0 the code still read `(sptep - parent_sp->spt) % 2`. That is a difference
-# of two `u64 *` pointers, so it counts entries, not bytes; `spte_index()` arrived in the same
-# merge window to say so by name. The comment above it kept "which half of the region" and
-# gained the bit-budget paragraph (notebook 04).
+# The patch as first merged read `(sptep - parent_sp->spt) % 2`. That is a difference of
+# two `u64 *` pointers, so it counts 8-byte entries ([sPTEs](glossary.md#spte)), not bytes; a follow-up in the same merge window
+# replaced it with `spte_index(sptep) & 1`, which says so by name, and that is what v6.0
+# ships. The comment above it kept "which half of the region" and gained the bit-budget
+# paragraph (notebook 04).
+#
+# > **For reviewers.** Merged form: 2e65e842c57d. Replacement: 79e48cec6cba ("Add optimized
+# > helper to retrieve an SPTE's index"); comment: 39944ab99c2f. All three are in the 6.0
+# > merge window, so no mainline release has the `% 2` form.

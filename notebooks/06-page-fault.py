@@ -16,18 +16,22 @@
 #
 # **What you'll do:** run a small 32-bit guest on the simulator, touch 0xDEADBEEF, and read
 # every step KVM takes to map it: the guest walk, the root picked by bits 31:30, the shadow
-# page created with its gfn and role, the leaf sPTE installed. Then touch it again from a
-# second process and watch a shadow page being *found* instead of made.
-# **What you'll learn:** that the quadrants of notebooks 03-05 are not bookkeeping on paper:
+# page created with its [gfn](glossary.md#gfn) and [role](glossary.md#role), the [leaf](glossary.md#link-leaf-spte) [sPTE](glossary.md#spte) installed. Then touch it again from a
+# second process and watch a [shadow page](glossary.md#shadow-page) being *found* instead of made.
+# **What you'll learn:** that the [quadrants](glossary.md#quadrant) of notebooks 03-05 are not bookkeeping on paper:
 # they decide which PAE page directory a fault enters and which shadow page it fills.
 # **What you'll need:** notebooks 02-05.
 #
 # The guest is `shadowmmu.scenarios.small_guest()` (a `shadowmmu.Guest` with two processes
-# sharing a kernel half); the shadow MMU is `shadowmmu.ShadowMMU`, whose `access()` follows
-# `kvm_mmu_page_fault()` → `FNAME(page_fault)` → `FNAME(walk_addr_generic)` and
-# `FNAME(fetch)` (Linux 6.x, `arch/x86/kvm/mmu/paging_tmpl.h`); the roots come from
-# `mmu_alloc_shadow_roots()`, cached pages from `kvm_mmu_find_shadow_page()`. The pictures
-# are `shadowmmu.views.render_trace()`, `render_fault_summary()` and `render_fault_presets()`.
+# sharing a kernel half); the shadow MMU is `shadowmmu.ShadowMMU`. The pictures are
+# `shadowmmu.views.render_trace()`, `render_fault_summary()` and `render_fault_presets()`.
+#
+# > **For reviewers.** `ShadowMMU.access()` follows `kvm_mmu_page_fault()` →
+# > `FNAME(page_fault)` → `FNAME(walk_addr)` and then `FNAME(fetch)`, which walks the shadow
+# > tables from the root (`paging_tmpl.h` read at 037dd1308c6d, about v6.3); the roots come
+# > from `mmu_alloc_shadow_roots()`, cached pages from `kvm_mmu_find_shadow_page()` (mainline
+# > 56ea38e436ea). The first steps of the trace stand for the CPU's own walk of the shadow
+# > tables, which misses; that walk is hardware, not a KVM function.
 
 # %%
 from shadowmmu import ShadowMMU, decompose
@@ -58,7 +62,8 @@ HTML(render_trace(mmu.last_trace, caption="ShadowMMU.load_cr3(): events"))
 # ## The fault, as a whole
 #
 # `access(0xDEADBEEF)` first walks the shadow tables as the CPU would, finds nothing, and
-# so takes a shadow page fault. Here is every event it recorded in `mmu.last_trace`:
+# so takes a shadow page fault: the CPU stops and hands the address to KVM. Here is every
+# event it recorded in `mmu.last_trace`:
 
 # %%
 first = run_access(mmu, 0xDEADBEEF)
@@ -67,7 +72,7 @@ HTML(render_fault_summary(first) + render_trace(first.trace))
 # %% [markdown]
 # Read it top to bottom:
 #
-# 1. **Root choice.** Bits 31:30 of 0xDEADBEEF are 3, so the walk starts at `pae_root[3]`,
+# 1. **Root choice.** Bits 31:30 of 0xDEADBEEF are 3, so the walk starts at [`pae_root[3]`](glossary.md#pae-root),
 #    the page directory with quadrant 3 (`shadow_walk_init_using_root()`).
 # 2. **PAE PDE 245** (bits 29:21) is empty: nothing maps this 2 MiB yet.
 # 3. **The guest walk**: guest PDE 890 (bits 31:22) points at a guest page table; guest PTE
@@ -77,11 +82,19 @@ HTML(render_fault_summary(first) + render_trace(first.trace))
 #    shadows guest PTEs 512-1023, and guest PTE 731 is its entry 731 - 512 = 219.
 # 5. **Link and leaf**: PAE PDE 245 now points at the new page, and sPTE 219 maps the frame.
 #
+# The leaf is writable here because the guest PTE (0x00123063) is writable *and* dirty (bit
+# 6). Had the guest PTE been writable but clean (D=0), a read fault would install a
+# read-only sPTE: the CPU sets the Dirty bit only in the tables it walks, which are KVM's, so
+# KVM keeps the guest's page read-only until the first write faults, and then sets D in the
+# guest PTE itself before it makes the sPTE writable.
+#
 # The numbers agree with the bits (`decompose()` of notebook 02), which is the point:
 
 # %%
 d = decompose(0xDEADBEEF)
-d.pdpte_index, d.shadow_pde_index, d.guest_pde_index, d.guest_pte_index, d.pt_quadrant, d.shadow_pte_index
+{"PDPTE index": d.pdpte_index, "PAE PDE index": d.shadow_pde_index,
+ "guest PDE index": d.guest_pde_index, "guest PTE index": d.guest_pte_index,
+ "PT quadrant": d.pt_quadrant, "PAE PTE index": d.shadow_pte_index}
 
 # %% [markdown]
 # ## A second fault that reuses a shadow page
@@ -136,3 +149,9 @@ page_fault_explorer(0xDEADBEEF)
 # splitting, and prefetching neighbouring gPTEs (`FNAME(pte_prefetch)`), which would fill
 # a few sPTEs around 219 in the same fault. None of them changes which root or which
 # quadrant a fault lands in.
+#
+# > **For reviewers.** The clean-gPTE rule is `FNAME(protect_clean_gpte)`, which
+# > `FNAME(walk_addr_generic)` applies on a fault that is not a write (read at
+# > 037dd1308c6d); the D bit is then set by `FNAME(update_accessed_dirty_bits)` on the write
+# > fault. The (gfn, role) cache key goes back to Avi Kivity's shadow-page cache,
+# > cea0f0e7ea54 (v2.6.20).

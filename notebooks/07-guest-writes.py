@@ -15,10 +15,11 @@
 # # Watch what KVM does when the guest writes its page tables
 #
 # **What you'll do:** write into a guest page table and into the guest page directory,
-# aligned and misaligned, with page tables allowed to go unsync and with them kept
-# write-protected, and see which sPTEs KVM zaps and which shadow pages it skips.
+# aligned and misaligned, once the way KVM treats an ordinary page table (it goes [unsync](glossary.md#unsync))
+# and once the way it treats a [write-tracked](glossary.md#write-tracked) one (every store emulated), and see which [sPTEs](glossary.md#spte)
+# KVM [zaps](glossary.md#zap) and which [shadow pages](glossary.md#shadow-page) it skips.
 # **What you'll learn:** why guest PTE writes normally stop trapping after the first; how
-# the quadrant lets KVM skip the shadow pages a write cannot concern; why one aligned guest
+# the [quadrant](glossary.md#quadrant) lets KVM skip the shadow pages a write cannot concern; why one aligned guest
 # PDE write zaps two sPTEs in exactly one of the four roots; why an 8-byte store zaps whole
 # pages; and what a stale sPTE would do between the write and the guest's `invlpg`.
 # **What you'll need:** notebooks 04-06.
@@ -26,11 +27,14 @@
 # The guest is `shadowmmu.scenarios.write_lab()`: one guest page table, for guest PDE 32
 # (0x08000000-0x083FFFFF), with gPTEs 0, 1 and 512 faulted in, so both of its PAE page
 # tables exist. Each experiment is `shadowmmu.scenarios.write_experiment()` on a fresh one:
-# `ShadowMMU.guest_write()`, then `translate()` and `invlpg()`. The kernel code it follows
-# (Linux 6.6+): `kvm_mmu_track_write()` → `get_written_sptes()` for trapped writes,
-# `mmu_try_to_unsync_pages()` for the first write to a page table, `kvm_mmu_sync_roots()`
-# and the invlpg path for the resync. The pictures are `shadowmmu.views.render_write_result()`
-# and `render_write_presets()`.
+# `ShadowMMU.guest_write()`, then `translate()` and `invlpg()`. The pictures are
+# `shadowmmu.views.render_write_result()` and `render_write_presets()`.
+#
+# > **For reviewers.** The code followed (mainline 56ea38e436ea, about v6.10):
+# > `kvm_mmu_track_write()` → `get_written_sptes()` for emulated writes,
+# > `mmu_try_to_unsync_pages()` for the first write fault on a page table,
+# > `kvm_mmu_sync_roots()` and `kvm_mmu_invalidate_addr()` for the resync. Zapping instead of
+# > rewriting the written sPTEs dates from c5e2184d1544 (v5.12).
 
 # %%
 from shadowmmu.sim.records import page_records
@@ -43,10 +47,19 @@ from IPython.display import HTML
 # %% [markdown]
 # ## What is protected
 #
-# The guest PD (gfn 0xE00) is shadowed by the four roots and is **write-tracked**: every
-# store to it traps. The guest PT (gfn 0xE01) is shadowed by two level-1 pages, quadrant 0
-# (gPTEs 0-511, two present sPTEs) and quadrant 1 (gPTEs 512-1023, one); it is
-# write-protected too, but not tracked, so it may go unsync.
+# The guest PD ([gfn](glossary.md#gfn) 0xE00) is shadowed by the four roots and is **write-tracked**: every
+# store to it traps and is emulated. The guest PT (gfn 0xE01) is shadowed by two level-1
+# pages, quadrant 0 (gPTEs 0-511, two present sPTEs) and quadrant 1 (gPTEs 512-1023, one);
+# it is [write-protected](glossary.md#write-protected) too, but not tracked, so its first write fault makes it unsync.
+#
+# KVM has no setting for this. A store to a guest page table goes through KVM's write path
+# (`kvm_mmu_track_write()`, which zaps sPTEs) only when the frame is write-tracked, for
+# instance because the same frame is also shadowed at level 2 as a page directory, or when
+# the store is made by KVM's instruction emulator on the guest's behalf (emulated stores
+# are reported to the write path whatever the frame is). Otherwise KVM does not keep a page
+# table write-protected: the first write fault unsyncs it. The simulator's switch
+# `unsync=False` stands for the first case: it treats the page table as write-tracked, so
+# every store is emulated.
 
 # %%
 lab = write_lab()
@@ -66,7 +79,7 @@ cases = [("pt", 0x000, 4, True), ("pt", 0x000, 4, False), ("pt", 0x800, 4, False
 HTML(render_write_presets([write_experiment(*c) for c in cases]))
 
 # %% [markdown]
-# ## A guest PTE write, the default way: unsync
+# ## A guest PTE write, as KVM handles an ordinary page table: unsync
 #
 # The guest remaps the page at 0x08000000 to frame 0x1F0000 by storing 4 bytes at byte 0 of
 # its page table. The table is write-protected, so the store faults; since it is only a
@@ -82,10 +95,11 @@ HTML(render_write_presets([write_experiment(*c) for c in cases]))
 HTML(render_write_result(write_experiment("pt", 0x000, 4, unsync=True)))
 
 # %% [markdown]
-# ## The same write, page tables kept write-protected: the level-1 quadrant skip
+# ## The same write to a write-tracked page table: the level-1 quadrant skip
 #
-# `ShadowMMU(unsync=False)` keeps page tables protected, so every PTE store is emulated, as
-# KVM does for the guest PD always. `get_written_sptes()` doubles the byte offset to 8-byte
+# `ShadowMMU(unsync=False)` treats the page table as write-tracked, so every PTE store is
+# emulated, as KVM does for the guest PD always and for a page table that is also used as a
+# page directory (or for a store made by its emulator). `get_written_sptes()` doubles the byte offset to 8-byte
 # entries; byte 0 becomes byte 0 of quadrant 0. So the quadrant-0 page zaps its sPTE 0 and
 # the quadrant-1 page, which shadows gPTEs 512-1023, **skips** the write. No stale window:
 # `translate()` gives nothing right after the store.
@@ -107,7 +121,7 @@ HTML(render_write_result(write_experiment("pt", 0x800, 4, unsync=False)))
 # guest PDE covers 4 MiB, two PAE PDEs of 2 MiB: `get_written_sptes()` returns two, PAE PDEs
 # 2 x 32 = 64 and 65, in the root with PD quadrant 32 div 256 = 0. The other three roots
 # shadow other quarters of the same guest page and skip. (Each still counts the write
-# toward write-flooding, as the kernel checks flooding before the quadrant.)
+# toward [write-flooding](glossary.md#write-flooding), as the kernel checks flooding before the quadrant.)
 
 # %%
 HTML(render_write_result(write_experiment("pd", 0x080, 4, unsync=True)))
@@ -118,8 +132,8 @@ HTML(render_write_result(write_experiment("pd", 0x080, 4, unsync=True)))
 # With 4-byte gPTEs, `detect_write_misaligned()` lets through only aligned 4-byte stores
 # and aligned 1-byte ones. Anything else, such as an 8-byte store (two gPTEs at once) or
 # any 2- or 3-byte store, counts as misaligned: KVM does not map it to sPTEs entry by
-# entry but zaps **every** shadow page of the frame, both quadrants. (With unsync allowed
-# the store would not be emulated: it would unsync the page table and go through.)
+# entry but zaps **every** shadow page of the frame, both quadrants. (For an ordinary page
+# table the store would not be emulated: it would unsync the page table and go through.)
 
 # %%
 HTML(render_write_result(write_experiment("pt", 0x000, 8, unsync=False)))
@@ -127,8 +141,9 @@ HTML(render_write_result(write_experiment("pt", 0x000, 8, unsync=False)))
 # %% [markdown]
 # ## Try it
 #
-# Pick the table, a byte offset (hex like 0x800, or decimal) and a size; switch unsync off
-# to see the emulated path. A bad offset shows an error and keeps the last picture.
+# Pick the table, a byte offset (hex like 0x800, or decimal) and a size; untick "may go
+# unsync" to make the page table write-tracked and see the emulated path. A bad offset
+# shows an error and keeps the last picture.
 
 # %%
 # NBVAL_IGNORE_OUTPUT
@@ -137,7 +152,7 @@ guest_write_explorer("pt", 0x800, 4, unsync=False)
 # %% [markdown]
 # ## In practice
 #
-# Since Linux 5.12 a trapped write zaps the sPTEs it changed instead of rewriting them from
-# the new gPTE; the next access refaults. Linux guests write PTEs with aligned 4-byte
+# Since Linux 5.12 an emulated write zaps the sPTEs it changed instead of rewriting them
+# from the new gPTE; the next access refaults. Linux guests write PTEs with aligned 4-byte
 # stores (and clear status bits with 1-byte ones), so the misaligned path is rare; a PAE or
 # 64-bit guest, whose 8-byte gPTEs make 8-byte stores normal, never meets it this way.

@@ -16,7 +16,7 @@
 #
 # **What you'll do:** build a Linux-like 32-bit address space (3G/1G split, the kernel's
 # direct map in 4 MiB pages, three processes with code, heap and stack), run every page of
-# it through the shadow MMU, and count what KVM needs: shadow pages per level and quadrant,
+# it through the shadow MMU, and count what KVM needs: [shadow pages](glossary.md#shadow-page) per level and [quadrant](glossary.md#quadrant),
 # with host large pages on and off. Then run the same guest under every quadrant rule and
 # let `ShadowMMU.check()` find the one that translates wrongly.
 # **What you'll learn:** where a real guest's pages fall among the four PD quadrants, what
@@ -26,10 +26,14 @@
 #
 # The guest is `shadowmmu.scenarios.linux_like_guest()`; `touch_everything()` loads each
 # CR3 and reads every mapped page; the counts are `ShadowMMU.stats()` (`MMUStats`); the
-# check is `ShadowMMU.check()` and `shadowmmu.find_misconception_example()`. The roots
-# follow `mmu_alloc_shadow_roots()`, the children `kvm_mmu_child_role()` (Linux 6.0+), the
-# cache `kvm_mmu_find_shadow_page()`. Pictures: `shadowmmu.views.render_quadrant_usage()`,
-# `render_address_map()`, `render_census()`, `render_overhead()`, `render_bug_lab()`.
+# check is `ShadowMMU.check()` and `shadowmmu.find_misconception_example()`. Pictures:
+# `shadowmmu.views.render_quadrant_usage()`, `render_address_map()`, `render_census()`,
+# `render_overhead()`, `render_bug_lab()`.
+#
+# > **For reviewers.** The roots follow `mmu_alloc_shadow_roots()`, the children
+# > `kvm_mmu_child_role()` (since 2e65e842c57d, v6.0), the cache
+# > `kvm_mmu_find_shadow_page()`, the cache limit `kvm->arch.n_max_mmu_pages` and
+# > `make_mmu_pages_available()` (all as read in mainline 56ea38e436ea, about v6.10).
 
 # %%
 from shadowmmu import find_misconception_example
@@ -68,7 +72,7 @@ HTML(render_quadrant_usage(address_spaces(guest, cr3s)))
 
 # %% [markdown]
 # The same as a map of the 4 GiB, one row per address space (the kernel row is shared);
-# the four tinted bands are the four PD quadrants, labelled with their `pae_root` slot.
+# the four tinted bands are the four PD quadrants, labelled with their [`pae_root`](glossary.md#pae-root) slot.
 
 # %%
 # NBVAL_IGNORE_OUTPUT
@@ -87,10 +91,10 @@ HTML(render_address_map(address_spaces(guest, cr3s), title="Linux-like guest: ma
 #   (PAE PDE 448, even), shared: 4;
 # * **level 1, quadrant 1**: the same user page table again behind odd PAE PDE 65 (the heap
 #   at gPTE 512 up), and the stack's behind PAE PDE 511: 2P = 6;
-# * **direct**: the 4 MiB kernel pages become 2 MiB leaf sPTEs and need no page, except the
+# * **direct**: the 4 MiB kernel pages become 2 MiB [leaf](glossary.md#link-leaf-spte) [sPTEs](glossary.md#spte) and need no page, except the
 #   2 MiB that holds the guest's page tables themselves (frames 0x3800 up): KVM does not
 #   let a large sPTE cover a frame it shadows (`account_shadowed()` disallows large pages
-#   there), so it maps that half with 4 KiB sPTEs in one direct page: 1.
+#   there), so it maps that half with 4 KiB sPTEs in one [direct page](glossary.md#direct-page): 1.
 #
 # 12 + 4 + 6 + 1 = 23. Without host large pages every 2 MiB half of the direct map needs
 # its own direct page: 16 pages x 2 halves = 32, quadrants alternating 0, 1 with the PAE
@@ -147,6 +151,6 @@ whole_guest_explorer(processes=3, mem_mib=64)
 #
 # A real guest has hundreds of processes and KVM caps the shadow-page cache
 # (`kvm->arch.n_max_mmu_pages`, sized from guest memory unless userspace sets it with the
-# `KVM_SET_NR_MMU_PAGES` ioctl; `make_mmu_pages_available()` zaps the oldest pages when
+# `KVM_SET_NR_MMU_PAGES` ioctl; `make_mmu_pages_available()` [zaps](glossary.md#zap) the oldest pages when
 # it runs low), so the counts here are the working set of one pass, not a steady state. Notebook 10 does the same count for the
 # page tables of a real Linux guest captured under QEMU.

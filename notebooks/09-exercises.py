@@ -15,15 +15,25 @@
 # # Predict quadrants, indices and zapped sPTEs: exercises
 #
 # **What you'll do:** answer seeded questions of three kinds: given an address, predict its
-# quadrants and indices; given a 4-byte guest write that KVM traps in a page table, predict
-# which PAE page table is hit and which sPTE is zapped; given a write to the page directory,
-# which PAE page directory and which two PAE PDEs.
+# [quadrants](glossary.md#quadrant) and indices; given a 4-byte store to a guest page table that reaches KVM's
+# write path, predict which PAE page table is hit and which [sPTE](glossary.md#spte) is [zapped](glossary.md#zap); given a write to
+# the page directory, which PAE page directory and which two PAE PDEs.
+#
+# Remember from notebook 07 when a page-table store reaches the write path at all: when the
+# frame is [write-tracked](glossary.md#write-tracked) (for example, it is also in use as a page directory) or when KVM's
+# instruction emulator made the store. An ordinary page table would go [unsync](glossary.md#unsync) at its first
+# write fault instead, and nothing would be zapped until the resync. The questions assume the
+# store is emulated.
 # **What you'll learn:** whether notebooks 02-05 stuck.
 # **What you'll need:** a pencil; notebooks 02-04 for reference.
 #
 # Questions are made by `shadowmmu.views.make_exercise(seed, number)`, deterministic for a
 # given seed, so a class can share one; answers come from `shadowmmu.decompose()` and
-# `shadowmmu.write_effects()` (which mirrors `get_written_sptes()`, Linux 6.x).
+# `shadowmmu.write_effects()`.
+#
+# > **For reviewers.** `write_effects()` mirrors `get_written_sptes()` and
+# > `detect_write_misaligned()` mirrors the function of that name, both as read in mainline
+# > 56ea38e436ea (about v6.10); the write path zaps rather than rewrites since c5e2184d1544.
 
 # %%
 from shadowmmu import detect_write_misaligned
@@ -66,7 +76,7 @@ exercise_explorer(seed=2024)
 HTML(render_solution(make_exercise(2024, 0)))
 
 # %% [markdown]
-# Exercises 1 and 2 (writes), with what `write_effects()` does to every shadow page of the
+# Exercises 1 and 2 (writes), with what `write_effects()` does to every [shadow page](glossary.md#shadow-page) of the
 # written guest page:
 
 # %%
@@ -76,7 +86,7 @@ HTML(render_solution(make_exercise(2024, 1)) + render_solution(make_exercise(202
 # And the rest, answers only:
 
 # %%
-[(n, dict(make_exercise(2024, n).answers)) for n in range(3, 6)]
+{f"exercise {n}": dict(make_exercise(2024, n).answers) for n in range(3, 6)}
 
 # %% [markdown]
 # ## In practice
@@ -84,11 +94,11 @@ HTML(render_solution(make_exercise(2024, 1)) + render_solution(make_exercise(202
 # These exercises stick to aligned 4-byte writes, which is what a 32-bit guest's page-table
 # code does. Apart from aligned 1-byte stores, anything else (2 or 3 bytes, a byte inside an
 # entry, straddling two entries, or a full 8-byte store) is misaligned for a table of 4-byte
-# entries, and KVM then zaps every shadow page of the guest page instead of one entry. `detect_write_misaligned()` (Linux 6.x) for 4, 8 and 2 bytes at
-# byte 0x7FC:
+# entries, and KVM then zaps every shadow page of the guest page instead of one entry.
+# `detect_write_misaligned()` for 4, 8 and 2 bytes at byte 0x7FC:
 
 # %%
-detect_write_misaligned(0x7FC, 4), detect_write_misaligned(0x7FC, 8), detect_write_misaligned(0x7FC, 2)
+{f"{n}-byte store at 0x7FC misaligned": detect_write_misaligned(0x7FC, n) for n in (4, 8, 2)}
 
 # %% [markdown]
 # Notebook 07 lets the simulator show what follows.

@@ -19,9 +19,9 @@
 # notebook 03 drew a made-up one, and run every page it maps through the shadow MMU. Then
 # switch CR3 to a second process of the same machine and count what KVM finds again, and
 # hold every translation against QEMU's own answers.
-# **What you'll learn:** that a real guest uses three of the four PD quadrants (program in
+# **What you'll learn:** that a real guest uses three of the four PD [quadrants](glossary.md#quadrant) (program in
 # 0, stack in 2, kernel in 3); how many guest page tables use one half or both, and so how
-# many level-1 shadow pages of quadrant 0 and 1 appear; what host large pages save; and
+# many level-1 [shadow pages](glossary.md#shadow-page) of quadrant 0 and 1 appear; what host large pages save; and
 # that a CR3 switch rebuilds the four PAE page directories but finds the kernel's level-1
 # pages in the cache.
 # **What you'll need:** notebooks 03, 04, 06 and 08.
@@ -79,7 +79,8 @@ HTML(render_table(("snapshot", "CR3", "CR4", "CPL", "page-table frames", "gva2gp
 # `conflicts`. Here is what the merge found:
 
 # %%
-len(rg.shared), rg.conflicts, rg.kept
+{"frames captured by both": len(rg.shared), "frames that disagree": rg.conflicts,
+ "on a disagreement, bytes kept from": rg.kept}
 
 # %% [markdown]
 # Ten frames captured by both, byte for byte the same; no conflict to resolve.
@@ -106,7 +107,7 @@ HTML(render_real_pd_counts(pdes))
 # %% [markdown]
 # ## (b) Which quarters are used
 #
-# Counting the leaves `Guest.mappings()` finds, per quarter of the address space:
+# Counting the [leaves](glossary.md#link-leaf-spte) `Guest.mappings()` finds, per quarter of the address space:
 
 # %%
 HTML(render_quadrant_usage(address_spaces(rg.guest, rg.cr3s, rg.names)))
@@ -115,7 +116,7 @@ HTML(render_quadrant_usage(address_spaces(rg.guest, rg.cr3s, rg.names)))
 # Quadrant 0 holds busybox (a static, non-PIE binary loaded at 0x08048000) and its heap;
 # quadrant 2 the vDSO and the stack just below 0xC0000000; quadrant 3 the kernel. With the
 # 3G/1G split the kernel's gigabyte *is* PD quadrant 3: all 256 kernel PDEs land in
-# `pae_root[3]`'s page directory. Each process's own mappings, by guest PDE:
+# [`pae_root[3]`](glossary.md#pae-root)'s page directory. Each process's own mappings, by guest PDE:
 
 # %%
 HTML(render_user_areas(address_spaces(rg.guest, rg.cr3s, rg.names)))
@@ -151,8 +152,8 @@ HTML(render_census(stats))
 # * **level 2**: the four roots, one per PD quadrant, all for the one guest PD;
 # * **level 1 page tables**: one per *half* of a guest page table that holds a present
 #   gPTE; section (d) counts those halves directly;
-# * **direct pages**: with host large pages, a 4 MiB guest page becomes two 2 MiB leaf
-#   sPTEs and needs no shadow page, except where a 2 MiB half contains a guest page table
+# * **[direct pages](glossary.md#direct-page)**: with host large pages, a 4 MiB guest page becomes two 2 MiB leaf
+#   [sPTEs](glossary.md#spte) and needs no shadow page, except where a 2 MiB half contains a guest page table
 #   or directory: KVM does not let a large sPTE cover a frame it shadows
 #   (`account_shadowed()` disallows large pages there), so it maps that half with 4 KiB
 #   sPTEs in a direct page. Linux keeps its page tables in ordinary RAM,
@@ -167,19 +168,19 @@ _, mmu = real_guest_run(("user-1",), host_large_pages=True)
 HTML(render_shadow_pages(page_records(mmu), caption="user-1, host large pages on: ShadowMMU.shadow_pages()"))
 
 # %% [markdown]
-# Some of those level-1 pages say *unsync*, although the guest wrote nothing. How many:
+# Some of those level-1 pages say *[unsync](glossary.md#unsync)*, although the guest wrote nothing. How many:
 
 # %%
-mmu.stats().unsync_pages
+{"unsync level-1 shadow pages": mmu.stats().unsync_pages}
 
 # %% [markdown]
 # Linux maps its RAM (all 64 MiB of it here) in the direct map, writable and dirty, and
 # that RAM includes the frames that hold its page tables. When our pass reads such a frame
 # through the direct map *after* the page table in it was shadowed, `FNAME(fetch)` builds
 # a writable sPTE (the gPTE allows writes and is dirty) for a frame KVM protects, and
-# `mmu_try_to_unsync_pages()` (Linux 6.x) lets that page table go unsync instead of
+# `mmu_try_to_unsync_pages()` lets that page table go unsync instead of
 # dropping the W bit. Had the read come first, `account_shadowed()` would have
-# write-protected the sPTE when the table was shadowed, and it would have stayed in sync.
+# [write-protected](glossary.md#write-protected) the sPTE when the table was shadowed, and it would have stayed in sync.
 # So the count depends on the order of the accesses, here ascending addresses.
 #
 # In bytes, against the guest's own page-directory and page-table frames:
@@ -217,7 +218,7 @@ HTML(render_half_summary(halves, stats["user-1, host large pages on"]))
 #
 # After `user-1` has run, we load `user-2`'s CR3 and read every page QEMU translated for
 # it. Then we sort the shadow pages reachable from `user-2`'s roots into those that were
-# already in the cache (same gfn, same role: `kvm_mmu_find_shadow_page()` finds them) and
+# already in the cache (same [gfn](glossary.md#gfn), same [role](glossary.md#role): `kvm_mmu_find_shadow_page()` finds them) and
 # those its faults created:
 
 # %%
@@ -233,6 +234,11 @@ HTML(render_real_switch(switch))
 # is linked into the new root. The direct page found there is the same 2 MiB of RAM. The
 # new quadrant-3 root does still fault in each kernel PAE PDE again, and the 2 MiB leaves
 # of the direct map are installed again, but no page is built for them.
+#
+# > **For reviewers.** "Found" means `kvm_mmu_find_shadow_page()` matched gfn and
+# > `role.word`, the cache key that goes back to cea0f0e7ea54 (v2.6.20). Since the 2026 fix
+# > 81ccda30b4e8, `kvm_mmu_get_child_sp()` also compares the role before reusing an existing
+# > child; the real guest here never changes a PDE, so that path is not exercised.
 #
 # Without host large pages the saving is larger, because the 24 direct pages of the direct
 # map are found too:

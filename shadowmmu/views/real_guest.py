@@ -259,8 +259,10 @@ def render_real_probe(name: str, va: int, qemu, walk, result) -> str:
         verdict = (f' <b class="smmu-oracle" data-agree="{"yes" if same else "no"}">'
                    f'{"all three agree" if same else "DISAGREE"}</b>')
     rows = [("QEMU gva2gpa", esc(qemu_text) + verdict),
-            ("Guest.walk()", f"guest PDE {value_span('guest_pde_index', d.guest_pde_index)}, "
-                             f"guest PTE {value_span('guest_pte_index', d.guest_pte_index)}: {walk_text}"),
+            ("Guest.walk()", f"guest PDE {value_span('guest_pde_index', d.guest_pde_index)}"
+                             + ("" if not isinstance(walk, str) and walk.level == 2 else
+                                f", guest PTE {value_span('guest_pte_index', d.guest_pte_index)}")
+                             + f": {walk_text}"),
             ("ShadowMMU.access()", render_fault_summary(result))]
     table = render_table(("who", f"snapshot {name}, VA 0x{va:08X}"), rows, raw=True)
     return wrap_box(table, "smmu-real-probe")

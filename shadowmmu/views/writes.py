@@ -60,7 +60,7 @@ def render_write_result(r) -> str:
     head = (f'<div class="smmu-write" data-table="{r.table}" data-action="{esc(o["action"])}">'
             f"<b>{r.size}-byte store at byte 0x{r.offset:03X} of the {table}</b> (entry {entry}, "
             f"the one for VA 0x{r.va:08X}); page tables "
-            f"{'may go unsync (KVM default)' if r.unsync else 'kept write-protected'}; "
+            f"{'may go unsync, as KVM lets them' if r.unsync else 'write-tracked, as if also a page directory (a simulator switch)'}; "
             f"{'misaligned for 4-byte gPTEs: every shadow page of the frame is zapped' if mis else 'aligned'}."
             f"</div>")
     before = render_table(("shadow page", "sPTEs present", "unsync"),

@@ -45,8 +45,8 @@ def guest_write_explorer(table: str = "pt", offset: int = 0x800, size: int = 4,
     size_w = W.ToggleButtons(options=[("1 byte", 1), ("2", 2), ("4", 4), ("8", 8)], value=size,
                              description="size")
     size_w.add_class("smmu-size")
-    unsync_w = W.Checkbox(value=unsync, description="page tables may go unsync (KVM default)",
-                          indent=False, layout=W.Layout(width="320px"))
+    unsync_w = W.Checkbox(value=unsync, description="page tables may go unsync, as in KVM (off: write-tracked)",
+                          indent=False, layout=W.Layout(width="420px"))
     unsync_w.add_class("smmu-unsync")
     view = W.HTML(value="")
     state = ExplorerState()
