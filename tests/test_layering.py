@@ -5,11 +5,13 @@ makes, at any depth, is resolved to a module name and checked against the
 arrows the layering forbids:
 
 * the model (consts, address, role, rules, writes, exhaustive, exercises,
-  snapshot, __main__) imports none of sim, scenarios, views, widgets;
+  snapshot and its bounded_read, __main__) imports none of sim, scenarios,
+  views, widgets;
 * sim imports none of scenarios, views, widgets;
 * scenarios import neither views nor widgets;
 * views import no widgets, no ipywidgets, not exhaustive (numpy) and not the
-  live simulator (sim.guest, sim.mmu and its parts, sim.records), and call no
+  live simulator (sim.guest, sim.mmu and its parts, sim.records, sim.coherence
+  which drives a live guest and MMU), and call no
   live method (.mappings(), .shadow_pages(), ...): they draw plain records;
 * widgets import nothing from sim, and never name Guest or ShadowMMU:
   simulators are built by scenarios;
@@ -27,7 +29,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "shadowmmu"
 MODULES = sorted(p for p in PACKAGE.rglob("*.py"))
 LIVE_SIM = ("shadowmmu.sim.guest", "shadowmmu.sim.mmu", "shadowmmu.sim.cache", "shadowmmu.sim.fault",
             "shadowmmu.sim.sync", "shadowmmu.sim.tracking", "shadowmmu.sim.inspection",
-            "shadowmmu.sim.records")
+            "shadowmmu.sim.records", "shadowmmu.sim.coherence")
 #: Methods of live Guest/ShadowMMU objects a view must not call: views are given records.
 LIVE_CALLS = ("mappings", "shadow_pages", "walk", "walk_entries", "table_frames", "access",
               "translate", "reachable_pages", "stats", "leaves")
@@ -143,6 +145,9 @@ def test_the_checker_sees_every_layer():
     ("widgets/fault.py", "from ..sim.guest import Guest\n", "imports shadowmmu.sim.guest"),
     ("widgets/fault.py", "from ..scenarios import small\nmmu = small.ShadowMMU(None)\n", "names ShadowMMU"),
     ("address.py", "import numpy as np\n", "imports numpy (only shadowmmu.exhaustive may)"),
+    ("bounded_read.py", "from .sim.guest import Guest\n", "model module shadowmmu.bounded_read imports shadowmmu.sim.guest"),
+    ("sim/coherence.py", "from ..views.common import esc\n", "sim module shadowmmu.sim.coherence imports shadowmmu.views"),
+    ("views/fault.py", "from ..sim.coherence import FlushWindow\n", "imports shadowmmu.sim.coherence"),
 ])
 def test_a_planted_back_edge_is_caught(where, source, complaint):
     found = violations(PACKAGE / where, source)

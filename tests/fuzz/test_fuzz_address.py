@@ -1,4 +1,4 @@
-"""Fuzz the typed-number parsers: parse_address(), views.parse_answer() and the CLI in batches.
+"""Fuzz the one typed-number parser: parse_address(), parse_number() (other names and ranges) and the CLI in batches.
 
 The oracles are independent of the parsers' code:
 
@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from fuzz_support import ANY_TEXT, NEAR_MISS, RANGE_TEXT, VA_MAX, budget, digits_spell, spelled_numbers
 from shadowmmu import AddressError, parse_address
-from shadowmmu.views import parse_answer
+from shadowmmu.address import parse_number
 
 @budget()
 @given(spelled_numbers())
@@ -60,20 +60,45 @@ def test_parse_address_returns_the_digits_or_refuses_clearly(fuzz_inputs, value)
         assert type(value) is int and got == value
 
 
+#: (name, maximum) pairs as the callers use them: byte offsets, 10-bit and 9-bit indices, answers.
+RANGES = st.one_of(st.sampled_from([("byte offset", 0xFFF), ("guest PDE index", 0x3FF),
+                                    ("pte_index", 0x1FF), ("quadrant", 3), ("answer", VA_MAX)]),
+                   st.tuples(st.just("field"), st.integers(1, VA_MAX)))
+
+
+def refuses_clearly(message: str, name: str, maximum: int) -> bool:
+    """Does the refusal name the input and show the top of the valid range?"""
+    return message.startswith(name + " ") and f"0x{maximum:X}" in message
+
+
 @budget()
-@given(st.one_of(ANY_TEXT, NEAR_MISS, spelled_numbers().map(lambda c: c[1])))
-def test_parse_answer_is_a_number_the_text_spells_or_none(fuzz_inputs, text):
-    fuzz_inputs.add("views.parse_answer")
-    got = parse_answer(text)
-    if got is None:
+@given(spelled_numbers(), RANGES)
+def test_parse_number_gives_back_the_number_or_refuses_above_its_range(fuzz_inputs, case, where):
+    fuzz_inputs.add("parse_number")
+    (n, text), (name, maximum) = case, where
+    try:
+        got = parse_number(text, name=name, maximum=maximum)
+    except AddressError as err:
+        assert n > maximum, f"{text!r} (= {n:#x}) refused as a {name} in 0..{maximum:#x}: {err}"
+        assert refuses_clearly(str(err), name, maximum), str(err)
+    else:
+        assert n <= maximum and got == n, f"{text!r} (= {n:#x}) gave {got:#x}: clamped or truncated"
+
+
+@budget()
+@given(st.one_of(ANY_TEXT, NEAR_MISS), RANGES)
+def test_parse_number_returns_the_digits_or_refuses_clearly(fuzz_inputs, text, where):
+    fuzz_inputs.add("parse_number")
+    name, maximum = where
+    try:
+        got = parse_number(text, name=name, maximum=maximum)
+    except AddressError as err:
+        assert refuses_clearly(str(err), name, maximum), str(err)
+        if text.strip():
+            assert repr(text) in str(err), str(err)
         return
-    t = text.strip().replace("_", "").lower()
-    sign = -1 if t.startswith("-") else 1
-    t = t.lstrip("+-").strip()
-    if t.startswith("0x"):
-        assert int(t[2:], 16) * sign == got, (text, got)
-    else:  # decimal; Python's int() also reads other scripts' digits, which is fine
-        assert int(t, 10) * sign == got, (text, got)
+    assert isinstance(got, int) and 0 <= got <= maximum
+    assert digits_spell(text, got), (text, got)
 
 
 # -- the command line, as a subprocess, hundreds of addresses per call -----------------

@@ -20,7 +20,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fuzz_support import ANY_TEXT, NEAR_MISS, VA_MAX, budget, digits_spell, spelled_numbers
-from shadowmmu import QUADRANT_RULES, views
+from shadowmmu import QUADRANT_RULES, decompose
+from shadowmmu.views.rules import render_rule_view
 from shadowmmu.widgets import (
     address_explorer,
     exercise_explorer,
@@ -48,17 +49,17 @@ def type_address(ex, n, text):
     """Type text into the address box; check refusal or acceptance against the oracle."""
     if text == ex.address.value:
         return  # no change event: nothing to judge
-    before_va, before = ex.state["va"], views_of(ex)
+    before_va, before = ex.state.va, views_of(ex)
     ex.address.value = text
     assert ex.debug.value == "", ex.debug.value
     refused = ERROR in ex.status.value
     if n is not None:
         assert refused == (n > VA_MAX), (text, ex.status.value)
     if refused:
-        assert ex.state["va"] == before_va and views_of(ex) == before, text
+        assert ex.state.va == before_va and views_of(ex) == before, text
         return
     assert ex.status.value == ""
-    va = ex.state["va"]
+    va = ex.state.va
     assert va == n if n is not None else digits_spell(text, va), (text, va)
     if hasattr(ex, "readout"):
         assert f'data-field="va">0x{va:08X}<' in ex.readout.value
@@ -81,7 +82,7 @@ def run_address_steps(ex, steps, fuzz_inputs, target, other=None):
             button = ex.presets[arg % len(ex.presets)]
             button.click()
             assert ex.address.value == button.description
-            assert ex.state["va"] == int(button.description, 16) and ex.status.value == ""
+            assert ex.state.va == int(button.description, 16) and ex.status.value == ""
         else:
             other(ex, kind, arg)
         assert ex.debug.value == "", ex.debug.value
@@ -89,9 +90,9 @@ def run_address_steps(ex, steps, fuzz_inputs, target, other=None):
 
 def toggle_bit(ex, _kind, n):
     toggle = ex.bits[31 - n]
-    va = ex.state["va"]
+    va = ex.state.va
     toggle.value = not toggle.value
-    assert ex.state["va"] == va ^ (1 << n) and ex.status.value == ""
+    assert ex.state.va == va ^ (1 << n) and ex.status.value == ""
 
 
 @budget(2)
@@ -109,7 +110,7 @@ def test_split_explorers(fuzz_inputs, build, steps):
 
 def pick_rule(ex, _kind, name):
     ex.rule.value = name
-    assert ex.view.value == views.render_rule_view(name, ex.state["va"])
+    assert ex.view.value == render_rule_view(name, decompose(ex.state.va))
 
 
 @budget(10)
@@ -123,7 +124,7 @@ def fault_control(ex, kind, arg):
         ex.write.value = arg
     elif kind == "process":
         ex.process.value = arg
-        assert ex.state["mmu"].cr3 == ex.state["cr3s"][arg]
+        assert ex.state.mmu.cr3 == ex.state.cr3s[arg]
     elif kind == "reset":
         ex.reset.click()
     elif kind == "step":
@@ -133,7 +134,7 @@ def fault_control(ex, kind, arg):
         ex.prev.click()
     else:
         ex.next.click()
-    assert ex.state["result"].va == ex.state["va"]
+    assert ex.state.result.va == ex.state.va
 
 
 @budget(4)
@@ -150,7 +151,7 @@ def pick_snapshot(ex, _kind, index):
     names = [v for _, v in ex.snapshot.options] if isinstance(ex.snapshot.options[0], tuple) \
         else list(ex.snapshot.options)
     ex.snapshot.value = names[index % len(names)]
-    assert ex.state["result"].va == ex.state["va"]
+    assert ex.state.result.va == ex.state.va
 
 
 @budget(4)
@@ -186,21 +187,21 @@ def test_guest_write_explorer(fuzz_inputs, steps):
         value = arg[1] if kind == "offset" else arg
         if widget.value == value:
             continue
-        before, before_view = ex.state["result"], ex.view.value
+        before, before_view = ex.state.result, ex.view.value
         widget.value = value
         assert ex.debug.value == "", ex.debug.value
         text = ex.offset.value
         if ERROR in ex.status.value:  # refused: the last good result and view stay
-            assert ex.state["result"] is before and ex.view.value == before_view
+            assert ex.state.result is before and ex.view.value == before_view
             if kind == "offset" and arg[0] is not None:
                 assert not 0 <= arg[0] <= 4096 - ex.size.value, (text, ex.status.value)
             continue
-        r = ex.state["result"]
+        r = ex.state.result
         assert ex.status.value == "" and r is not before
         assert (r.table, r.size, r.unsync) == (ex.table.value, ex.size.value, ex.unsync.value)
         assert 0 <= r.offset <= 4096 - r.size  # accepted, never clamped into range:
-        t = text.strip().replace("_", "").lower()
-        assert r.offset == (int(t, 16) if t.startswith("0x") else int(t, 10)), text
+        typed = arg[0] if kind == "offset" else None
+        assert r.offset == typed if typed is not None else digits_spell(text, r.offset), text
 
 
 # -- exercises: seeds, numbers, answers ------------------------------------------------
@@ -208,7 +209,7 @@ def test_guest_write_explorer(fuzz_inputs, steps):
 @budget(4)
 @given(st.lists(st.one_of(
     st.integers(-(1 << 70), 1 << 70).map(lambda s: ("seed", s)),
-    st.integers(0, 9999).map(lambda n: ("number", n)),
+    st.one_of(st.integers(0, 9999), st.integers(-(1 << 40), 1 << 40)).map(lambda n: ("number", n)),
     st.dictionaries(st.sampled_from(["pd_quadrant", "pt_quadrant", "guest_pde_index",
                                      "shadow_pde_index", "guest_pte_index", "shadow_pte_index",
                                      "spte_lo", "spte_hi"]),
@@ -220,9 +221,15 @@ def test_exercise_explorer(fuzz_inputs, steps):
     for kind, arg in steps:
         fuzz_inputs.add("widgets: exercises")
         if kind in ("seed", "number"):
+            before = ex.exercise
             getattr(ex, kind).value = arg
-            assert (ex.exercise.seed, ex.exercise.number) == (ex.seed.value, ex.number.value)
-            assert getattr(ex, kind).value == arg
+            assert getattr(ex, kind).value == arg  # never clamped
+            if 0 <= ex.number.value <= 9999:
+                assert (ex.exercise.seed, ex.exercise.number) == (ex.seed.value, ex.number.value)
+                assert ERROR not in ex.status.value
+            else:  # refused: the message names the number, the last exercise stays
+                assert f"exercise number {ex.number.value} is outside 0..9999" in ex.status.value
+                assert ex.exercise is before
         elif kind == "answer":
             for name, text in arg.items():
                 if name in ex.answers:
@@ -235,14 +242,19 @@ def test_exercise_explorer(fuzz_inputs, steps):
         assert ex.debug.value == "", ex.debug.value
 
 
-@pytest.mark.xfail(strict=True, reason="found by the fuzz: the exercise number box is a "
-                   "BoundedIntText(0..9999), which silently clamps 10000 to 9999")
-@pytest.mark.parametrize("number", [10000, 1 << 40])
-def test_exercise_number_out_of_range_is_not_clamped(fuzz_inputs, number):
+@pytest.mark.parametrize("number", [10000, 1 << 40, -1])
+def test_exercise_number_out_of_range_is_refused_not_clamped(fuzz_inputs, number):
+    """Found by the fuzz: the box was a BoundedIntText(0..9999) that clamped 10000 to 9999."""
     fuzz_inputs.add("widgets: exercises")
-    ex = exercise_explorer()
+    ex = exercise_explorer(seed=7, number=5)
+    before, question = ex.exercise, ex.question.value
     ex.number.value = number
-    assert ex.number.value == number or ERROR in ex.question.value
+    assert ex.number.value == number  # what was typed stays in the box
+    assert ERROR in ex.status.value and f"exercise number {number} " in ex.status.value
+    assert "0..9999" in ex.status.value  # the valid range, as the reader types numbers
+    assert ex.exercise is before and ex.question.value == question
+    ex.number.value = 6
+    assert ex.status.value == "" and ex.exercise.number == 6
 
 
 # -- the whole guest: every control is a choice, each change re-runs the guest ---------
