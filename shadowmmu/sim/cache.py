@@ -32,10 +32,11 @@ from .spte import (
     SHADOW_HPA_BASE,
     SPTE_ADDR_MASK,
     SPTE_LARGE,
-    SPTE_LINK_FLAGS,
     SPTE_PRESENT,
     SPTE_WRITABLE,
+    SPTE_WRITE_BITS,
     leaf_spte,
+    link_spte,
 )
 
 
@@ -103,7 +104,7 @@ class ShadowPageCache:
         return gfn in self.write_track or any(not sp.unsync for sp in pages)
 
     def write_protect(self, gfn: int) -> None:
-        """kvm_mmu_slot_gfn_write_protect(): drop W from every 4 KiB leaf mapping gfn."""
+        """kvm_mmu_slot_gfn_write_protect(): drop W and MMU-writable from every 4 KiB leaf mapping gfn."""
         if not self.is_protected(gfn):
             return
         count = 0
@@ -111,7 +112,7 @@ class ShadowPageCache:
             sp = self.sptep_to_sp(sptep)
             index = spte_index(sptep)
             if sp.spt[index] & SPTE_WRITABLE:
-                sp.spt[index] &= ~SPTE_WRITABLE
+                sp.spt[index] &= ~SPTE_WRITE_BITS
                 count += 1
         if count:
             self._mmu._emit(WriteProtect(gfn, count))
@@ -141,7 +142,7 @@ class ShadowPageCache:
 
     def link(self, parent: ShadowPage, index: int, child: ShadowPage) -> None:
         """link_shadow_page(): point parent's entry at child."""
-        spte = child.hpa | SPTE_LINK_FLAGS
+        spte = link_spte(child.hpa)
         parent.spt[index] = spte
         child.parent_ptes.add(parent.sptep(index))
         self._mmu._emit(SpteInstalled(parent.gfn, parent.role, index, spte, "link"))
@@ -163,7 +164,7 @@ class ShadowPageCache:
                         user: bool) -> None:
         """A 2 MiB leaf sPTE in a page directory (one half of a guest 4 MiB page)."""
         self.drop_spte(pd, index)
-        spte = leaf_spte(gfn, writable, user) | SPTE_LARGE
+        spte = leaf_spte(gfn, writable, user, large=True)
         pd.spt[index] = spte
         self.large_rmap.setdefault(gfn >> 9, []).append(pd.sptep(index))
         self._mmu._emit(SpteInstalled(pd.gfn, pd.role, index, spte, "leaf 2M"))

@@ -41,6 +41,7 @@ from . import fault, inspection
 from .cache import ShadowPageCache
 from .events import (
     RootsLoaded,
+    ShadowPageFault,
     ShadowWalkStep,
     TlbFlush,
 )
@@ -242,7 +243,10 @@ class ShadowMMU:
             raise RuntimeError("no CR3 loaded: call load_cr3() first")
 
     def _shadow_leaf(self, va: int):
-        """Walk the shadow tables for va (shadow_walk_init_using_root()): (leaf sPTE, level, page, index) or None."""
+        """The CPU's walk of the shadow tables for va: (leaf sPTE, level, page, index) or None.
+
+        Hardware, not KVM: CR3 -> pae_root[va >> 30] -> PAE PD -> PAE PT.
+        """
         trace = self._trace
         i = va >> 30
         entry = self._pdpt[i]
@@ -308,11 +312,13 @@ class ShadowMMU:
             if not self._special and None in self._roots:
                 # a root was zapped (_zap_page()): kvm_mmu_reload() before the walk
                 self._alloc_roots()
-            found = self._shadow_leaf(va)
+            found = self._shadow_leaf(va)  # the CPU's walk: no KVM code runs
             if found is not None:
                 spte = found[0]
                 if (not write or spte & SPTE_WRITABLE) and (not user or spte & SPTE_USER):
                     return self._leaf_gpa(spte, found[1], va)
+            # the hardware's error code: P (a present sPTE refused the access), W, U
+            self._emit(ShadowPageFault(va, (found is not None) | write << 1 | user << 2))
             return fault.page_fault(self, va, write, user)
         finally:
             self._exit()
