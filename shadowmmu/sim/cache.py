@@ -169,8 +169,19 @@ class ShadowPageCache:
         self.large_rmap.setdefault(gfn >> 9, []).append(pd.sptep(index))
         self._mmu._emit(SpteInstalled(pd.gfn, pd.role, index, spte, "leaf 2M"))
 
+    def free_root(self, sp: ShadowPage) -> None:
+        """mmu_free_root_page(): one user fewer; an invalid (zapped) root with none left is freed."""
+        sp.root_count -= 1
+        if not sp.root_count and not sp.valid:
+            del self.by_hpa[sp.hpa]
+
     def zap_page(self, sp: ShadowPage, reason: str) -> None:
-        """kvm_mmu_prepare_zap_page(): empty the page, unlink it everywhere, drop it from the cache."""
+        """kvm_mmu_prepare_zap_page(): empty the page, unlink it everywhere, drop it from the cache.
+
+        A root in use (root_count > 0) is emptied and marked invalid but not
+        freed: pae_root still points at it until the vCPU's next entry
+        frees and reloads its roots (``ShadowMMU._reload_obsolete_roots()``).
+        """
         if not sp.valid:
             return
         sp.valid = False
@@ -182,9 +193,12 @@ class ShadowPageCache:
         for sptep in list(sp.parent_ptes):
             parent = self.sptep_to_sp(sptep)
             self.drop_spte(parent, spte_index(sptep))
-        self._mmu._forget_root(sp)  # a root in use: the vCPU must reload its roots
-        del self.pages[(sp.gfn, sp.role)]
-        del self.by_hpa[sp.hpa]
+        del self.pages[(sp.gfn, sp.role)]  # lookups skip invalid pages (for_each_valid_sp)
+        if sp.root_count:
+            # __kvm_mmu_prepare_zap_page(): a root in use stays until its last user drops it
+            self._mmu._root_zapped(sp)
+        else:
+            del self.by_hpa[sp.hpa]
         if sp.has_gptes:
             self.unaccount_shadowed(sp)
         self._mmu.pages_zapped += 1

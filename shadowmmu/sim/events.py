@@ -310,6 +310,40 @@ class RootsLoaded:
 
 
 @dataclass(frozen=True, slots=True)
+class RootObsolete:
+    """A root in use was zapped: KVM marks it invalid (role.invalid, obsolete) and asks every vCPU
+    to drop it (KVM_REQ_MMU_FREE_OBSOLETE_ROOTS); pae_root still points at the empty page:
+
+        >>> RootObsolete(gfn=7, role=PageRole(level=2, has_4_byte_gpte=True, quadrant=3)).describe()
+        'root gfn 0x7 L2 q3 zapped while in use: obsolete, KVM_REQ_MMU_FREE_OBSOLETE_ROOTS'
+    """
+
+    gfn: int
+    role: PageRole
+
+    def describe(self) -> str:
+        return (f"root gfn 0x{self.gfn:x} {_role(self.role)} zapped while in use: obsolete, "
+                f"KVM_REQ_MMU_FREE_OBSOLETE_ROOTS")
+
+
+@dataclass(frozen=True, slots=True)
+class RootsFreed:
+    """At the next guest entry, kvm_mmu_free_obsolete_roots() frees the current roots (all four:
+    pae_root has no shadow page of its own, so it counts as obsolete); kvm_mmu_reload() then
+    allocates new ones (a RootsLoaded follows):
+
+        >>> RootsFreed(freed=4, obsolete=1).describe()
+        'next entry: free 4 roots (1 obsolete), then kvm_mmu_reload()'
+    """
+
+    freed: int
+    obsolete: int
+
+    def describe(self) -> str:
+        return f"next entry: free {self.freed} roots ({self.obsolete} obsolete), then kvm_mmu_reload()"
+
+
+@dataclass(frozen=True, slots=True)
 class TlbFlush:
     """A guest flush: "invlpg" of one address, "cr3" load, or "full":
 

@@ -21,6 +21,8 @@ from ..sim.events import (
     PageSynced,
     PageUnsync,
     QuadrantSkip,
+    RootObsolete,
+    RootsFreed,
     RootsLoaded,
     ShadowPageCreated,
     ShadowPageFault,
@@ -64,6 +66,8 @@ EVENT_STYLE = {
     "PageSynced": ("resync", PALETTE["sky_blue"]),
     "WriteProtect": ("write-protect", PALETTE["grey"]),
     "RootsLoaded": ("roots", PALETTE["black"]),
+    "RootObsolete": ("obsolete root", PALETTE["vermillion"]),
+    "RootsFreed": ("roots reloaded", PALETTE["black"]),
     "TlbFlush": ("flush", PALETTE["grey"]),
 }
 
@@ -159,6 +163,15 @@ def explain_event(event: object) -> str:
                 if getattr(e, "still_unsync", False) else "")
         return (f"gPTE(s) re-read for the {e.role.describe()} page at {gfn_text(e.gfn)}: "
                 f"{e.zapped} changed sPTE(s) dropped{tail}")
+    if isinstance(e, RootObsolete):
+        return (f"the {e.role.describe()} page was a root in use: KVM empties it and marks it "
+                f"invalid (<code>role.invalid</code>, an obsolete root) instead of freeing it, "
+                f"and asks the vCPU to drop it (<code>KVM_REQ_MMU_FREE_OBSOLETE_ROOTS</code>)")
+    if isinstance(e, RootsFreed):
+        return (f"before the guest runs again, <code>kvm_mmu_free_obsolete_roots()</code> frees "
+                f"the vCPU's {e.freed} roots ({e.obsolete} of them obsolete; <code>pae_root</code> "
+                f"has no shadow page of its own, so all four go) and <code>kvm_mmu_reload()</code> "
+                f"loads them again: cached page directories are found, zapped ones made anew")
     if isinstance(e, RootsLoaded):
         return "<code>pae_root</code> filled: four PAE page directories, one guest PD"
     if isinstance(e, TlbFlush):

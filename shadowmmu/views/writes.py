@@ -10,11 +10,12 @@ from ..sim.events import (
     GuestWrite,
     PageUnsync,
     QuadrantSkip,
+    RootsFreed,
     ShadowPageZapped,
     SpteZapped,
 )
 from ..writes import detect_write_misaligned
-from .common import esc, render_table, wrap_box
+from .common import esc, render_note, render_table, wrap_box
 from .fault import render_trace
 
 
@@ -33,6 +34,7 @@ def write_outcome(r) -> dict:
         "pages_zapped": [e.role.describe() for e in r.write_trace
                          if isinstance(e, ShadowPageZapped)],
         "unsynced": sum(isinstance(e, PageUnsync) for e in r.write_trace),
+        "roots_reloaded": any(isinstance(e, RootsFreed) for e in r.write_trace),
     }
 
 
@@ -68,9 +70,17 @@ def render_write_result(r) -> str:
                           caption="shadow pages of the written frame, before")
     after = render_table(("shadow page", "sPTEs present", "unsync"),
                          [(a, b, "yes" if c else "no") for a, b, c in r.pages_after] or
-                         [("(none left)", "-", "-")],
-                         caption="... and after the write")
+                         [("(none left: all zapped)", "-", "-")],
+                         caption=("... and after the write (new roots, reloaded)"
+                                  if o["roots_reloaded"] else "... and after the write"))
     pages = f'<div style="display:flex;gap:12px;align-items:flex-start">{before}{after}</div>'
+    if o["roots_reloaded"]:
+        pages += render_note(
+            "The zapped page directories were roots in use. KVM does not leave the vCPU without "
+            "roots: it marks them obsolete (role.invalid) and, before the guest runs its next "
+            "instruction, frees them and loads new ones (KVM_REQ_MMU_FREE_OBSOLETE_ROOTS, then "
+            "kvm_mmu_reload()). The table after the write shows those new, empty roots; the "
+            "next access faults in what it needs.")
     return wrap_box(head + render_trace(r.write_trace, caption="ShadowMMU.guest_write(): events")
                  + pages + render_translate_timeline(r), "smmu-write-view")
 

@@ -31,6 +31,8 @@ from shadowmmu.sim.events import (
     ShadowPageCreated,
     ShadowPageFound,
     ShadowPageZapped,
+    RootObsolete,
+    RootsFreed,
     ShadowPageFault,
     ShadowWalkStep,
     SpteInstalled,
@@ -243,16 +245,41 @@ def test_builder_edits_go_through_the_trap():
 
 
 def test_eight_byte_store_to_the_pd_zaps_every_root():
+    # Issue 13 point 3. The four roots are in use (root_count 1): __kvm_mmu_prepare_zap_page()
+    # empties each, marks it invalid and requests KVM_REQ_MMU_FREE_OBSOLETE_ROOTS; as the
+    # emulated store returns to the guest, kvm_mmu_free_obsolete_roots() frees all four
+    # (pae_root has no shadow page: is_obsolete_root() says yes) and kvm_mmu_reload() ->
+    # mmu_alloc_shadow_roots() makes four new ones. Expected hpas: roots 0x100000000..
+    # 0x100003000, the L1 page 0x100004000, so the new roots are 0x100005000..0x100008000.
     g, cr3, mmu = setup((0x1000, 0x5000))
     mmu.access(0x1000)
+    old = [page(mmu, PD, L(2, q)) for q in range(4)]
     mmu.guest_write(cr3 + 0x10, 0, size=8)  # misaligned for 4-byte gPTEs (trap 11)
-    zapped = [e for e in mmu.last_trace if isinstance(e, ShadowPageZapped)]
+    t = mmu.last_trace
+    zapped = [e for e in t if isinstance(e, ShadowPageZapped)]
     assert [(e.role.quadrant, e.reason) for e in zapped] == [(q, "misaligned write") for q in range(4)]
-    assert mmu.pae_root == [0, 0, 0, 0] and mmu.translate(0x1000) is None
-    # the next access reloads the roots: four new pages; the level-1 page was kept
-    assert mmu.access(0x1000) == 0x5000
+    assert [e for e in t if isinstance(e, RootObsolete)] == [RootObsolete(PD, L(2, q)) for q in range(4)]
+    assert RootsFreed(4, 4) in t
+    assert kinds(t).index("RootsFreed") > max(i for i, k in enumerate(kinds(t)) if k == "ShadowPageZapped")
+    assert kinds(t)[-1] == "RootsLoaded" and kinds(t).count("ShadowPageCreated") == 4
+    # never "(none left)": the vCPU has four roots again before the guest runs on
     assert mmu.pae_root == [0x100005001, 0x100006001, 0x100007001, 0x100008001]
+    assert all(not sp.valid and sp.root_count == 0 and sp.hpa not in mmu.cache.by_hpa for sp in old)
+    assert mmu.translate(0x1000) is None  # the new roots are empty
+    assert mmu.access(0x1000) == 0x5000
     assert kinds(mmu.last_trace).count("ShadowPageFound") == 1  # the L1 page, relinked
+
+
+def test_a_two_byte_pd_store_reloads_four_roots_and_keeps_the_child():
+    # 2 bytes at gPDE 768 are misaligned (trap 11): the four roots, all in use, are zapped
+    # and reloaded; the L1 page for 0xC0000000 (bit 21 = 0: quadrant 0) is unlinked, kept
+    g, cr3, mmu = setup((0xC0000000, 0x5000))
+    mmu.access(0xC0000000)
+    mmu.guest_write(cr3 + 0xC01, 0, size=2)
+    assert RootsFreed(4, 4) in mmu.last_trace
+    pages = mmu.shadow_pages()
+    assert [(sp.role.level, sp.role.quadrant) for sp in pages] == [(2, 0), (2, 1), (2, 2), (2, 3), (1, 0)]
+    assert [sp.root_count for sp in pages] == [1, 1, 1, 1, 0] and not pages[4].parent_ptes
 
 
 def test_zapping_a_page_directory_zaps_its_unsync_children_first():
@@ -266,8 +293,11 @@ def test_zapping_a_page_directory_zaps_its_unsync_children_first():
     zapped = [(e.gfn, e.role, e.reason) for e in mmu.last_trace if isinstance(e, ShadowPageZapped)]
     assert zapped == [(0xE01, L(1, 0), "unsync child of a zapped page")] + [
         (PD, L(2, q), "misaligned write") for q in range(4)]
-    assert mmu.shadow_pages() == [] and mmu.stats().unsync_pages == 0
-    assert mmu.stats().gfns_write_protected == 0
+    # the four zapped roots were in use: the return to the guest reloads four new, empty
+    # ones (RootsFreed, then mmu_alloc_shadow_roots()); the unsync child is gone
+    assert [(sp.gfn, sp.role) for sp in mmu.shadow_pages()] == [(PD, L(2, q)) for q in range(4)]
+    assert all(not any(sp.spt) for sp in mmu.shadow_pages()) and mmu.stats().unsync_pages == 0
+    assert mmu.stats().gfns_write_protected == 1  # the PD again, write-tracked by the new roots
     assert mmu.access(0x08000000) == 0x6000  # rebuilt from the guest's current tables
 
 
