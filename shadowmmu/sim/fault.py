@@ -159,11 +159,14 @@ def fetch(mmu, va: int, gpa: int, pde: int, pte: int | None, can_w: bool, can_u:
     starts at the root with shadow_walk_init_using_root(), after the guest walk.
     """
     i = va >> 30
-    mmu._emit(ShadowWalkStep(PT32E_ROOT_LEVEL, i, mmu._pdpt[i], "fetch"))
+    trace = mmu._trace  # None when not tracing: build no events at all
+    if trace is not None:
+        trace.append(ShadowWalkStep(PT32E_ROOT_LEVEL, i, mmu._pdpt[i], "fetch"))
     pd = mmu._get_pd(i, va)
     pd.write_flooding_count = 0  # clear_sp_write_flooding_count()
     j = (va >> 21) & 0x1FF
-    mmu._emit(ShadowWalkStep(PT32_ROOT_LEVEL, j, pd.spt[j], "fetch"))
+    if trace is not None:
+        trace.append(ShadowWalkStep(PT32_ROOT_LEVEL, j, pd.spt[j], "fetch"))
     gfn = gpa >> PAGE_SHIFT
     leaf = pde if pte is None else pte
     # FNAME(protect_clean_gpte): a clean gPTE maps read-only, so the first write sets D.
@@ -189,5 +192,6 @@ def fetch(mmu, va: int, gpa: int, pde: int, pte: int | None, can_w: bool, can_u:
         else:
             writable = False
     k = (va >> PAGE_SHIFT) & 0x1FF
-    mmu._emit(ShadowWalkStep(PG_LEVEL_4K, k, sp.spt[k], "fetch"))
+    if trace is not None:
+        trace.append(ShadowWalkStep(PG_LEVEL_4K, k, sp.spt[k], "fetch"))
     mmu.cache.set_leaf(sp, k, gfn, writable, can_u, pte)

@@ -305,7 +305,8 @@ class ShadowMMU:
                 if (not write or spte & SPTE_WRITABLE) and (not user or spte & SPTE_USER):
                     return self._leaf_gpa(spte, found[1], va)
             # the hardware's error code: P (a present sPTE refused the access), W, U
-            self._emit(ShadowPageFault(va, (found is not None) | write << 1 | user << 2))
+            if self._trace is not None:
+                self._trace.append(ShadowPageFault(va, (found is not None) | write << 1 | user << 2))
             return fault.page_fault(self, va, write, user)
         finally:
             self._exit()
