@@ -75,8 +75,10 @@ class ShadowMMU:
     ``rule``: any key of QUADRANT_RULES (or a Rule). ``host_large_pages``:
     whether the host backs guest memory with 2 MiB pages, so a guest 4 MiB page
     can become two 2 MiB leaf sPTEs; False gives direct level-1 pages.
-    ``unsync``: let guest page tables go unsync on their first write (KVM's
-    default); False keeps them write-protected and emulates every PTE store.
+    ``unsync``: let guest page tables go unsync on their first write fault, as
+    KVM does (it has no switch for this); False is a simulator switch that
+    treats them as write-tracked, as if each were also a page directory, so
+    every PTE store is emulated.
     ``trace``: record the events of each call in ``last_trace``;
     ``keep_trace``: also append them all to ``trace_log``.
     """
