@@ -186,6 +186,8 @@ def _explain_shadow_step(e: ShadowWalkStep) -> str:
     """One step of either walk of the shadow tables: the CPU's (hardware) or FNAME(fetch)'s (KVM)."""
     state = ("empty" if not e.spte & SPTE_PRESENT else
              "a 2 MiB leaf" if e.level == 2 and e.spte & SPTE_LARGE else "present")
+    if e.spte & SPTE_PRESENT:
+        state += f" ({esc(spte_bits(e.spte))})"
     cpu = e.walker == "cpu"
     if e.level == 3:
         pick = (f"VA bits 31:30 = {value_span('pdpte_index', e.index)} pick "
@@ -199,10 +201,10 @@ def _explain_shadow_step(e: ShadowWalkStep) -> str:
     if e.level == 2:
         if cpu:
             more = {"empty": ": nothing maps this 2 MiB yet, so the access faults",
-                    "present": ": it links to a PAE page table"}.get(state, "")
+                    "present": ": it links to a PAE page table"}.get(state.split(" (")[0], "")
         else:
             more = {"empty": ": KVM fills it in next",
-                    "present": ": KVM checks where it leads"}.get(state, "")
+                    "present": ": KVM checks where it leads"}.get(state.split(" (")[0], "")
         return (f"PAE PDE {value_span('shadow_pde_index', e.index)} = VA bits 29:21 of that "
                 f"page directory: {state}{more}")
     if cpu:
