@@ -15,7 +15,8 @@
 # # Follow a page fault through the shadow MMU, step by step
 #
 # **What you'll do:** run a small 32-bit guest on the simulator, touch 0xDEADBEEF, and read
-# every step KVM takes to map it: the guest walk, the root picked by bits 31:30, the shadow
+# every step taken to map it: the CPU's own walk of the shadow tables and its miss, then KVM's
+# walk of the guest tables, the root picked by bits 31:30, the shadow
 # page created with its [gfn](glossary.md#gfn) and [role](glossary.md#role), the [leaf](glossary.md#link-leaf-spte) [sPTE](glossary.md#spte) installed. Then touch it again from a
 # second process and watch a [shadow page](glossary.md#shadow-page) being *found* instead of made.
 # **What you'll learn:** that the [quadrants](glossary.md#quadrant) of notebooks 03-05 are not bookkeeping on paper:
@@ -26,12 +27,17 @@
 # sharing a kernel half); the shadow MMU is `shadowmmu.ShadowMMU`. The pictures are
 # `shadowmmu.views.render_trace()`, `render_fault_summary()` and `render_fault_presets()`.
 #
-# > **For reviewers.** `ShadowMMU.access()` follows `kvm_mmu_page_fault()` →
-# > `FNAME(page_fault)` → `FNAME(walk_addr)` and then `FNAME(fetch)`, which walks the shadow
-# > tables from the root (`paging_tmpl.h` read at 037dd1308c6d, about v6.3); the roots come
-# > from `mmu_alloc_shadow_roots()`, cached pages from `kvm_mmu_find_shadow_page()` (mainline
-# > 56ea38e436ea). The first steps of the trace stand for the CPU's own walk of the shadow
-# > tables, which misses; that walk is hardware, not a KVM function.
+# > **For reviewers.** The trace keeps the order of the real thing. The CPU walks the shadow
+# > tables itself (hardware, no KVM function) and misses; the #PF exits to
+# > `kvm_mmu_page_fault()` → `FNAME(page_fault)`, which walks the guest tables
+# > (`FNAME(walk_addr)`), and only then `FNAME(fetch)` walks the shadow tables again from the
+# > root with `shadow_walk_init_using_root()` (`paging_tmpl.h` read at 037dd1308c6d, about
+# > v6.3). The roots come from `mmu_alloc_shadow_roots()`, cached pages from
+# > `kvm_mmu_find_shadow_page()` (mainline 56ea38e436ea). The sPTE values are the ones
+# > `make_spte()` and `make_nonleaf_spte()` build with the masks that
+# > `kvm_mmu_reset_all_pte_masks()` picks when there is no EPT/NPT (`spte.c` read at
+# > 0337f585f57f, v5.13; bit 11 `SPTE_MMU_PRESENT_MASK`, bits 9 and 10 host- and
+# > MMU-writable in `spte.h` of v6.x), assuming no SME and `nx_huge_pages` off.
 
 # %%
 from shadowmmu import ShadowMMU, decompose
@@ -61,9 +67,10 @@ HTML(render_trace(mmu.last_trace, caption="ShadowMMU.load_cr3(): events"))
 # %% [markdown]
 # ## The fault, as a whole
 #
-# `access(0xDEADBEEF)` first walks the shadow tables as the CPU would, finds nothing, and
-# so takes a shadow page fault: the CPU stops and hands the address to KVM. Here is every
-# event it recorded in `mmu.last_trace`:
+# `access(0xDEADBEEF)` starts where the hardware starts: the CPU walks the shadow tables,
+# finds nothing, and takes a page fault, which stops the guest and hands the address to KVM.
+# Only then does KVM's code run. Here is every event recorded in `mmu.last_trace`, in that
+# order:
 
 # %%
 first = run_access(mmu, 0xDEADBEEF)
@@ -72,15 +79,25 @@ HTML(render_fault_summary(first) + render_trace(first.trace))
 # %% [markdown]
 # Read it top to bottom:
 #
-# 1. **Root choice.** Bits 31:30 of 0xDEADBEEF are 3, so the walk starts at [`pae_root[3]`](glossary.md#pae-root),
-#    the page directory with quadrant 3 (`shadow_walk_init_using_root()`).
-# 2. **PAE PDE 245** (bits 29:21) is empty: nothing maps this 2 MiB yet.
-# 3. **The guest walk**: guest PDE 890 (bits 31:22) points at a guest page table; guest PTE
-#    731 (bits 21:12) gives the frame.
-# 4. **A new level-1 shadow page** for that guest page table, quadrant 1: the parity of
+# 1. **The CPU's walk** (steps 1-2, hardware, no KVM code). Bits 31:30 of 0xDEADBEEF are 3,
+#    so the CPU takes [`pae_root[3]`](glossary.md#pae-root), the page directory with
+#    quadrant 3; there **PAE PDE 245** (bits 29:21) is empty: nothing maps this 2 MiB yet.
+# 2. **The fault** (step 3): the CPU raises #PF, which exits to KVM (`kvm_mmu_page_fault()`
+#    → `FNAME(page_fault)`).
+# 3. **The guest walk** (steps 4-5, `FNAME(walk_addr)`): guest PDE 890 (bits 31:22) points
+#    at a guest page table; guest PTE 731 (bits 21:12) gives the frame.
+# 4. **KVM's walk of the shadow tables** (steps 6-7, `FNAME(fetch)`): it starts again at the
+#    root, `pae_root[3]` (`shadow_walk_init_using_root()`), and finds PAE PDE 245 empty.
+# 5. **A new level-1 shadow page** for that guest page table, quadrant 1: the parity of
 #    PAE PDE 245, which is bit 21 of the address (`kvm_mmu_child_role()`, Linux 6.0+). It
 #    shadows guest PTEs 512-1023, and guest PTE 731 is its entry 731 - 512 = 219.
-# 5. **Link and leaf**: PAE PDE 245 now points at the new page, and sPTE 219 maps the frame.
+# 6. **Link and leaf**: PAE PDE 245 now points at the new page; `FNAME(fetch)` steps down
+#    to its empty entry 219 and installs the leaf sPTE that maps the frame.
+#
+# The sPTE values are the ones KVM writes, bit for bit: the link has P, W, U, A and bit 11
+# (`SPTE_MMU_PRESENT_MASK`, KVM's own "present" mark); the leaf has P, A, bit 11 and
+# bit 9 (host-writable), plus W, D and bit 10 (MMU-writable) when it is writable. The "why"
+# column names them.
 #
 # The leaf is writable here because the guest PTE (0x00123063) is writable *and* dirty (bit
 # 6). Had the guest PTE been writable but clean (D=0), a read fault would install a

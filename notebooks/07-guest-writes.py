@@ -21,7 +21,9 @@
 # **What you'll learn:** why guest PTE writes normally stop trapping after the first; how
 # the [quadrant](glossary.md#quadrant) lets KVM skip the shadow pages a write cannot concern; why one aligned guest
 # PDE write zaps two sPTEs in exactly one of the four roots; why an 8-byte store zaps whole
-# pages; and what a stale sPTE would do between the write and the guest's `invlpg`.
+# pages, even the roots the vCPU is using, and what KVM does about that; and what a stale
+# sPTE would do between the write and the guest's `invlpg`. Twice you predict the answer
+# before the picture shows it.
 # **What you'll need:** notebooks 04-06.
 #
 # The guest is `shadowmmu.scenarios.write_lab()`: one guest page table, for guest PDE 32
@@ -41,7 +43,7 @@ from shadowmmu.sim.records import page_records
 from shadowmmu.scenarios.write_lab import write_lab, write_experiment
 from shadowmmu.views.fault import render_shadow_pages
 from shadowmmu.views.writes import render_write_result, render_write_presets
-from shadowmmu.widgets.writes import guest_write_explorer
+from shadowmmu.widgets.writes import guest_write_explorer, predict_write
 from IPython.display import HTML
 
 # %% [markdown]
@@ -117,16 +119,57 @@ HTML(render_write_result(write_experiment("pt", 0x800, 4, unsync=False)))
 # ## A guest PDE write: two sPTEs, one root
 #
 # The guest clears PDE 32 (byte 0x080 of its PD), unmapping 0x08000000-0x083FFFFF. The PD
-# is write-tracked, so the store is emulated whatever the unsync switch says. One 4-byte
-# guest PDE covers 4 MiB, two PAE PDEs of 2 MiB: `get_written_sptes()` returns two, PAE PDEs
-# 2 x 32 = 64 and 65, in the root with PD quadrant 32 div 256 = 0. The other three roots
-# shadow other quarters of the same guest page and skip. (Each still counts the write
-# toward [write-flooding](glossary.md#write-flooding), as the kernel checks flooding before the quadrant.)
+# is write-tracked, so the store is emulated whatever the unsync switch says. Before you
+# read on, predict: which sPTEs does KVM zap? Pick an answer; the picture comes with it.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+predict_write("pd", 0x080, 4)
+
+# %% [markdown]
+# The answer. One 4-byte guest PDE covers 4 MiB, two PAE PDEs of 2 MiB: `get_written_sptes()`
+# returns two, PAE PDEs 2 x 32 = 64 and 65, in the root with PD quadrant 32 div 256 = 0.
+# The other three roots shadow other quarters of the same guest page and skip. (Each still
+# counts the write toward [write-flooding](glossary.md#write-flooding), as the kernel checks
+# flooding before the quadrant.)
 
 # %%
 HTML(render_write_result(write_experiment("pd", 0x080, 4, unsync=True)))
 
 # %% [markdown]
+# ## An 8-byte store to the guest PD: the roots in use go, and come back
+#
+# Now the guest stores 8 bytes at the same place: two guest PDEs at once. Predict again:
+# what does KVM zap this time?
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+predict_write("pd", 0x080, 8)
+
+# %% [markdown]
+# The answer. For 4-byte gPTEs an 8-byte store is misaligned (next section), so KVM zaps
+# every shadow page of the guest PD's frame: all four roots, which the vCPU is using. KVM
+# cannot free a page the CPU may be walking, and it does not leave the vCPU without roots
+# either. It empties each root, marks it invalid (a bit of the page's
+# [role](glossary.md#role), `role.invalid`: an [obsolete root](glossary.md#obsolete-root)) and asks the vCPU
+# to drop it (`KVM_REQ_MMU_FREE_OBSOLETE_ROOTS`). Before the guest runs its next
+# instruction, the vCPU frees its roots (`kvm_mmu_free_obsolete_roots()`; all four go,
+# since [`pae_root`](glossary.md#pae-root) itself has no shadow page to check) and loads new ones (`kvm_mmu_reload()` →
+# `mmu_alloc_shadow_roots()`). So the table after the write shows four new, empty page
+# directories; the level-1 pages that hung below the old ones stay in the cache and are
+# found again at the next fault.
+
+# %%
+HTML(render_write_result(write_experiment("pd", 0x080, 8, unsync=True)))
+
+# %% [markdown]
+# > **For reviewers.** `__kvm_mmu_prepare_zap_page()` keeps a zapped root whose
+# > `root_count` is not zero, sets `role.invalid` and makes the
+# > `KVM_REQ_MMU_FREE_OBSOLETE_ROOTS` request; `vcpu_enter_guest()` then runs
+# > `kvm_mmu_free_obsolete_roots()`, where `is_obsolete_root()` treats a root with no shadow
+# > page (the PAE `pae_root`) as obsolete, and `kvm_mmu_reload()` → `kvm_mmu_load()`
+# > allocates and syncs new roots (mainline 56ea38e436ea).
+
 # ## Misaligned writes zap whole pages
 #
 # With 4-byte gPTEs, `detect_write_misaligned()` lets through only aligned 4-byte stores

@@ -32,10 +32,11 @@ from .spte import (
     SHADOW_HPA_BASE,
     SPTE_ADDR_MASK,
     SPTE_LARGE,
-    SPTE_LINK_FLAGS,
     SPTE_PRESENT,
     SPTE_WRITABLE,
+    SPTE_WRITE_BITS,
     leaf_spte,
+    link_spte,
 )
 
 
@@ -103,7 +104,7 @@ class ShadowPageCache:
         return gfn in self.write_track or any(not sp.unsync for sp in pages)
 
     def write_protect(self, gfn: int) -> None:
-        """kvm_mmu_slot_gfn_write_protect(): drop W from every 4 KiB leaf mapping gfn."""
+        """kvm_mmu_slot_gfn_write_protect(): drop W and MMU-writable from every 4 KiB leaf mapping gfn."""
         if not self.is_protected(gfn):
             return
         count = 0
@@ -111,7 +112,7 @@ class ShadowPageCache:
             sp = self.sptep_to_sp(sptep)
             index = spte_index(sptep)
             if sp.spt[index] & SPTE_WRITABLE:
-                sp.spt[index] &= ~SPTE_WRITABLE
+                sp.spt[index] &= ~SPTE_WRITE_BITS
                 count += 1
         if count:
             self._mmu._emit(WriteProtect(gfn, count))
@@ -141,7 +142,7 @@ class ShadowPageCache:
 
     def link(self, parent: ShadowPage, index: int, child: ShadowPage) -> None:
         """link_shadow_page(): point parent's entry at child."""
-        spte = child.hpa | SPTE_LINK_FLAGS
+        spte = link_spte(child.hpa)
         parent.spt[index] = spte
         child.parent_ptes.add(parent.sptep(index))
         self._mmu._emit(SpteInstalled(parent.gfn, parent.role, index, spte, "link"))
@@ -163,13 +164,24 @@ class ShadowPageCache:
                         user: bool) -> None:
         """A 2 MiB leaf sPTE in a page directory (one half of a guest 4 MiB page)."""
         self.drop_spte(pd, index)
-        spte = leaf_spte(gfn, writable, user) | SPTE_LARGE
+        spte = leaf_spte(gfn, writable, user, large=True)
         pd.spt[index] = spte
         self.large_rmap.setdefault(gfn >> 9, []).append(pd.sptep(index))
         self._mmu._emit(SpteInstalled(pd.gfn, pd.role, index, spte, "leaf 2M"))
 
+    def free_root(self, sp: ShadowPage) -> None:
+        """mmu_free_root_page(): one user fewer; an invalid (zapped) root with none left is freed."""
+        sp.root_count -= 1
+        if not sp.root_count and not sp.valid:
+            del self.by_hpa[sp.hpa]
+
     def zap_page(self, sp: ShadowPage, reason: str) -> None:
-        """kvm_mmu_prepare_zap_page(): empty the page, unlink it everywhere, drop it from the cache."""
+        """kvm_mmu_prepare_zap_page(): empty the page, unlink it everywhere, drop it from the cache.
+
+        A root in use (root_count > 0) is emptied and marked invalid but not
+        freed: pae_root still points at it until the vCPU's next entry
+        frees and reloads its roots (``ShadowMMU._reload_obsolete_roots()``).
+        """
         if not sp.valid:
             return
         sp.valid = False
@@ -181,9 +193,12 @@ class ShadowPageCache:
         for sptep in list(sp.parent_ptes):
             parent = self.sptep_to_sp(sptep)
             self.drop_spte(parent, spte_index(sptep))
-        self._mmu._forget_root(sp)  # a root in use: the vCPU must reload its roots
-        del self.pages[(sp.gfn, sp.role)]
-        del self.by_hpa[sp.hpa]
+        del self.pages[(sp.gfn, sp.role)]  # lookups skip invalid pages (for_each_valid_sp)
+        if sp.root_count:
+            # __kvm_mmu_prepare_zap_page(): a root in use stays until its last user drops it
+            self._mmu._root_zapped(sp)
+        else:
+            del self.by_hpa[sp.hpa]
         if sp.has_gptes:
             self.unaccount_shadowed(sp)
         self._mmu.pages_zapped += 1

@@ -11,10 +11,15 @@ has a one-line ``describe()`` for a step-by-step listing:
     ...                   hpa=0x100003000).describe()
     'create shadow page gfn 0x3ff L1 q1 at hpa 0x100003000'
 
-The names follow the kernel step they stand for: a ``GuestWalkStep`` is one
-level of FNAME(walk_addr_generic), a ``ShadowWalkStep`` one step of
-for_each_shadow_entry, ``SpteInstalled`` is mmu_set_spte(), ``SpteZapped``
-mmu_page_zap_pte(), ``QuadrantSkip`` the NULL return of get_written_sptes().
+A fault's events come in the order the hardware and KVM take the steps: the
+CPU's walk of the shadow tables (``ShadowWalkStep``, walker "cpu"; no KVM
+code), its miss (``ShadowPageFault``), FNAME(page_fault)'s walk of the
+guest's tables (``GuestWalkStep``, FNAME(walk_addr)), then FNAME(fetch)'s
+walk of the shadow tables from the root (``ShadowWalkStep``, walker "fetch",
+shadow_walk_init_using_root()) with the pages it finds or creates and the
+sPTEs it installs. Other names follow the kernel step they stand for:
+``SpteInstalled`` is mmu_set_spte(), ``SpteZapped`` mmu_page_zap_pte(),
+``QuadrantSkip`` the NULL return of get_written_sptes().
 """
 
 from __future__ import annotations
@@ -65,18 +70,45 @@ class GuestFaultInjected:
 
 @dataclass(frozen=True, slots=True)
 class ShadowWalkStep:
-    """One step of the shadow walk: the sPTE read at level `level` (3 = pae_root):
+    """One step of a walk of the shadow tables: the sPTE read at level `level` (3 = pae_root).
+
+    ``walker`` says who walks: "cpu", the hardware's own walk on a guest
+    access (no KVM code runs), or "fetch", FNAME(fetch) walking from the root
+    (shadow_walk_init_using_root()) after the guest walk:
 
         >>> ShadowWalkStep(level=3, index=3, spte=0x100000001).describe()
-        'shadow L3 entry 3 = 0x0000000100000001'
+        'CPU walks shadow L3 entry 3 = 0x0000000100000001'
+        >>> ShadowWalkStep(level=2, index=1, spte=0, walker="fetch").describe()
+        'FNAME(fetch) reads shadow L2 entry 1 = 0x0000000000000000'
     """
 
     level: int
     index: int
     spte: int
+    walker: str = "cpu"  # "cpu" or "fetch"
 
     def describe(self) -> str:
-        return f"shadow L{self.level} entry {self.index} = 0x{self.spte:016x}"
+        who = "CPU walks" if self.walker == "cpu" else "FNAME(fetch) reads"
+        return f"{who} shadow L{self.level} entry {self.index} = 0x{self.spte:016x}"
+
+
+@dataclass(frozen=True, slots=True)
+class ShadowPageFault:
+    """The CPU's walk of the shadow tables failed: a #PF that exits to KVM (kvm_mmu_page_fault()).
+
+    ``error_code`` is the hardware's: bit 0 the sPTE was present (a permission
+    failure), bit 1 a write, bit 2 a user access:
+
+        >>> ShadowPageFault(va=0xC0200000, error_code=0b010).describe()
+        'shadow #PF at 0xc0200000 (error code 0x2): exit to KVM, FNAME(page_fault)'
+    """
+
+    va: int
+    error_code: int
+
+    def describe(self) -> str:
+        return (f"shadow #PF at 0x{self.va:08x} (error code 0x{self.error_code:x}): "
+                f"exit to KVM, FNAME(page_fault)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,6 +307,40 @@ class RootsLoaded:
 
     def describe(self) -> str:
         return f"load CR3 0x{self.cr3:08x}: pae_root = " + ", ".join(hex(r) for r in self.roots)
+
+
+@dataclass(frozen=True, slots=True)
+class RootObsolete:
+    """A root in use was zapped: KVM marks it invalid (role.invalid, obsolete) and asks every vCPU
+    to drop it (KVM_REQ_MMU_FREE_OBSOLETE_ROOTS); pae_root still points at the empty page:
+
+        >>> RootObsolete(gfn=7, role=PageRole(level=2, has_4_byte_gpte=True, quadrant=3)).describe()
+        'root gfn 0x7 L2 q3 zapped while in use: obsolete, KVM_REQ_MMU_FREE_OBSOLETE_ROOTS'
+    """
+
+    gfn: int
+    role: PageRole
+
+    def describe(self) -> str:
+        return (f"root gfn 0x{self.gfn:x} {_role(self.role)} zapped while in use: obsolete, "
+                f"KVM_REQ_MMU_FREE_OBSOLETE_ROOTS")
+
+
+@dataclass(frozen=True, slots=True)
+class RootsFreed:
+    """At the next guest entry, kvm_mmu_free_obsolete_roots() frees the current roots (all four:
+    pae_root has no shadow page of its own, so it counts as obsolete); kvm_mmu_reload() then
+    allocates new ones (a RootsLoaded follows):
+
+        >>> RootsFreed(freed=4, obsolete=1).describe()
+        'next entry: free 4 roots (1 obsolete), then kvm_mmu_reload()'
+    """
+
+    freed: int
+    obsolete: int
+
+    def describe(self) -> str:
+        return f"next entry: free {self.freed} roots ({self.obsolete} obsolete), then kvm_mmu_reload()"
 
 
 @dataclass(frozen=True, slots=True)

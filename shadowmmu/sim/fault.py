@@ -1,14 +1,22 @@
 """The fault path: FNAME(page_fault) -> FNAME(fetch), shadow pages found or created on the way.
 
-``access()`` (in ``mmu``) first walks the shadow tables, as the CPU would. A
-miss or a permission failure is a page fault, here: we walk the guest tables
-(FNAME(walk_addr_generic)), inject GuestPageFault if they refuse, set A/D in
+The order is the hardware's and KVM's. ``access()`` (in ``mmu``) first walks
+the shadow tables as the CPU does, with no KVM code involved. A miss or a
+permission failure is a #PF that exits to KVM (``ShadowPageFault``). Then, as
+FNAME(page_fault) does: we walk the guest tables (FNAME(walk_addr) ->
+FNAME(walk_addr_generic)), inject GuestPageFault if they refuse, set A/D in
 guest memory (FNAME(update_accessed_dirty_bits)) and then, like FNAME(fetch),
-walk the shadow from ``pae_root[va >> 30]``, creating each missing child with
-the rule's child_role() and installing the leaf. Shadow pages come from the
+walk the shadow tables again from the root, ``pae_root[va >> 30]``
+(shadow_walk_init_using_root()), creating each missing child with the
+rule's child_role() and installing the leaf. Shadow pages come from the
 cache keyed by (gfn, role), as kvm_mmu_find_shadow_page() looks them up:
 found again after a CR3 switch, shared between address spaces that share a
 guest page table.
+
+A writable gPTE with D clear gives a read-only sPTE (FNAME(protect_clean_gpte)):
+the guest's first write through it faults again, and that fault sets D in
+the gPTE and installs a writable sPTE, so D is set exactly when the guest
+has written.
 
 Knows: the guest's walk, the rule, the cache, sync (a cached unsync page is
 resynced when found). Does not know: the write path, inspection, views.
@@ -22,6 +30,8 @@ from ..consts import (
     ACC_WRITE_MASK,
     PAGE_SHIFT,
     PG_LEVEL_4K,
+    PT32_ROOT_LEVEL,
+    PT32E_ROOT_LEVEL,
     PT_ACCESSED_MASK,
     PT_DIRTY_MASK,
     PT_USER_MASK,
@@ -29,7 +39,7 @@ from ..consts import (
     SPTE_ENT_PER_PAGE,
 )
 from ..role import PageRole
-from .events import GuestFaultInjected, ShadowPageCreated, ShadowPageFound
+from .events import GuestFaultInjected, ShadowPageCreated, ShadowPageFound, ShadowWalkStep
 from .guest import GuestPageFault, GuestWalk
 from .shadow_page import ShadowPage
 from .spte import LARGE_GFNS, SPTE_ADDR_MASK, SPTE_LARGE, SPTE_PRESENT
@@ -143,10 +153,20 @@ def get_child(mmu, parent: ShadowPage, index: int, gfn: int, role: PageRole) -> 
 
 
 def fetch(mmu, va: int, gpa: int, pde: int, pte: int | None, can_w: bool, can_u: bool) -> None:
-    """FNAME(fetch): walk the shadow from pae_root[va >> 30], create what is missing, install the leaf."""
-    pd = mmu._get_pd(va >> 30, va)
+    """FNAME(fetch): walk the shadow from pae_root[va >> 30], create what is missing, install the leaf.
+
+    Each level it reads is a ShadowWalkStep with walker "fetch": the walk
+    starts at the root with shadow_walk_init_using_root(), after the guest walk.
+    """
+    i = va >> 30
+    trace = mmu._trace  # None when not tracing: build no events at all
+    if trace is not None:
+        trace.append(ShadowWalkStep(PT32E_ROOT_LEVEL, i, mmu._pdpt[i], "fetch"))
+    pd = mmu._get_pd(i, va)
     pd.write_flooding_count = 0  # clear_sp_write_flooding_count()
     j = (va >> 21) & 0x1FF
+    if trace is not None:
+        trace.append(ShadowWalkStep(PT32_ROOT_LEVEL, j, pd.spt[j], "fetch"))
     gfn = gpa >> PAGE_SHIFT
     leaf = pde if pte is None else pte
     # FNAME(protect_clean_gpte): a clean gPTE maps read-only, so the first write sets D.
@@ -171,4 +191,7 @@ def fetch(mmu, va: int, gpa: int, pde: int, pte: int | None, can_w: bool, can_u:
             mmu.sync.unsync_gfn(gfn)
         else:
             writable = False
-    mmu.cache.set_leaf(sp, (va >> PAGE_SHIFT) & 0x1FF, gfn, writable, can_u, pte)
+    k = (va >> PAGE_SHIFT) & 0x1FF
+    if trace is not None:
+        trace.append(ShadowWalkStep(PG_LEVEL_4K, k, sp.spt[k], "fetch"))
+    mmu.cache.set_leaf(sp, k, gfn, writable, can_u, pte)

@@ -40,7 +40,10 @@ from ..rules import Rule, get_rule
 from . import fault, inspection
 from .cache import ShadowPageCache
 from .events import (
+    RootObsolete,
+    RootsFreed,
     RootsLoaded,
+    ShadowPageFault,
     ShadowWalkStep,
     TlbFlush,
 )
@@ -72,8 +75,10 @@ class ShadowMMU:
     ``rule``: any key of QUADRANT_RULES (or a Rule). ``host_large_pages``:
     whether the host backs guest memory with 2 MiB pages, so a guest 4 MiB page
     can become two 2 MiB leaf sPTEs; False gives direct level-1 pages.
-    ``unsync``: let guest page tables go unsync on their first write (KVM's
-    default); False keeps them write-protected and emulates every PTE store.
+    ``unsync``: let guest page tables go unsync on their first write fault, as
+    KVM does (it has no switch for this); False is a simulator switch that
+    treats them as write-tracked, as if each were also a page directory, so
+    every PTE store is emulated.
     ``trace``: record the events of each call in ``last_trace``;
     ``keep_trace``: also append them all to ``trace_log``.
     """
@@ -101,6 +106,7 @@ class ShadowMMU:
         self.pae_root = [0] * NR_PAE_ROOTS
         self._roots: list[ShadowPage | None] = [None] * NR_PAE_ROOTS
         self._special_root: ShadowPage | None = None
+        self._obsolete_roots = 0  # roots in use zapped since the last (re)load
         # The sPTEs the CPU's walk starts from: pae_root, or the special PDPT page's.
         # Derivable, but _shadow_leaf() reads it on every access, and as a property
         # it cost the Linux-like benchmark close to 10%.
@@ -147,21 +153,6 @@ class ShadowMMU:
                        key=lambda sp: (-sp.role.level, sp.gfn, sp.role.quadrant, sp.role.direct, sp.hpa))
         return ([self._special_root] if self._special_root else []) + pages
 
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
     # -- roots -----------------------------------------------------------------------
 
     def load_cr3(self, cr3: int) -> None:
@@ -185,9 +176,10 @@ class ShadowMMU:
 
     def _alloc_roots(self) -> None:
         """mmu_alloc_shadow_roots() for a non-PAE guest: all four, the same gfn, quadrant from the rule."""
-        for i, sp in enumerate(self._roots):
+        for sp in self._roots:
             if sp is not None:
-                sp.root_count -= 1
+                self.cache.free_root(sp)
+        self._obsolete_roots = 0
         self._roots = [None] * NR_PAE_ROOTS
         self.pae_root[:] = [0] * NR_PAE_ROOTS
         if self._special:
@@ -242,7 +234,10 @@ class ShadowMMU:
             raise RuntimeError("no CR3 loaded: call load_cr3() first")
 
     def _shadow_leaf(self, va: int):
-        """Walk the shadow tables for va (shadow_walk_init_using_root()): (leaf sPTE, level, page, index) or None."""
+        """The CPU's walk of the shadow tables for va: (leaf sPTE, level, page, index) or None.
+
+        Hardware, not KVM: CR3 -> pae_root[va >> 30] -> PAE PD -> PAE PT.
+        """
         trace = self._trace
         i = va >> 30
         entry = self._pdpt[i]
@@ -305,14 +300,15 @@ class ShadowMMU:
         self._enter()
         try:
             self.accesses += 1
-            if not self._special and None in self._roots:
-                # a root was zapped (_zap_page()): kvm_mmu_reload() before the walk
-                self._alloc_roots()
-            found = self._shadow_leaf(va)
+            self._reload_obsolete_roots()  # normally done already, as the store returned
+            found = self._shadow_leaf(va)  # the CPU's walk: no KVM code runs
             if found is not None:
                 spte = found[0]
                 if (not write or spte & SPTE_WRITABLE) and (not user or spte & SPTE_USER):
                     return self._leaf_gpa(spte, found[1], va)
+            # the hardware's error code: P (a present sPTE refused the access), W, U
+            if self._trace is not None:
+                self._trace.append(ShadowPageFault(va, (found is not None) | write << 1 | user << 2))
             return fault.page_fault(self, va, write, user)
         finally:
             self._exit()
@@ -322,17 +318,6 @@ class ShadowMMU:
         gpa = self.access(va, write=True)
         self.guest_write(gpa, value, size)
         return gpa
-
-
-
-
-
-
-
-
-
-
-
 
     def invlpg(self, va: int) -> None:
         """The guest's invlpg: resync the one sPTE for va if its page is unsync (kvm_mmu_invalidate_addr(), as in Linux 6.6)."""
@@ -355,7 +340,6 @@ class ShadowMMU:
         finally:
             self._exit()
 
-
     def guest_write(self, gpa: int, value: int, size: int = 4) -> None:
         """A guest CPU store of size bytes (1, 2, 4 or 8) at gpa, trapped or not as KVM would:
 
@@ -371,12 +355,14 @@ class ShadowMMU:
         finally:
             self._exit()
 
-
-
-
     def track_store(self, gpa: int, size: int, value: int) -> None:
-        """Called by the guest after every store (the page-track hook): the write path decides."""
+        """Called by the guest after every store (the page-track hook): the write path decides.
+
+        If the store zapped a root in use, the vCPU's return to the guest
+        frees and reloads its roots before the guest runs another instruction.
+        """
         self.tracker.track_store(gpa, size, value)
+        self._reload_obsolete_roots()
 
     # -- inspection and the bug lab (shadowmmu.sim.inspection) -----------------------
 
@@ -416,12 +402,27 @@ class ShadowMMU:
         """What the MMU holds now and has done so far."""
         return inspection.stats(self)
 
-    def _forget_root(self, sp: ShadowPage) -> None:
-        """A zapped page that is a root in use: the vCPU must reload its roots (kvm_mmu_reload())."""
-        for i, root in enumerate(self._roots):
-            if root is sp:
-                self._roots[i] = None
-                self.pae_root[i] = 0
+    def _root_zapped(self, sp: ShadowPage) -> None:
+        """A root in use was zapped: invalid now, and a request to free obsolete roots is pending."""
+        self._obsolete_roots += 1
+        self._emit(RootObsolete(sp.gfn, sp.role))
+
+    def _reload_obsolete_roots(self) -> None:
+        """vcpu_enter_guest() with KVM_REQ_MMU_FREE_OBSOLETE_ROOTS pending (Linux 5.18+).
+
+        kvm_mmu_free_obsolete_roots() frees the current root: for a PAE shadow
+        that is pae_root, which has no shadow page, so is_obsolete_root() counts
+        it obsolete and kvm_mmu_free_roots() drops all four page directories
+        (the zapped ones are freed with their last user). kvm_mmu_reload() ->
+        kvm_mmu_load() then runs mmu_alloc_shadow_roots() and
+        kvm_mmu_sync_roots(), as a CR3 load does: valid directories are found
+        again in the cache, the zapped quarters get new, empty ones.
+        """
+        if not self._obsolete_roots:
+            return
+        self._emit(RootsFreed(sum(sp is not None for sp in self._roots), self._obsolete_roots))
+        self._alloc_roots()
+        self.sync.sync_roots()
 
 
 def find_misconception_example(rule: str | Rule = "halves") -> Mismatch | None:

@@ -36,6 +36,8 @@ class ShadowPage:
     unsync: bool = False
     root_count: int = 0
     write_flooding_count: int = 0
+    #: False once zapped (role.invalid); a root still in use stays allocated, obsolete,
+    #: until the vCPU's next entry frees its roots (root_count drops to 0).
     valid: bool = True
 
     @property

@@ -21,8 +21,11 @@ from ..sim.events import (
     PageSynced,
     PageUnsync,
     QuadrantSkip,
+    RootObsolete,
+    RootsFreed,
     RootsLoaded,
     ShadowPageCreated,
+    ShadowPageFault,
     ShadowPageFound,
     ShadowPageZapped,
     ShadowWalkStep,
@@ -31,7 +34,7 @@ from ..sim.events import (
     TlbFlush,
     WriteProtect,
 )
-from ..sim.spte import SPTE_LARGE, SPTE_PRESENT, SPTE_USER, SPTE_WRITABLE, spte_frame
+from ..sim.spte import SPTE_LARGE, SPTE_PRESENT, SPTE_USER, SPTE_WRITABLE, spte_bits, spte_frame
 from .common import (
     _BOX,
     PALETTE,
@@ -45,8 +48,11 @@ from .common import (
 )
 
 #: One colour and one label per kind of trace event; the label is always printed.
+#: The two walks of the shadow tables share a colour (one concept) and differ in words.
 EVENT_STYLE = {
-    "ShadowWalkStep": ("shadow walk", PALETTE["blue"]),
+    "ShadowWalkStep": ("CPU walks shadow", PALETTE["blue"]),
+    "ShadowWalkStep/fetch": ("FNAME(fetch) walk", PALETTE["blue"]),
+    "ShadowPageFault": ("#PF exits to KVM", PALETTE["yellow"]),
     "GuestWalkStep": ("guest walk", PALETTE["orange"]),
     "GuestFaultInjected": ("guest #PF", PALETTE["vermillion"]),
     "ShadowPageCreated": ("new shadow page", PALETTE["bluish_green"]),
@@ -60,6 +66,8 @@ EVENT_STYLE = {
     "PageSynced": ("resync", PALETTE["sky_blue"]),
     "WriteProtect": ("write-protect", PALETTE["grey"]),
     "RootsLoaded": ("roots", PALETTE["black"]),
+    "RootObsolete": ("obsolete root", PALETTE["vermillion"]),
+    "RootsFreed": ("roots reloaded", PALETTE["black"]),
     "TlbFlush": ("flush", PALETTE["grey"]),
 }
 
@@ -67,7 +75,8 @@ EVENT_STYLE = {
 def event_chip(event: object) -> str:
     """The coloured, labelled kind of one trace event: ``<span class="smmu-event ...">shadow walk</span>``."""
     name = type(event).__name__
-    label, bg = EVENT_STYLE.get(name, (name, PALETTE["grey"]))
+    key = name + ("/fetch" if getattr(event, "walker", "cpu") == "fetch" else "")
+    label, bg = EVENT_STYLE.get(key, (name, PALETTE["grey"]))
     return (f'<span class="smmu-event" data-event="{esc(name)}" style="background:{bg};'
             f'color:{text_colour(bg)};padding:0 4px;border-radius:3px;white-space:nowrap">'
             f"{esc(label)}</span>")
@@ -77,26 +86,21 @@ def explain_event(event: object) -> str:
     """Why the simulator took this step, in HTML, its numbers as value_spans (notebooks 06-07)."""
     e = event
     if isinstance(e, ShadowWalkStep):
-        state = ("empty" if not e.spte & SPTE_PRESENT else
-                 "a 2 MiB leaf" if e.level == 2 and e.spte & SPTE_LARGE else "present")
-        if e.level == 3:
-            return (f"root choice: VA bits 31:30 = {value_span('pdpte_index', e.index)} pick "
-                    f"<code>pae_root[{e.index}]</code>, the PAE page directory with PD quadrant "
-                    f"{value_span('pd_quadrant', e.index)} (<code>shadow_walk_init_using_root()</code>); {state}")
-        if e.level == 2:
-            more = {"empty": ": nothing maps this 2 MiB yet, so this is a shadow page fault",
-                    "present": ": it links to a PAE page table"}.get(state, "")
-            return (f"PAE PDE {value_span('shadow_pde_index', e.index)} = VA bits 29:21 of that "
-                    f"page directory: {state}{more}")
-        more = ": a shadow page fault" if state == "empty" else ": the CPU would use it"
-        return f"PAE PTE {value_span('shadow_pte_index', e.index)} = VA bits 20:12: {state}{more}"
+        return _explain_shadow_step(e)
+    if isinstance(e, ShadowPageFault):
+        why = ("a present sPTE refuses the access" if e.error_code & 1 else
+               "no present sPTE for this address")
+        return (f"the CPU's walk fails ({why}): a page fault, which exits to KVM; "
+                f"<code>kvm_mmu_page_fault()</code> calls <code>FNAME(page_fault)</code>, "
+                f"which first walks the guest's own tables")
     if isinstance(e, GuestWalkStep):
         if e.level == 2:
             if e.entry & PT_PAGE_SIZE_MASK:
                 tail = "a 4 MiB page (PS set): the guest walk ends here"
             else:
                 tail = f"points at the guest page table at {gfn_text(e.entry >> 12)}"
-            return (f"KVM walks the guest's own tables (<code>FNAME(walk_addr_generic)</code>): "
+            return (f"KVM walks the guest's own tables (<code>FNAME(walk_addr)</code> &rarr; "
+                    f"<code>FNAME(walk_addr_generic)</code>): "
                     f"guest PDE {value_span('guest_pde_index', e.index)} = VA bits 31:22, in the "
                     f"guest PD at {gfn_text(e.table_gfn)}: {tail}")
         return (f"guest PTE {value_span('guest_pte_index', e.index)} = VA bits 21:12: frame "
@@ -126,15 +130,17 @@ def explain_event(event: object) -> str:
     if isinstance(e, SpteInstalled):
         if e.what == "link":
             return (f"PAE PDE {value_span('shadow_pde_index', e.index)} of the {e.role.describe()} "
-                    f"page now points at that page table (<code>link_shadow_page()</code>)")
+                    f"page now points at that page table (<code>link_shadow_page()</code>, "
+                    f"<code>make_nonleaf_spte()</code>); bits: {esc(spte_bits(e.spte))}")
         flags = (("writable" if e.spte & SPTE_WRITABLE else "read-only")
                  + (", user" if e.spte & SPTE_USER else ", supervisor"))
         if e.what == "leaf 2M":
             return (f"a 2 MiB leaf in PAE PDE {value_span('shadow_pde_index', e.index)}: frame "
                     f"0x{spte_frame(e.spte):X}, {flags}; no page table below it "
-                    f"(the host has a large page there)")
+                    f"(the host has a large page there); bits: {esc(spte_bits(e.spte))}")
         return (f"leaf sPTE {value_span('shadow_pte_index', e.index)} of the {e.role.describe()} page: "
-                f"frame 0x{spte_frame(e.spte):X}, {flags} (<code>mmu_set_spte()</code>)")
+                f"frame 0x{spte_frame(e.spte):X}, {flags} (<code>mmu_set_spte()</code> &rarr; "
+                f"<code>make_spte()</code>); bits: {esc(spte_bits(e.spte))}")
     if isinstance(e, SpteZapped):
         return (f"sPTE {e.index} of the {e.role.describe()} page at {gfn_text(e.gfn)} cleared: "
                 f"{esc(e.reason)} (<code>mmu_page_zap_pte()</code>)")
@@ -157,6 +163,15 @@ def explain_event(event: object) -> str:
                 if getattr(e, "still_unsync", False) else "")
         return (f"gPTE(s) re-read for the {e.role.describe()} page at {gfn_text(e.gfn)}: "
                 f"{e.zapped} changed sPTE(s) dropped{tail}")
+    if isinstance(e, RootObsolete):
+        return (f"the {e.role.describe()} page was a root in use: KVM empties it and marks it "
+                f"invalid (<code>role.invalid</code>, an obsolete root) instead of freeing it, "
+                f"and asks the vCPU to drop it (<code>KVM_REQ_MMU_FREE_OBSOLETE_ROOTS</code>)")
+    if isinstance(e, RootsFreed):
+        return (f"before the guest runs again, <code>kvm_mmu_free_obsolete_roots()</code> frees "
+                f"the vCPU's {e.freed} roots ({e.obsolete} of them obsolete; <code>pae_root</code> "
+                f"has no shadow page of its own, so all four go) and <code>kvm_mmu_reload()</code> "
+                f"loads them again: cached page directories are found, zapped ones made anew")
     if isinstance(e, RootsLoaded):
         return "<code>pae_root</code> filled: four PAE page directories, one guest PD"
     if isinstance(e, TlbFlush):
@@ -165,6 +180,38 @@ def explain_event(event: object) -> str:
         return (f"{e.sptes} leaf sPTE(s) mapping {gfn_text(e.gfn)} lose W: a guest table KVM shadows "
                 f"(newly, or again as the guest's flush resyncs it) must trap stores")
     return esc(getattr(event, "describe", lambda: str(event))())
+
+
+def _explain_shadow_step(e: ShadowWalkStep) -> str:
+    """One step of either walk of the shadow tables: the CPU's (hardware) or FNAME(fetch)'s (KVM)."""
+    state = ("empty" if not e.spte & SPTE_PRESENT else
+             "a 2 MiB leaf" if e.level == 2 and e.spte & SPTE_LARGE else "present")
+    if e.spte & SPTE_PRESENT:
+        state += f" ({esc(spte_bits(e.spte))})"
+    cpu = e.walker == "cpu"
+    if e.level == 3:
+        pick = (f"VA bits 31:30 = {value_span('pdpte_index', e.index)} pick "
+                f"<code>pae_root[{e.index}]</code>, the PAE page directory with PD quadrant "
+                f"{value_span('pd_quadrant', e.index)}")
+        if cpu:
+            return (f"the CPU's own walk (hardware, no KVM code), from CR3 = <code>pae_root</code>: "
+                    f"{pick}; {state}")
+        return (f"<code>FNAME(fetch)</code> walks the shadow tables from the root "
+                f"(<code>shadow_walk_init_using_root()</code>): {pick}; {state}")
+    if e.level == 2:
+        if cpu:
+            more = {"empty": ": nothing maps this 2 MiB yet, so the access faults",
+                    "present": ": it links to a PAE page table"}.get(state.split(" (")[0], "")
+        else:
+            more = {"empty": ": KVM fills it in next",
+                    "present": ": KVM checks where it leads"}.get(state.split(" (")[0], "")
+        return (f"PAE PDE {value_span('shadow_pde_index', e.index)} = VA bits 29:21 of that "
+                f"page directory: {state}{more}")
+    if cpu:
+        more = ": the access faults" if state == "empty" else ": the CPU checks its permissions"
+    else:
+        more = ": KVM installs the leaf here" if state == "empty" else ": KVM replaces it"
+    return f"PAE PTE {value_span('shadow_pte_index', e.index)} = VA bits 20:12: {state}{more}"
 
 
 def fault_summary(trace) -> dict:

@@ -10,11 +10,12 @@ from ..sim.events import (
     GuestWrite,
     PageUnsync,
     QuadrantSkip,
+    RootsFreed,
     ShadowPageZapped,
     SpteZapped,
 )
 from ..writes import detect_write_misaligned
-from .common import esc, render_table, wrap_box
+from .common import esc, render_note, render_table, wrap_box
 from .fault import render_trace
 
 
@@ -33,6 +34,7 @@ def write_outcome(r) -> dict:
         "pages_zapped": [e.role.describe() for e in r.write_trace
                          if isinstance(e, ShadowPageZapped)],
         "unsynced": sum(isinstance(e, PageUnsync) for e in r.write_trace),
+        "roots_reloaded": any(isinstance(e, RootsFreed) for e in r.write_trace),
     }
 
 
@@ -68,9 +70,17 @@ def render_write_result(r) -> str:
                           caption="shadow pages of the written frame, before")
     after = render_table(("shadow page", "sPTEs present", "unsync"),
                          [(a, b, "yes" if c else "no") for a, b, c in r.pages_after] or
-                         [("(none left)", "-", "-")],
-                         caption="... and after the write")
+                         [("(none left: all zapped)", "-", "-")],
+                         caption=("... and after the write (new roots, reloaded)"
+                                  if o["roots_reloaded"] else "... and after the write"))
     pages = f'<div style="display:flex;gap:12px;align-items:flex-start">{before}{after}</div>'
+    if o["roots_reloaded"]:
+        pages += render_note(
+            "The zapped page directories were roots in use. KVM does not leave the vCPU without "
+            "roots: it marks them obsolete (role.invalid) and, before the guest runs its next "
+            "instruction, frees them and loads new ones (KVM_REQ_MMU_FREE_OBSOLETE_ROOTS, then "
+            "kvm_mmu_reload()). The table after the write shows those new, empty roots; the "
+            "next access faults in what it needs.")
     return wrap_box(head + render_trace(r.write_trace, caption="ShadowMMU.guest_write(): events")
                  + pages + render_translate_timeline(r), "smmu-write-view")
 
@@ -89,3 +99,45 @@ def render_write_presets(results) -> str:
                          "quadrant skips", "pages zapped", "translate() after write",
                          "after invlpg"), rows,
                         caption="scenarios.write_experiment() on a fresh scenarios.write_lab()")
+
+
+def write_predictions(r) -> list[tuple[str, bool]]:
+    """Answers to "what does this store zap?" for one scenarios.WriteResult, as (label, right).
+
+    One is what the trace shows; the others are the usual wrong guesses, each
+    computed for this store: no quadrant skip (the same sPTEs in every shadow
+    page of the frame), "sPTE = byte offset / 8", nothing at all, whole pages.
+    Sorted by label, so the right one is not always first:
+
+        >>> from shadowmmu.scenarios.write_lab import write_experiment
+        >>> [label for label, right in write_predictions(write_experiment("pd", 0x080, 4)) if right]
+        ['sPTEs L2 q0 sPTE 64; L2 q0 sPTE 65']
+    """
+    o = write_outcome(r)
+    pages = [name for name, _, _ in r.pages_before]
+    whole = "every shadow page of the frame, whole: " + ", ".join(pages)
+    nothing = "nothing: the store lands and no sPTE is zapped"
+    if o["pages_zapped"]:
+        truth = "every shadow page of the frame, whole: " + ", ".join(o["pages_zapped"])
+    elif o["zapped"]:
+        truth = "sPTEs " + "; ".join(f"{p} sPTE {i}" for p, i in o["zapped"])
+    else:
+        truth = nothing
+    entry = r.offset // 4  # a PD entry k covers PAE PDEs 2(k mod 256) and +1; a PT entry one sPTE
+    guess = [2 * (entry % 256), 2 * (entry % 256) + 1] if r.table == "pd" else [entry % 512]
+    indices = sorted({i for _, i in o["zapped"]}) or guess
+    everywhere = "sPTEs " + "; ".join(f"{p} sPTE {i}" for p in pages for i in indices)
+    by_eight = f"one sPTE, number {r.offset // 8} (byte offset / 8), in {pages[0]}"
+    labels = {truth: True}
+    for wrong in (everywhere, by_eight, nothing, whole):
+        labels.setdefault(wrong, False)
+    return sorted(labels.items())
+
+
+def render_prediction_feedback(choice: str, r) -> str:
+    """The verdict on the reader's pick, then the picture that shows why (render_write_result)."""
+    right = dict(write_predictions(r)).get(choice, False)
+    truth = next(label for label, ok in write_predictions(r) if ok)
+    verdict = ("Right." if right else f"Not this time. You picked: {choice}.")
+    return (f'<div class="smmu-prediction" data-right="{str(right).lower()}">'
+            f"<b>{esc(verdict)}</b> What KVM does: {esc(truth)}.</div>" + render_write_result(r))

@@ -1,4 +1,4 @@
-"""Notebook 07's explorer: store into a guest page table or page directory and see what KVM zaps.
+"""Notebook 07's explorer and its "predict, then see" questions: store into a guest table, see what KVM zaps.
 
 Knows: ``scenarios.write_lab`` and ``views.writes``. Does not know: the write path;
 it never constructs a Guest or ShadowMMU.
@@ -12,8 +12,8 @@ from ..address import parse_number
 from ..consts import PAGE_SIZE
 from ..scenarios.write_lab import write_experiment
 from ..views.common import render_error
-from ..views.writes import render_write_result
-from .common import Explorer, ExplorerState, debug_area, rerun_on_change
+from ..views.writes import render_prediction_feedback, render_write_result, write_predictions
+from .common import Explorer, ExplorerState, debug_area, guarded, rerun_on_change
 
 
 def _offset_box(initial: int) -> W.Text:
@@ -67,3 +67,40 @@ def guest_write_explorer(table: str = "pt", offset: int = 0x800, size: int = 4,
     return Explorer([table_w, W.HBox([offset_w, size_w, status]), unsync_w, view, debug],
                     table=table_w, offset=offset_w, size=size_w, unsync=unsync_w, view=view,
                     status=status, debug=debug, state=state)
+
+
+def predict_write(table: str = "pd", offset: int = 0x080, size: int = 4,
+                  unsync: bool = True) -> Explorer:
+    """Notebook 07: "which sPTEs does this store zap?" asked before the picture answers it.
+
+    One button per answer of views.writes.write_predictions() (class
+    smmu-predict-choice); a click shows the verdict and the store's picture
+    (views.writes.render_prediction_feedback) in ``answer``, which is empty
+    until then. Parts: ``question`` (HTML), ``choices`` (list of Buttons),
+    ``answer`` (HTML), ``debug``; ``state.result`` is the WriteResult.
+    """
+    debug = debug_area()
+    result = write_experiment(table, offset, size, unsync)
+    where = "guest page table" if table == "pt" else "guest page directory"
+    question = W.HTML(value=(f"<b>Predict first.</b> The guest stores {size} byte(s) at byte "
+                             f"0x{offset:03X} of its {where}. Which sPTEs does KVM zap?"))
+    answer = W.HTML(value="")
+    state = ExplorerState()
+    state.result = result
+    choices = []
+    for label, _ in write_predictions(result):
+        button = W.Button(description=label, tooltip=label,
+                          layout=W.Layout(width="auto", max_width="100%"))
+        button.add_class("smmu-predict-choice")
+        choices.append(button)
+
+    @guarded(debug)
+    def _pick(button):
+        for b in choices:
+            b.button_style = "info" if b is button else ""
+        answer.value = render_prediction_feedback(button.description, result)
+
+    for button in choices:
+        button.on_click(_pick)
+    return Explorer([question, W.VBox(choices), answer, debug], question=question,
+                    choices=choices, answer=answer, debug=debug, state=state)

@@ -12,8 +12,8 @@ How the numbers were checked:
   20:12, PT quadrant = bit 21, PD quadrant = bits 31:30; a gPDE write zaps
   sPDEs 2(k mod 256) and +1 in root k div 256; a gPTE write at byte o hits
   quadrant o div 2048, sPTE (o/4) mod 512).
-* sPTE values use the documented layout: P=1, W=2, U=4, PS=0x80, frame in
-  bits 51:12; a non-leaf entry is hpa | 7. A clean gPTE maps read-only.
+* sPTE values use the kernel's layout (LINK, LEAF_* below): P=1, W=2, U=4, PS=0x80, frame in
+  bits 51:12; a non-leaf entry is hpa | LINK (below). A clean gPTE maps read-only.
 """
 
 from __future__ import annotations
@@ -31,6 +31,9 @@ from shadowmmu.sim.events import (
     ShadowPageCreated,
     ShadowPageFound,
     ShadowPageZapped,
+    RootObsolete,
+    RootsFreed,
+    ShadowPageFault,
     ShadowWalkStep,
     SpteInstalled,
     SpteZapped,
@@ -42,6 +45,18 @@ MIB = 1 << 20
 PD = 0xE00  # first page directory gfn
 ROOT_HPA = [0x100000000, 0x100001000, 0x100002000, 0x100003000]
 FIRST_CHILD_HPA = 0x100004000
+# sPTE values derived by hand from the kernel's masks (spte.h / spte.c, Linux 5.13-6.x,
+# shadow paging: kvm_mmu_reset_all_pte_masks()), not from shadowmmu.sim.spte:
+# P = bit 0, W = 1, U = 2, A = 5, D = 6, host-writable = 9, MMU-writable = 10,
+# SPTE_MMU_PRESENT_MASK = 11.
+# make_nonleaf_spte(): MMU-present | P | W | U | A
+LINK = 0x800 | 0x20 | 0x4 | 0x2 | 0x1  # 0x827
+# make_spte(), not a prefetch, user, read-only: MMU-present | host-writable | A | U | P
+LEAF_RO = 0x800 | 0x200 | 0x20 | 0x4 | 0x1  # 0xA25
+# ... writable: also W | MMU-writable | D
+LEAF_RW = LEAF_RO | 0x2 | 0x400 | 0x40  # 0xE67
+# spte_write_protect(pt_protect): W and MMU-writable cleared, D kept
+LEAF_WP = LEAF_RW & ~(0x2 | 0x400)  # 0xA65
 
 
 def L(level, quadrant=0, direct=False, access=7):
@@ -100,27 +115,45 @@ def test_fault_builds_the_path_of_the_golden_table(va, pdpte, spde, spte, pt_q):
     assert mmu.access(va | 0x123) == 0x5123
     root = page(mmu, PD, L(2, pdpte))
     child = page(mmu, 0xE01, L(1, pt_q))
-    assert root.spt[spde] == FIRST_CHILD_HPA | 0b111
-    assert child.spt[spte] == 0x5000 | 0b101  # P | U, not W: the gPTE is clean
+    assert root.spt[spde] == FIRST_CHILD_HPA | LINK
+    assert child.spt[spte] == 0x5000 | LEAF_RO  # not W: the gPTE is clean
     assert [i for i, e in enumerate(child.spt) if e] == [spte]
     assert mmu.translate(va | 0xABC) == 0x5ABC
 
 
 def test_trace_of_one_fault():
+    # The order of issue 13 point 4: the CPU walks the shadow tables and misses (no KVM
+    # code), #PF exits to KVM, FNAME(page_fault) walks the guest tables, and only then
+    # FNAME(fetch) walks the shadow tables from the root, creating and installing.
     g, cr3, mmu = setup((0xC0200000, 0x5000))
     mmu.access(0xC0200000)
     t = mmu.last_trace
-    assert kinds(t) == ["ShadowWalkStep", "ShadowWalkStep", "GuestWalkStep", "GuestWalkStep",
-                        "ShadowPageCreated", "SpteInstalled", "SpteInstalled"]
-    assert t[0] == ShadowWalkStep(3, 3, ROOT_HPA[3] | 1)
-    assert t[1] == ShadowWalkStep(2, 1, 0)
+    assert kinds(t) == ["ShadowWalkStep", "ShadowWalkStep", "ShadowPageFault",
+                        "GuestWalkStep", "GuestWalkStep",
+                        "ShadowWalkStep", "ShadowWalkStep", "ShadowPageCreated", "SpteInstalled",
+                        "ShadowWalkStep", "SpteInstalled"]
+    assert t[0] == ShadowWalkStep(3, 3, ROOT_HPA[3] | 1, "cpu")  # VA bits 31:30 = 3
+    assert t[1] == ShadowWalkStep(2, 1, 0, "cpu")  # VA bits 29:21 = 1: empty, a miss
+    assert t[2] == ShadowPageFault(0xC0200000, 0)  # not present, read, supervisor
     # after the walk, KVM has set A: PDE 0xE01007 -> 0xE01027, PTE 0x5007 -> 0x5027
-    assert t[2] == GuestWalkStep(2, PD, 768, 0xE00C00, 0xE01027)
-    assert t[3] == GuestWalkStep(1, 0xE01, 512, 0xE01800, 0x5027)
-    assert t[4] == ShadowPageCreated(0xE01, L(1, 1), FIRST_CHILD_HPA)
-    assert t[5] == SpteInstalled(PD, L(2, 3), 1, FIRST_CHILD_HPA | 7, "link")
-    assert t[6] == SpteInstalled(0xE01, L(1, 1), 0, 0x5005, "leaf")
+    assert t[3] == GuestWalkStep(2, PD, 768, 0xE00C00, 0xE01027)
+    assert t[4] == GuestWalkStep(1, 0xE01, 512, 0xE01800, 0x5027)
+    assert t[5] == ShadowWalkStep(3, 3, ROOT_HPA[3] | 1, "fetch")
+    assert t[6] == ShadowWalkStep(2, 1, 0, "fetch")
+    assert t[7] == ShadowPageCreated(0xE01, L(1, 1), FIRST_CHILD_HPA)
+    assert t[8] == SpteInstalled(PD, L(2, 3), 1, FIRST_CHILD_HPA | LINK, "link")
+    assert t[9] == ShadowWalkStep(1, 0, 0, "fetch")  # VA bits 20:12 = 0
+    assert t[10] == SpteInstalled(0xE01, L(1, 1), 0, 0x5000 | LEAF_RO, "leaf")
     assert all(e.describe() for e in t)
+    assert "CPU" in t[0].describe() and "FNAME(fetch)" in t[5].describe()
+
+
+def test_error_code_of_a_permission_fault():
+    # a present, read-only sPTE refuses a user write: P | W | U = 0b111
+    g, cr3, mmu = setup((0x1000, 0x5000))
+    mmu.access(0x1000)
+    mmu.access(0x1000, write=True, user=True)
+    assert ShadowPageFault(0x1000, 0b111) in mmu.last_trace
 
 
 def test_second_access_is_a_shadow_hit():
@@ -136,10 +169,10 @@ def test_dirty_bit_protocol():
     pte_gpa = 0xE01000 + 4
     mmu.access(0x1000)
     assert g.read(pte_gpa) == 0x5027  # A set by the fault, D not
-    assert page(mmu, 0xE01, L(1, 0)).spt[1] == 0x5005
+    assert page(mmu, 0xE01, L(1, 0)).spt[1] == 0x5000 | LEAF_RO
     mmu.access(0x1000, write=True)  # read-only sPTE: a fault, which sets D
     assert g.read(pte_gpa) == 0x5067
-    assert page(mmu, 0xE01, L(1, 0)).spt[1] == 0x5007
+    assert page(mmu, 0xE01, L(1, 0)).spt[1] == 0x5000 | LEAF_RW
     assert mmu.faults == 2
 
 
@@ -212,16 +245,41 @@ def test_builder_edits_go_through_the_trap():
 
 
 def test_eight_byte_store_to_the_pd_zaps_every_root():
+    # Issue 13 point 3. The four roots are in use (root_count 1): __kvm_mmu_prepare_zap_page()
+    # empties each, marks it invalid and requests KVM_REQ_MMU_FREE_OBSOLETE_ROOTS; as the
+    # emulated store returns to the guest, kvm_mmu_free_obsolete_roots() frees all four
+    # (pae_root has no shadow page: is_obsolete_root() says yes) and kvm_mmu_reload() ->
+    # mmu_alloc_shadow_roots() makes four new ones. Expected hpas: roots 0x100000000..
+    # 0x100003000, the L1 page 0x100004000, so the new roots are 0x100005000..0x100008000.
     g, cr3, mmu = setup((0x1000, 0x5000))
     mmu.access(0x1000)
+    old = [page(mmu, PD, L(2, q)) for q in range(4)]
     mmu.guest_write(cr3 + 0x10, 0, size=8)  # misaligned for 4-byte gPTEs (trap 11)
-    zapped = [e for e in mmu.last_trace if isinstance(e, ShadowPageZapped)]
+    t = mmu.last_trace
+    zapped = [e for e in t if isinstance(e, ShadowPageZapped)]
     assert [(e.role.quadrant, e.reason) for e in zapped] == [(q, "misaligned write") for q in range(4)]
-    assert mmu.pae_root == [0, 0, 0, 0] and mmu.translate(0x1000) is None
-    # the next access reloads the roots: four new pages; the level-1 page was kept
-    assert mmu.access(0x1000) == 0x5000
+    assert [e for e in t if isinstance(e, RootObsolete)] == [RootObsolete(PD, L(2, q)) for q in range(4)]
+    assert RootsFreed(4, 4) in t
+    assert kinds(t).index("RootsFreed") > max(i for i, k in enumerate(kinds(t)) if k == "ShadowPageZapped")
+    assert kinds(t)[-1] == "RootsLoaded" and kinds(t).count("ShadowPageCreated") == 4
+    # never "(none left)": the vCPU has four roots again before the guest runs on
     assert mmu.pae_root == [0x100005001, 0x100006001, 0x100007001, 0x100008001]
+    assert all(not sp.valid and sp.root_count == 0 and sp.hpa not in mmu.cache.by_hpa for sp in old)
+    assert mmu.translate(0x1000) is None  # the new roots are empty
+    assert mmu.access(0x1000) == 0x5000
     assert kinds(mmu.last_trace).count("ShadowPageFound") == 1  # the L1 page, relinked
+
+
+def test_a_two_byte_pd_store_reloads_four_roots_and_keeps_the_child():
+    # 2 bytes at gPDE 768 are misaligned (trap 11): the four roots, all in use, are zapped
+    # and reloaded; the L1 page for 0xC0000000 (bit 21 = 0: quadrant 0) is unlinked, kept
+    g, cr3, mmu = setup((0xC0000000, 0x5000))
+    mmu.access(0xC0000000)
+    mmu.guest_write(cr3 + 0xC01, 0, size=2)
+    assert RootsFreed(4, 4) in mmu.last_trace
+    pages = mmu.shadow_pages()
+    assert [(sp.role.level, sp.role.quadrant) for sp in pages] == [(2, 0), (2, 1), (2, 2), (2, 3), (1, 0)]
+    assert [sp.root_count for sp in pages] == [1, 1, 1, 1, 0] and not pages[4].parent_ptes
 
 
 def test_zapping_a_page_directory_zaps_its_unsync_children_first():
@@ -235,8 +293,11 @@ def test_zapping_a_page_directory_zaps_its_unsync_children_first():
     zapped = [(e.gfn, e.role, e.reason) for e in mmu.last_trace if isinstance(e, ShadowPageZapped)]
     assert zapped == [(0xE01, L(1, 0), "unsync child of a zapped page")] + [
         (PD, L(2, q), "misaligned write") for q in range(4)]
-    assert mmu.shadow_pages() == [] and mmu.stats().unsync_pages == 0
-    assert mmu.stats().gfns_write_protected == 0
+    # the four zapped roots were in use: the return to the guest reloads four new, empty
+    # ones (RootsFreed, then mmu_alloc_shadow_roots()); the unsync child is gone
+    assert [(sp.gfn, sp.role) for sp in mmu.shadow_pages()] == [(PD, L(2, q)) for q in range(4)]
+    assert all(not any(sp.spt) for sp in mmu.shadow_pages()) and mmu.stats().unsync_pages == 0
+    assert mmu.stats().gfns_write_protected == 1  # the PD again, write-tracked by the new roots
     assert mmu.access(0x08000000) == 0x6000  # rebuilt from the guest's current tables
 
 
@@ -329,12 +390,12 @@ def test_finding_an_unsync_page_resyncs_it_but_leaves_it_unsync():
     mmu.access(0x00401000)  # sPDE 2 of root q0 reaches (0xE01, L1 q0) through the hash
     t = mmu.last_trace
     synced = PageSynced(0xE01, L(1, 0), 1, True, still_unsync=True)
-    assert SpteZapped(0xE01, L(1, 0), 1, 0x5000 | 0b101, "gPTE changed while unsync") in t
+    assert SpteZapped(0xE01, L(1, 0), 1, 0x5000 | LEAF_RO, "gPTE changed while unsync") in t
     assert t.index(synced) < t.index(ShadowPageFound(0xE01, L(1, 0), FIRST_CHILD_HPA))
     assert not any(isinstance(e, WriteProtect) for e in t)
     sp = page(mmu, 0xE01, L(1, 0))
     assert sp.unsync and mmu.stats().unsync_pages == 1
-    assert sp.spt[2] == 0xE01000 | 0b111  # still P|W|U: the PT frame stays writable
+    assert sp.spt[2] == 0xE01000 | LEAF_RW  # still writable: the PT frame stays writable
     # the stale sPTE 1 was dropped, then rebuilt for 0x00401000 from the new gPTE;
     # VA 0x1000 shares it (same gPTE 1 of the same PT), so it sees the new frame too
     assert mmu.translate(0x1000) == 0x6000 and mmu.check(sync=False) is None
@@ -345,7 +406,7 @@ def test_finding_an_unsync_page_resyncs_it_but_leaves_it_unsync():
     mmu.flush_tlb()  # the guest's flush: mmu_sync_children() write-protects and syncs
     assert WriteProtect(0xE01, 1) in mmu.last_trace
     assert PageSynced(0xE01, L(1, 0), 0, True) in mmu.last_trace
-    assert not sp.unsync and sp.spt[2] == 0xE01000 | 0b101
+    assert not sp.unsync and sp.spt[2] == 0xE01000 | LEAF_WP
 
 
 def test_an_unsync_page_found_from_another_address_space_stays_unsync():
@@ -386,7 +447,7 @@ def test_kept_protected_pte_write_is_emulated_with_a_quadrant_skip():
     assert mmu.last_trace == (
         GuestWrite(0xE01800, 4, 0x3007, "emulate"),
         QuadrantSkip(0xE01, L(1, 0), 0x800),
-        SpteZapped(0xE01, L(1, 1), 0, 0x2005, "guest write"),
+        SpteZapped(0xE01, L(1, 1), 0, 0x2000 | LEAF_RO, "guest write"),
     )
     assert mmu.translate(0x00200000) is None  # no flush needed
     assert mmu.translate(0x00000000) == 0x1000
@@ -406,22 +467,22 @@ def test_level1_pages_never_flood():
 def test_a_frame_becoming_a_table_loses_its_writable_mappings():
     g, cr3, mmu = setup((0x1000, 0xE02000), keep_trace=True)  # VA 0x1000: the next PT's frame
     mmu.access(0x1000, write=True)
-    assert page(mmu, 0xE01, L(1, 0)).spt[1] == 0xE02007
+    assert page(mmu, 0xE01, L(1, 0)).spt[1] == 0xE02000 | LEAF_RW
     g.map_4k(cr3, 0x00400000, 0x5000)  # allocates PT 0xE02
     mmu.access(0x00400000)
     assert WriteProtect(0xE02, 1) in mmu.last_trace
-    assert page(mmu, 0xE01, L(1, 0)).spt[1] == 0xE02005
+    assert page(mmu, 0xE01, L(1, 0)).spt[1] == 0xE02000 | LEAF_WP
     # a guest store through that VA write-faults and unsyncs the PT, as KVM does
     mmu.store(0x1000 + 4, 0x6007)
     assert PageUnsync(0xE02, L(1, 0)) in mmu.trace_log
-    assert page(mmu, 0xE01, L(1, 0)).spt[1] == 0xE02007
+    assert page(mmu, 0xE01, L(1, 0)).spt[1] == 0xE02000 | LEAF_RW
     assert page(mmu, 0xE02, L(1, 0)).unsync
 
 
 def test_a_write_to_the_pd_through_a_va_stays_read_only():
     g, cr3, mmu = setup((0x1000, PD << 12))  # VA 0x1000 maps the page directory itself
     assert mmu.access(0x1000, write=True) == PD << 12
-    assert page(mmu, 0xE01, L(1, 0)).spt[1] == (PD << 12) | 0b101  # W withheld: write-tracked
+    assert page(mmu, 0xE01, L(1, 0)).spt[1] == (PD << 12) | LEAF_RO  # W withheld: write-tracked
     mmu.store(0x1000 + 4, 0)  # so the store is emulated
     assert mmu.last_trace[0] == GuestWrite(cr3 + 4, 4, 0, "emulate")
 
@@ -437,7 +498,7 @@ def test_pse_page_with_host_large_pages_becomes_two_2m_leaves():
     mmu.access(0xC0000000)
     mmu.access(0xC0200000)
     root = page(mmu, PD, L(2, 3))
-    assert root.spt[0] == 0x400000 | 0x85 and root.spt[1] == 0x600000 | 0x85  # P|U|PS
+    assert root.spt[0] == 0x400000 | LEAF_RO | 0x80 and root.spt[1] == 0x600000 | LEAF_RO | 0x80  # PS = bit 7
     assert [sp.role.level for sp in mmu.shadow_pages()] == [2, 2, 2, 2]  # no children
     assert mmu.translate(0xC03FFFFF) == 0x7FFFFF
     assert mmu.stats().large_sptes == 2
@@ -456,7 +517,7 @@ def test_pse_page_without_host_large_pages_gets_lazy_direct_halves():
         (0x400, L(1, 0, direct=True, access=5))]
     mmu.access(0xC0300000)  # VA bit 21 = 1: the upper half, gfn 0x600, quadrant 1
     direct = page(mmu, 0x600, L(1, 1, direct=True, access=5))
-    assert direct.spt[0x100] == 0x700000 | 0b101
+    assert direct.spt[0x100] == 0x700000 | LEAF_RO
     assert mmu.stats().gfns_write_protected == 1  # only the PD: direct pages protect nothing
 
 
@@ -472,14 +533,14 @@ def test_a_write_to_a_clean_pse_page_replaces_its_read_only_direct_child():
     mmu.access(0x00400000)  # sPDE 2 of root q0 (VA bits 29:21 = 2), gfn 0x800, bit 21 = 0
     root = page(mmu, PD, L(2, 0))
     ro = page(mmu, 0x800, L(1, 0, direct=True, access=5))
-    assert ro.hpa == FIRST_CHILD_HPA and root.spt[2] == FIRST_CHILD_HPA | 7
-    assert ro.spt[0] == 0x800000 | 0b101  # read-only leaf
+    assert ro.hpa == FIRST_CHILD_HPA and root.spt[2] == FIRST_CHILD_HPA | LINK
+    assert ro.spt[0] == 0x800000 | LEAF_RO  # read-only leaf
     assert mmu.access(0x00400000, write=True) == 0x800000
     assert g.read32(PD << 12 | 4) & 0x40  # the fault set D in the guest PDE
     rw = page(mmu, 0x800, L(1, 0, direct=True, access=7))
-    assert rw.hpa == FIRST_CHILD_HPA + 0x1000 and root.spt[2] == rw.hpa | 7
-    assert rw.spt[0] == 0x800000 | 0b111
-    assert SpteZapped(PD, L(2, 0), 2, FIRST_CHILD_HPA | 7, "direct child with other access") in mmu.last_trace
+    assert rw.hpa == FIRST_CHILD_HPA + 0x1000 and root.spt[2] == rw.hpa | LINK
+    assert rw.spt[0] == 0x800000 | LEAF_RW
+    assert SpteZapped(PD, L(2, 0), 2, FIRST_CHILD_HPA | LINK, "direct child with other access") in mmu.last_trace
     assert not ro.parent_ptes  # the read-only child is unlinked, left in the cache
     assert mmu.access(0x00410000) == 0x810000  # later reads use the new child: D is set now
     assert [sp.role.access for sp in mmu.shadow_pages() if sp.role.direct] == [5, 7]
@@ -497,7 +558,7 @@ def test_pse_page_over_a_shadowed_table_falls_back_to_4k():
     root = page(mmu, PD, L(2, 3))
     assert root.spt[6] & 0x80  # sPDE 6 = bits 29:21 of 0xC0C00000 (0x606 & 0x1FF)
     direct = page(mmu, 0xE00, L(1, 1, direct=True))
-    assert direct.spt[0] == 0xE00000 | 0b101  # the PD frame, never writable
+    assert direct.spt[0] == 0xE00000 | LEAF_RO  # the PD frame, never writable
 
 
 def test_a_new_table_inside_a_2m_leaf_zaps_the_leaf():
@@ -597,9 +658,9 @@ def test_keep_trace_collects_every_call():
     g, cr3, mmu = setup((0x1000, 0x5000), keep_trace=True)
     mmu.access(0x1000)
     mmu.invlpg(0x1000)
-    # load_cr3: four roots created, RootsLoaded, TlbFlush; the fault: 7 events
+    # load_cr3: four roots created, RootsLoaded, TlbFlush; the fault: 11 events
     # (see test_trace_of_one_fault); invlpg of a sync page: one TlbFlush
-    assert len(mmu.trace_log) == 6 + 7 + 1
+    assert len(mmu.trace_log) == 6 + 11 + 1
     quiet = ShadowMMU(g, trace=False)
     quiet.load_cr3(cr3)
     quiet.access(0x1000)

@@ -45,23 +45,55 @@ def test_fault_summary_html_shows_the_golden_numbers(deadbeef):
 
 def test_trace_table_explains_each_step(deadbeef):
     html = views.render_trace(deadbeef.trace)
-    assert html.count('class="smmu-step"') == len(deadbeef.trace) == 7
-    assert "root choice" in html and "<code>pae_root[3]</code>" in html
+    # CPU walk L3, L2 (miss); #PF; guest PDE, PTE; fetch L3, L2; new L1 page; link;
+    # fetch L1; leaf: 11 steps (issue 13 point 4)
+    assert html.count('class="smmu-step"') == len(deadbeef.trace) == 11
+    assert "the CPU's own walk" in html and "<code>pae_root[3]</code>" in html
     assert ("PAE PDE " + '<span class="smmu-v" data-field="shadow_pde_index">245</span>') in html
     assert ("guest PDE " + '<span class="smmu-v" data-field="guest_pde_index">890</span>') in html
     assert "quadrant " + '<span class="smmu-v" data-field="pt_quadrant">1</span>' in html
     assert "guest PTEs 512..1023" in html
     assert "leaf sPTE " + '<span class="smmu-v" data-field="shadow_pte_index">219</span>' in html
     # every event's kind is said in words, not only in colour
-    assert html.count('class="smmu-event"') == 7 and "new shadow page" in html
+    assert html.count('class="smmu-event"') == 11 and "new shadow page" in html
+
+
+def test_the_cpu_walk_is_never_credited_to_kvm(deadbeef):
+    # the hardware walk comes first and names no KVM function; shadow_walk_init_using_root()
+    # is credited only to FNAME(fetch)'s walk, which comes after the guest walk
+    kinds = [(type(e).__name__, getattr(e, "walker", None)) for e in deadbeef.trace]
+    assert kinds[:5] == [("ShadowWalkStep", "cpu"), ("ShadowWalkStep", "cpu"),
+                         ("ShadowPageFault", None), ("GuestWalkStep", None), ("GuestWalkStep", None)]
+    assert kinds[5] == ("ShadowWalkStep", "fetch")
+    for e in deadbeef.trace[:2]:
+        why = views.explain_event(e)
+        assert "()" not in why and "FNAME" not in why  # no function named
+        assert "hardware" in why or "faults" in why
+    assert "shadow_walk_init_using_root()" in views.explain_event(deadbeef.trace[5])
+    assert "FNAME(walk_addr)" in views.explain_event(deadbeef.trace[3])
+    assert "FNAME(page_fault)" in views.explain_event(deadbeef.trace[2])
+    html = views.render_trace(deadbeef.trace)
+    assert "CPU walks shadow" in html and "FNAME(fetch) walk" in html  # the chips, in words
+
+
+def test_installed_spte_bits_are_named(deadbeef):
+    # the leaf of 0xDEADBEEF: small_guest maps it supervisor, writable, D already set, so
+    # make_spte() (shadow paging, not a prefetch) sets frame 0x123, P, W, A, D,
+    # host-writable, MMU-writable, MMU-present and not U; the link (make_nonleaf_spte()):
+    # P, W, U, A, MMU-present
+    leaf, link = deadbeef.trace[10], deadbeef.trace[8]
+    assert "bits: frame 0x123, P, W, A, D, host-writable, MMU-writable, MMU-present" in \
+        views.explain_event(leaf)
+    assert leaf.spte == 0x123000 | 0x800 | 0x400 | 0x200 | 0x40 | 0x20 | 0x2 | 0x1
+    assert "P, W, U, A, MMU-present" in views.explain_event(link)
 
 
 def test_step_view_marks_one_row(deadbeef):
     html = views.render_fault_step(deadbeef, 4)
     assert html.count("smmu-step-current") == 1
-    assert 'data-step="4" style="background:#eef' in html and "Step 5 of 7" in html
+    assert 'data-step="4" style="background:#eef' in html and "Step 5 of 11" in html
     assert "&#9654;" in html
-    assert "Step 7 of 7" in views.render_fault_step(deadbeef, 99)  # clamped
+    assert "Step 11 of 11" in views.render_fault_step(deadbeef, 99)  # clamped
 
 
 def test_second_process_finds_the_shared_page():

@@ -39,21 +39,21 @@ def test_page_fault_explorer_dom_and_first_view():
                                     "shadow_pde_index": "245",
                                     "guest_pde_index": "890", "guest_pte_index": "731",
                                     "pt_quadrant": "1", "shadow_pte_index": "219"}
-    assert ex.step.value == 0 and ex.step.max == 6 and "Step 1 of 7" in ex.view.value
+    assert ex.step.value == 0 and ex.step.max == 10 and "Step 1 of 11" in ex.view.value
 
 
 def test_step_buttons_and_slider():
     ex = page_fault_explorer()
     ex.next.click()
     ex.next.click()
-    assert ex.step.value == 2 and "Step 3 of 7" in ex.view.value
+    assert ex.step.value == 2 and "Step 3 of 11" in ex.view.value
     assert 'data-step="2" style="background:#eef' in ex.view.value
     ex.prev.click()
-    assert ex.step.value == 1 and "Step 2 of 7" in ex.view.value
-    ex.step.value = 6
-    assert "Step 7 of 7" in ex.view.value and "install sPTE" in ex.view.value
+    assert ex.step.value == 1 and "Step 2 of 11" in ex.view.value
+    ex.step.value = 10
+    assert "Step 11 of 11" in ex.view.value and "install sPTE" in ex.view.value
     ex.next.click()  # at the end: stays
-    assert ex.step.value == 6
+    assert ex.step.value == 10
     for _ in range(10):
         ex.prev.click()
     assert ex.step.value == 0
