@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..consts import PAGE_SHIFT, PAGE_SIZE, MiB
+from ..sim.fault import OutsideGuestMemory
 from ..sim.guest import Guest, GuestPageFault
 from ..sim.mmu import ShadowMMU
 from ..sim.spte import SPTE_PRESENT
@@ -77,7 +78,7 @@ class WriteResult:
     guest_after_write: int | None
     invlpg_trace: tuple
     translate_after_invlpg: int | None
-    access_after: int | None
+    access_after: int | str | None  # a gpa, None (guest #PF), or why no gpa (MMIO)
 
 
 def _pages_of(mmu: ShadowMMU, gfn: int) -> tuple:
@@ -133,5 +134,7 @@ def write_experiment(table: str = "pt", offset: int = 0, size: int = 4,
         acc = mmu.access(va)
     except GuestPageFault:
         acc = None
+    except OutsideGuestMemory as err:  # a misaligned store can point the entry anywhere
+        acc = f"gpa 0x{err.gpa:X}: outside guest memory (KVM: MMIO)"
     return WriteResult(table, offset, size, value, unsync, va, before, after, write_trace,
                        t_before, t_write, g_write, invlpg_trace, t_invlpg, acc)

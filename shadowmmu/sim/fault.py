@@ -80,6 +80,23 @@ def find_or_create(mmu, gfn: int, role: PageRole) -> ShadowPage:
     return sp
 
 
+class OutsideGuestMemory(ValueError):
+    """The guest's tables map va to a gpa no guest memory backs (no memslot).
+
+    KVM would emulate such an access as MMIO and exit to user space; this
+    model does not, so the access stops here with no sPTE installed:
+
+        >>> str(OutsideGuestMemory(0x1000, 0x2000000, 16 << 20))[:52]
+        'va 0x00001000 maps to gpa 0x2000000, outside guest m'
+    """
+
+    def __init__(self, va: int, gpa: int, mem_size: int):
+        self.va, self.gpa = va, gpa
+        super().__init__(f"va 0x{va:08x} maps to gpa 0x{gpa:x}, outside guest memory "
+                         f"(0..0x{mem_size - 1:x}): KVM would emulate it as MMIO, "
+                         f"which this model does not; no sPTE was installed")
+
+
 def page_fault(mmu, va: int, write: bool, user: bool) -> int:
     """kvm_mmu_page_fault() -> FNAME(page_fault): guest walk, A/D bits, then FNAME(fetch)."""
     mmu.faults += 1
@@ -108,9 +125,7 @@ def page_fault(mmu, va: int, write: bool, user: bool) -> int:
     if gpa >= guest.mem_size:
         # No memslot: KVM would emulate the access as MMIO and exit to user
         # space (the A/D bits above are already set, as the walk sets them).
-        raise ValueError(f"va 0x{va:08x} maps to gpa 0x{gpa:x}, outside guest memory "
-                         f"(0..0x{guest.mem_size - 1:x}): KVM would emulate it as MMIO, "
-                         f"which this model does not; no sPTE was installed")
+        raise OutsideGuestMemory(va, gpa, guest.mem_size)
     fetch(mmu, va, gpa, pde, pte, can_w, can_u)
     return gpa
 

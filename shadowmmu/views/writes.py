@@ -19,8 +19,11 @@ from .common import esc, render_note, render_table, wrap_box
 from .fault import render_trace
 
 
-def _gpa_text(v: int | None) -> str:
-    return "not mapped" if v is None else f"0x{v:X}"
+def _gpa_text(v: int | str | None) -> str:
+    """A gpa, None (not mapped) or a sentence saying why there is no gpa."""
+    if v is None:
+        return "not mapped"
+    return v if isinstance(v, str) else f"0x{v:X}"
 
 
 def write_outcome(r) -> dict:
