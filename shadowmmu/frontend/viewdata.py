@@ -31,9 +31,9 @@ from functools import lru_cache
 from ..address import VALID_RANGE
 from ..consts import (
     GPTE_SIZE,
-    GUEST_4K,
     LAYOUTS,
     NR_PAE_ROOTS,
+    PAE_4K,
     PAGE_SIZE,
     PT32_ENT_PER_PAGE,
     QUADRANT_BITS,
@@ -57,6 +57,8 @@ ARROW_FIELDS = {
     "exercise": ("guest_pte_index", "guest_pde_index"),
 }
 EXPLORERS = tuple(ARROW_FIELDS)
+#: The addresses every notebook tabulates before its live explorer (as views.PRESETS).
+PRESETS = (0x00000000, 0x00200000, 0xC0000000, 0xC0200000, 0xDEADBEEF, 0xFFFFFFFF)
 
 
 def field_record(f: Field) -> dict:
@@ -69,6 +71,16 @@ def layout_table() -> dict[str, list[dict]]:
     out = {name: [field_record(f) for f in layout] for name, layout in LAYOUTS.items()}
     out["quadrant"] = [field_record(f) for f in QUADRANT_BITS]
     return out
+
+
+def bit_groups() -> list[dict]:
+    """The colour groups of the 32 bits, high to low, cut at every boundary of either
+    layout: 31:30 PD quadrant, 29:22 the pair of PAE PDEs one guest PDE becomes,
+    21 PT quadrant, 20:12 PAE PTE, 11:0 offset."""
+    pd_q, pt_q = QUADRANT_BITS
+    pae_pde, pae_pte, offset = PAE_4K[1], PAE_4K[2], PAE_4K[3]
+    pair = Field("pde_pair", pae_pde.hi, pt_q.hi + 1, "pair of PAE PDEs")
+    return [field_record(f) for f in (pd_q, pair, pt_q, pae_pte, offset)]
 
 
 def _pt_roles() -> tuple[PageRole, ...]:
@@ -147,4 +159,4 @@ def explorer_tables() -> dict:
             "rule_order": list(QUADRANT_RULES),
             "shadow": shadow_table(), "parser": parser_table(), "colours": palette_table(),
             "arrows": {k: list(v) for k, v in ARROW_FIELDS.items()},
-            "guest_fields": [f.name for f in GUEST_4K]}
+            "bit_groups": bit_groups(), "presets": list(PRESETS)}

@@ -1,0 +1,141 @@
+"""A quick browser check of the explorers' page logic: Debian Chromium on a bare HTML page
+(tests/frontend/harness.py, no kernel, no widget manager), every non-file request aborted.
+
+Expected values come from shadowmmu.decompose()/parse_address() in this process. FE-site's
+tests/browser suite drives the real notebooks (static site, JupyterLab, Voila); this one
+only guards the ES module itself. Skips without chromium or playwright unless CI=true.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from shadowmmu import decompose, parse_address
+from shadowmmu.frontend.explorers import address_anatomy, pt_split, rule_explorer
+from shadowmmu.rules import QUADRANT_RULES
+
+from .harness import page
+
+CHROMIUM = os.environ.get("SHADOWMMU_CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="module")
+def browser_page(tmp_path_factory):
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        sync_playwright = None
+    if sync_playwright is None or not Path(CHROMIUM).exists():
+        message = "page smoke test needs playwright and Debian chromium"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message + " (CI=true)")
+        pytest.skip(message)
+    html = tmp_path_factory.mktemp("page") / "explorers.html"
+    html.write_text(page([address_anatomy(0xDEADBEEF), pt_split(0x00200000),
+                          rule_explorer(0x00200000, "halves")]), encoding="utf-8")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        pg = browser.new_page(viewport={"width": 1000, "height": 1400})
+        outside = []
+        pg.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:")
+                 else (outside.append(r.request.url), r.abort()))
+        errors = []
+        pg.on("pageerror", lambda e: errors.append(str(e)))
+        pg.goto(html.as_uri())
+        pg.wait_for_function("window.smmuReady === true", timeout=20_000)
+        yield pg
+        assert not errors, errors
+        assert outside == []
+        browser.close()
+
+
+def state(pg, kind):
+    return pg.eval_on_selector(f'.smmu-explorer[data-explorer="{kind}"]', "e => ({...e.dataset})")
+
+
+def expect(va, rule=None):
+    d = decompose(va)
+    pd, pt = (QUADRANT_RULES[rule].pd_quadrant(va), QUADRANT_RULES[rule].pt_quadrant(va)) if rule \
+        else (d.pd_quadrant, d.pt_quadrant)
+    return {"address": f"0x{va:08X}", "guestPdeIndex": str(d.guest_pde_index),
+            "guestPteIndex": str(d.guest_pte_index), "pageOffset": str(d.page_offset),
+            "pdpteIndex": str(d.pdpte_index), "paePdeIndex": str(d.shadow_pde_index),
+            "paePteIndex": str(d.shadow_pte_index), "pdQuadrant": str(pd), "ptQuadrant": str(pt)}
+
+
+def contract(pg, kind, va, rule=None):
+    got = state(pg, kind)
+    want = expect(va, rule)
+    assert {k: got.get(k) for k in want} == want
+    if rule:
+        assert got["rule"] == rule
+
+
+def test_initial_state(browser_page):
+    contract(browser_page, "address-anatomy", 0xDEADBEEF)
+    contract(browser_page, "pt-split", 0x00200000)
+    contract(browser_page, "rule", 0x00200000, "halves")
+
+
+def test_typing_good_and_bad_addresses(browser_page):
+    pg = browser_page
+    root = '.smmu-explorer[data-explorer="address-anatomy"]'
+    box = pg.locator(f"{root} input.smmu-address")
+    box.fill("c020_0000")
+    box.press("Enter")
+    contract(pg, "address-anatomy", 0xC0200000)
+    assert pg.locator(f"{root} .smmu-error").is_hidden()
+    picture = pg.inner_html(f"{root} .smmu-picture")
+    for bad in ["0x1_0000_0000", "007", "zz"]:
+        box.fill(bad)
+        box.press("Enter")
+        with pytest.raises(ValueError) as err:
+            parse_address(bad)
+        assert pg.locator(f"{root} .smmu-error").is_visible()
+        assert pg.inner_text(f"{root} .smmu-error") == str(err.value)
+        contract(pg, "address-anatomy", 0xC0200000)
+        assert pg.inner_html(f"{root} .smmu-picture") == picture
+
+
+def test_clicking_bits_entries_and_arrow_keys(browser_page):
+    pg = browser_page
+    root = '.smmu-explorer[data-explorer="pt-split"]'
+    pg.click(f'.smmu-explorer[data-explorer="address-anatomy"] [data-bit="21"]')
+    contract(pg, "address-anatomy", 0xC0000000)
+    assert "pt_quadrant" in state(pg, "address-anatomy")["changed"].split()
+    target = pg.get_attribute(f'{root} [data-focus="spde:1:1"]', "data-select-address")
+    pg.click(f'{root} [data-focus="spde:1:1"]')
+    contract(pg, "pt-split", int(target, 16))
+    va = int(target, 16)
+    pg.focus(root)
+    pg.keyboard.press("ArrowRight")  # pt-split: next guest PTE
+    contract(pg, "pt-split", va + 0x1000)
+    pg.keyboard.press("ArrowUp")     # previous PAE PDE
+    contract(pg, "pt-split", va + 0x1000 - 0x200000)
+    pg.focus(f'{root} [data-focus="gpt:0"]')
+    pg.keyboard.press("Enter")       # the lower 2 KiB of the guest PT: bit 21 cleared
+    contract(pg, "pt-split", (va + 0x1000 - 0x200000) & ~(1 << 21))
+
+
+def test_rule_chooser(browser_page):
+    pg = browser_page
+    root = '.smmu-explorer[data-explorer="rule"]'
+    pg.select_option(f"{root} select.smmu-rule", "mainline")
+    contract(pg, "rule", 0x00200000, "mainline")
+    pg.select_option(f"{root} select.smmu-rule", "halves")
+    contract(pg, "rule", 0x00200000, "halves")
+    assert "WRONG" in pg.inner_text(f"{root} .smmu-picture")
+
+
+def test_fits_a_1000px_column(browser_page):
+    pg = browser_page
+    for kind in ("address-anatomy", "pt-split", "rule"):
+        box = pg.locator(f'.smmu-explorer[data-explorer="{kind}"]').bounding_box()
+        assert box["width"] <= 1000
+        controls = pg.locator(f'.smmu-explorer[data-explorer="{kind}"] .smmu-controls').bounding_box()
+        assert controls["height"] < 40, "controls wrapped"
