@@ -28,7 +28,7 @@
 # %%
 from shadowmmu import detect_write_misaligned
 from shadowmmu.views import make_exercise, exercise_rows, render_table, render_solution
-from shadowmmu.widgets import exercise_explorer
+from shadowmmu.frontend.explorers import exercise
 from IPython.display import HTML
 
 # %% [markdown]
@@ -47,13 +47,14 @@ HTML(render_table(("#", "kind", "question"), exercise_rows(2024, 6)))
 # %% [markdown]
 # ## Check your answers
 #
-# Change the seed for a fresh series, or the exercise number to move through it. Type your
-# answers (decimal, or hex with 0x), then "check my answer"; "reveal" shows the worked
-# answer.
+# Move through the series with "previous" and "next". Type your answers (decimal, or hex
+# with 0x), then "check my answer"; "reveal" shows the answers and the two trees at the
+# address in question. It all runs in the page; for a fresh series, run
+# `exercise(seed=7)` with a kernel.
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-exercise_explorer(seed=2024)
+exercise(seed=2024)
 
 # %% [markdown]
 # ## Answers to the table

@@ -285,6 +285,17 @@ function ruleVerdict(T, view, y) {
   return o;
 }
 
+// Words into lines of at most `width` characters (the font is monospace).
+function wrap(words, width) {
+  const lines = [];
+  for (const w of words.split(" ")) {
+    const last = lines.length ? lines[lines.length - 1] : null;
+    if (last !== null && last.length + 1 + w.length <= width) lines[lines.length - 1] = last + " " + w;
+    else lines.push(w);
+  }
+  return lines;
+}
+
 // ---------------------------------------------------------------- per explorer
 
 export const TITLES = {
@@ -312,9 +323,11 @@ export function drawExplorer(T, kind, view) {
   }
   if (kind === "exercise") {
     const ex = view.exercise;
-    const head = ex ? text(10, 16, `exercise ${ex.number} (seed ${ex.seed}), ${ex.kind}`, { size: 12, weight: "bold" }) : "";
-    if (!view.revealed) return svg(96, title, head + bitRows(T, view, 24, false));
-    return svg(410, title, head + twoTrees(T, view, 24) + readout(T, view, 400));
+    const lines = ex ? wrap(`Exercise ${ex.number} (seed ${ex.seed}): ${ex.question}`, 125) : [];
+    const head = lines.map((l, i) => text(10, 16 + 16 * i, l, { size: 12, weight: i ? "normal" : "bold" })).join("");
+    const y = 8 + 16 * lines.length;
+    if (!view.revealed) return svg(y + 72, title, head + bitRows(T, view, y, false));
+    return svg(y + 386, title, head + twoTrees(T, view, y) + readout(T, view, y + 376));
   }
   throw new Error(`unknown explorer ${kind}`);
 }
