@@ -21,7 +21,9 @@ export function esc(s) {
 }
 
 function colour(T, name) {
-  return T.colours.field_colours[name] || T.colours.palette.grey;
+  const c = T.colours.field_colours[name];
+  if (!c) throw new Error(`no palette colour for ${name}`);
+  return c;
 }
 
 function ink(T, c) {
@@ -129,7 +131,7 @@ function twoTrees(T, view, y0, { pd = true, pt = true } = {}) {
   const va = view.va, d = decompose(T, va), S = T.shadow, rule = view.rule || "mainline";
   const q = ruleQuadrants(T, rule, va);
   const sel = (a) => hex(T, a);
-  const grey = T.colours.palette.grey;
+  const grey = "#000";  // structure is black: palette colours belong to fields only
   const cPD = colour(T, "pd_quadrant"), cG = colour(T, "guest_pde_index"), cS = colour(T, "shadow_pde_index");
   const cT = colour(T, "pt_quadrant"), cGT = colour(T, "guest_pte_index"), cST = colour(T, "shadow_pte_index");
   const X = 120, QW = 100, PTX = 560, HW = 195;
@@ -209,7 +211,7 @@ function twoTrees(T, view, y0, { pd = true, pt = true } = {}) {
         const px = x + h * cw, me = i === j, a = withField(T, withField(T, va, "guest_pde_index", kk), "pt_quadrant", h);
         const pq = ruleQuadrants(T, rule, a).pt;
         o += hit(`data-select-address="${sel(a)}" data-link="gpde${kk} ptq${pq}${me ? " f:shadow_pde_index" : ""}" data-focus="spde:${kk - k}:${h}"`,
-          `PAE PDE ${i} (${i % 2 ? "odd" : "even"}) points at PAE PT quadrant ${pq}`,
+          `PAE PDE ${i} (${h ? "odd" : "even"}) points at PAE PT quadrant ${pq}`,
           box(px, yZ + 30, cw - 2, 40, { fill: me ? cS : "#fff", stroke: cS, sw: 2 })
           + (me ? num(view, "shadow_pde_index", px + cw / 2 - 1, yZ + 44, i, { size: 12, anchor: "middle", fill: ink(T, cS) })
             : text(px + cw / 2 - 1, yZ + 44, i, { size: 12, anchor: "middle" }))
@@ -278,7 +280,7 @@ function ruleVerdict(T, view, y) {
   let o = text(10, y, `rule ${r.name}: ${r.formula}  (${r.status})`, { size: 12, weight: "bold" });
   const verdict = (ok, what, got, bitsName, want) => (ok ? `right: ${what} ${got} = ${bitsName}`
     : `WRONG: ${what} ${got}, but ${bitsName} = ${want}`);
-  const bad = T.colours.palette.vermillion;
+  const bad = "#000";  // WRONG is said in words and weight; vermillion is the PD quadrant's
   o += text(10, y + 18, verdict(pdOk, "PD quadrant", q.pd, "VA bits 31:30", d.pd_quadrant), { size: 12, fill: pdOk ? "#000" : bad, weight: pdOk ? "normal" : "bold" });
   o += text(480, y + 18, verdict(ptOk, "PT quadrant", q.pt, "VA bit 21", d.pt_quadrant), { size: 12, fill: ptOk ? "#000" : bad, weight: ptOk ? "normal" : "bold" });
   if (!ptOk) o += text(480, y + 34, "so this page would share a page table with the other 2 MiB half", { size: 11, fill: bad });

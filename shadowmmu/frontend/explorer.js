@@ -75,11 +75,10 @@ export function render({ model, el }) {
     }
     controls.append(element("label", { text: "rule" }), ruleBox);
   }
-  controls.append(error);
   const question = element("div", { class: "smmu-question" });
   const answers = element("div", { class: "smmu-answers" });
   const picture = element("div", { class: "smmu-picture" });
-  root.append(controls);
+  root.append(controls, error);
   if (kind === "exercise") root.append(question, answers);
   root.append(picture);
   el.append(root);

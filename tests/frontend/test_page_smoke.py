@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from shadowmmu import decompose, parse_address
-from shadowmmu.frontend.explorers import address_anatomy, pt_split, rule_explorer
+from shadowmmu.frontend.explorers import address_anatomy, exercise, pd_split, pt_split, rule_explorer
+from shadowmmu.views import make_exercise
 from shadowmmu.rules import QUADRANT_RULES
 
 from .harness import page
@@ -37,7 +38,8 @@ def browser_page(tmp_path_factory):
         pytest.skip(message)
     html = tmp_path_factory.mktemp("page") / "explorers.html"
     html.write_text(page([address_anatomy(0xDEADBEEF), pt_split(0x00200000),
-                          rule_explorer(0x00200000, "halves")]), encoding="utf-8")
+                          rule_explorer(0x00200000, "halves"), pd_split(0xBFC00000),
+                          exercise(seed=2024, count=3)]), encoding="utf-8")
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         pg = browser.new_page(viewport={"width": 1000, "height": 1400})
@@ -132,9 +134,39 @@ def test_rule_chooser(browser_page):
     assert "WRONG" in pg.inner_text(f"{root} .smmu-picture")
 
 
+def test_pd_split_crosses_into_the_next_page_directory(browser_page):
+    pg = browser_page
+    contract(pg, "pd-split", 0xBFC00000)  # the last guest PDE of quarter 2
+    pg.focus('.smmu-explorer[data-explorer="pd-split"]')
+    pg.keyboard.press("ArrowRight")
+    contract(pg, "pd-split", 0xC0000000)  # the first of quarter 3, in PAE PD q3
+    pg.click('.smmu-explorer[data-explorer="pd-split"] [data-focus="root:1"]')
+    contract(pg, "pd-split", 0x40000000)
+
+
+def test_exercise_checks_and_reveals_in_the_page(browser_page):
+    pg = browser_page
+    root = '.smmu-explorer[data-explorer="exercise"]'
+    ex = make_exercise(2024, 0)
+    answers = dict(ex.answers)
+    names = list(answers)
+    pg.fill(f'{root} input.smmu-answer[data-field="{names[0]}"]', str(answers[names[0]]))
+    pg.fill(f'{root} input.smmu-answer[data-field="{names[1]}"]', str(answers[names[1]] + 1))
+    pg.click(f"{root} .smmu-check")
+    verdict = lambda n: pg.get_attribute(f'{root} .smmu-verdict[data-field="{n}"]', "data-correct")
+    assert [verdict(n) for n in names[:3]] == ["true", "false", "none"]
+    assert "guest CR3" not in pg.inner_text(f"{root} .smmu-picture")
+    pg.click(f"{root} .smmu-reveal")
+    assert "guest CR3" in pg.inner_text(f"{root} .smmu-picture")
+    contract(pg, "exercise", ex.va)
+    pg.click(f"{root} .smmu-next")
+    assert "gPTE" in pg.inner_text(f"{root} .smmu-question")
+    assert state(pg, "exercise")["address"] == f"0x{make_exercise(2024, 1).offset // 4 << 12:08X}"
+
+
 def test_fits_a_1000px_column(browser_page):
     pg = browser_page
-    for kind in ("address-anatomy", "pt-split", "rule"):
+    for kind in ("address-anatomy", "pd-split", "pt-split", "rule", "exercise"):
         box = pg.locator(f'.smmu-explorer[data-explorer="{kind}"]').bounding_box()
         assert box["width"] <= 1000
         controls = pg.locator(f'.smmu-explorer[data-explorer="{kind}"] .smmu-controls').bounding_box()

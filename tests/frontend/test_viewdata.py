@@ -8,10 +8,12 @@ the *same* one views draws with); none is printed by viewdata.
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
 from shadowmmu import views
+from shadowmmu.frontend.assets import module_text
 from shadowmmu.frontend.viewdata import (
     EXPLORERS,
     explorer_tables,
@@ -96,3 +98,20 @@ def test_arrow_keys_name_real_fields_for_every_explorer():
 
 def test_tables_are_json():
     assert json.loads(json.dumps(explorer_tables())) == explorer_tables()
+
+
+BIT_POSITIONS = {"12", "21", "22", "30", "31"}
+SIZES = re.compile(r"\b(256|511|512|1023|1024|2048|4095|4096|0x[fF]{3,8}|0x[13]?[fF]{2})\b")
+
+
+@pytest.mark.parametrize("name", ["model.js", "draw.js", "explorer.js"])
+def test_the_js_holds_no_kernel_constants(name):
+    """Outside strings and comments the JS names no table size or mask, and the model and
+    the widget glue no bit position either (draw.js's pixel geometry may use small numbers)."""
+    code = module_text(name)
+    code = re.sub(r"//[^\n]*", "", code)
+    code = re.sub(r"`(?:\\.|[^`\\])*`|\"(?:\\.|[^\"\\])*\"|'(?:\\.|[^'\\])*'", '""', code)
+    hits = SIZES.findall(code)
+    if name != "draw.js":
+        hits += [n for n in re.findall(r"\b\d+\b", code) if n in BIT_POSITIONS]
+    assert not hits, hits
