@@ -155,7 +155,7 @@ function twoTrees(T, view, y0, { pd = true, pt = true } = {}) {
   o += text(X, yG - 6, `guest PD: ${S.guest_entries} PDEs, one 4 KiB page`, { size: 11 });
   // the selected guest PDE, drawn in its quarter
   const qx = X + d.pd_quadrant * QW + ((k - S.pd[d.pd_quadrant].first) / (S.pd[0].last - S.pd[0].first + 1)) * (QW - 2);
-  o += `<line x1="${qx}" y1="${yG}" x2="${qx}" y2="${yG + 40}" stroke="${cG}" stroke-width="3" data-link="f:guest_pde_index"/>`;
+  o += `<line x1="${qx}" y1="${yG + 34}" x2="${qx}" y2="${yG + 46}" stroke="${cG}" stroke-width="4" data-link="f:guest_pde_index"/>`;
   // guest PT halves
   if (pt) {
     o += text(PTX, yG - 6, `guest PT: ${S.guest_entries} PTEs, one 4 KiB page`, { size: 11 });
@@ -170,7 +170,7 @@ function twoTrees(T, view, y0, { pd = true, pt = true } = {}) {
         + text(x + 4, yG + 32, `bytes 0x${part.byte_lo.toString(16).toUpperCase().padStart(3, "0")}-0x${part.byte_hi.toString(16).toUpperCase()}`, { size: 11 }));
     }
     const tp = S.pt[d.pt_quadrant], tx = PTX + tp.quadrant * HW + ((d.guest_pte_index - tp.first) / (tp.last - tp.first + 1)) * (HW - 4);
-    o += `<line x1="${tx}" y1="${yG}" x2="${tx}" y2="${yG + 40}" stroke="${cGT}" stroke-width="3" data-link="f:guest_pte_index"/>`;
+    o += `<line x1="${tx}" y1="${yG + 34}" x2="${tx}" y2="${yG + 46}" stroke="${cGT}" stroke-width="4" data-link="f:guest_pte_index"/>`;
   }
   // pae_root[4]
   o += text(10, yS + 2, "pae_root[4]", { size: 12 });
@@ -180,7 +180,7 @@ function twoTrees(T, view, y0, { pd = true, pt = true } = {}) {
     o += hit(`data-select-address="${sel(a)}" data-link="pdq${qi} f:pdpte_index" data-focus="root:${i}"`,
       `pae_root[${i}]: PAE PD with role.quadrant ${qi}`,
       box(10, y, 90, 20, { fill: mine ? cPD : "#fff", stroke: "#000" })
-      + text(16, y + 14, `[${i}] -> PD q${qi}`, { size: 12, fill: mine ? ink(T, cPD) : "#000" }));
+      + text(14, y + 14, `[${i}] -> PD q${qi}`, { size: 11, fill: mine ? ink(T, cPD) : "#000" }));
   }
   // four PAE PDs, each under the quarter it shadows
   for (const part of S.pd) {
@@ -315,13 +315,13 @@ export function drawExplorer(T, kind, view) {
     return svg(196, title, bitRows(T, view, 4) + readout(T, view, 186));
   }
   if (kind === "pd-split") {
-    return svg(390, title, twoTrees(T, view, 4, { pd: true, pt: false }) + readout(T, view, 380));
+    return svg(446, title, bitRows(T, view, 2, false) + twoTrees(T, view, 60, { pd: true, pt: false }) + readout(T, view, 436));
   }
   if (kind === "pt-split") {
-    return svg(390, title, twoTrees(T, view, 4, { pd: true, pt: true }) + readout(T, view, 380));
+    return svg(446, title, bitRows(T, view, 2, false) + twoTrees(T, view, 60, { pd: true, pt: true }) + readout(T, view, 436));
   }
   if (kind === "rule") {
-    return svg(440, title, twoTrees(T, view, 4) + readout(T, view, 380) + ruleVerdict(T, view, 404));
+    return svg(496, title, bitRows(T, view, 2, false) + twoTrees(T, view, 60) + readout(T, view, 436) + ruleVerdict(T, view, 460));
   }
   if (kind === "exercise") {
     const ex = view.exercise;
