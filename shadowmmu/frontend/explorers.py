@@ -114,10 +114,7 @@ class Explorer(anywidget.AnyWidget):
 
     def _repr_mimebundle_(self, **kwargs):
         data, metadata = super()._repr_mimebundle_(**kwargs)
-        svg = static_svg(self)
-        if svg is not None:
-            data["image/svg+xml"] = svg
-        return data, metadata
+        return _with_picture(data, lambda: static_svg(self)), metadata
 
 
 class Linked(W.VBox):
@@ -126,10 +123,20 @@ class Linked(W.VBox):
     def _repr_mimebundle_(self, **kwargs):
         data = super()._repr_mimebundle_(**kwargs)
         data, metadata = data if isinstance(data, tuple) else (data, {})
-        svg = stacked_svg([c for c in self.children if isinstance(c, Explorer)])
-        if svg is not None:
-            data["image/svg+xml"] = svg
-        return data, metadata
+        explorers = [c for c in self.children if isinstance(c, Explorer)]
+        return _with_picture(data, lambda: stacked_svg(explorers)), metadata
+
+
+def _with_picture(data: dict, draw) -> dict:
+    """data plus the static SVG; if node fails, a line saying why instead of a traceback."""
+    try:
+        svg = draw()
+    except (OSError, RuntimeError, subprocess.TimeoutExpired, ValueError) as err:
+        data["text/plain"] = f"{data['text/plain']}\n[no static picture: {err}]"
+        return data
+    if svg is not None:
+        data["image/svg+xml"] = svg
+    return data
 
 
 def _explorer(kind: str, address, **more) -> Explorer:

@@ -120,3 +120,14 @@ def test_one_es_module_for_every_explorer():
     assert isinstance(Explorer._esm, str) and "export function render" in Explorer._esm
     assert 'from "./' not in Explorer._esm  # local imports resolved by joining
     assert "http" not in Explorer._esm.replace("http://www.w3.org/2000/svg", "")  # no CDN
+
+
+def test_a_failing_node_gives_a_line_not_a_traceback(monkeypatch):
+    import shadowmmu.frontend.explorers as E
+
+    def broken(views):
+        raise RuntimeError("node could not draw the static picture: boom")
+    monkeypatch.setattr(E, "draw_with_node", broken)
+    data, _ = address_anatomy(0)._repr_mimebundle_()
+    assert "image/svg+xml" not in data
+    assert data["text/plain"].endswith("[no static picture: node could not draw the static picture: boom]")
