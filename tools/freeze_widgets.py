@@ -54,6 +54,21 @@ def reachable(models: dict, roots: list[str]) -> set[str]:
     return seen
 
 
+LINKS = ("LinkModel", "DirectionalLinkModel")
+
+
+def links_between(models: dict, kept: set[str]) -> set[str]:
+    """jslink/jsdlink models joining two kept models: nothing refers to a link, so
+    reachable() misses them, but the page needs them to keep linked explorers in step."""
+    out = set()
+    for mid, m in models.items():
+        if m.get("model_name") in LINKS:
+            ends = [_ref((m.get("state", {}).get(k) or [None])[0]) for k in ("source", "target")]
+            if all(e in kept for e in ends):
+                out |= reachable(models, [mid])
+    return out
+
+
 def uses_anywidget(models: dict, root: str) -> bool:
     return any(models[m].get("model_module") == "anywidget" for m in reachable(models, [root]))
 
@@ -156,6 +171,7 @@ def freeze_widgets(nb: nbformat.NotebookNode) -> tuple[int, int]:
             frozen += 1
     if live_roots:
         keep = reachable(models, live_roots)
+        keep |= links_between(models, keep)
         state["state"] = {k: v for k, v in models.items() if k in keep}
     else:
         nb.metadata.pop("widgets", None)

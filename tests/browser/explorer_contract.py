@@ -86,9 +86,10 @@ def refusal(text: str) -> str:
 class Explorer:
     """One explorer on a page, found by its data-explorer name."""
 
-    def __init__(self, page, name: str, timeout_ms: int = 60_000):
+    def __init__(self, page, name: str, timeout_ms: int = 60_000, scope=None, nth: int = 0):
+        """The nth explorer named name on page, or inside the locator scope."""
         self.page, self.name = page, name
-        self.root = page.locator(f'.smmu-explorer[data-explorer="{name}"]').first
+        self.root = (scope or page).locator(f'.smmu-explorer[data-explorer="{name}"]').nth(nth)
         self.root.wait_for(state="visible", timeout=timeout_ms)
         self.page.wait_for_function("(r) => r.hasAttribute('data-address')",
                                     arg=self.root.element_handle(), timeout=timeout_ms)

@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from browser.explorer_contract import EXPLORER_PAGES, exercise_explorer
+from browser.explorer_contract import EXPLORER_PAGES, Explorer, exercise_explorer
 from browser.static_site import REPO, NetworkGuard, find_or_build_site, serve
 
 SIMULATOR_PAGES = ("06-page-fault", "07-guest-writes", "08-whole-guest", "10-real-guest")
@@ -101,3 +101,34 @@ def test_every_page_loads_with_nothing_from_another_origin(offline_page):
         page, guard = offline_page(stem)
         page.wait_for_load_state("networkidle", timeout=LOAD_MS)
         assert guard.aborted == [], f"{stem}: {guard.aborted}"
+
+
+JS_GROUPS = """() => {
+  const cells = [...document.querySelectorAll('.jp-Cell')];
+  const g = {};
+  for (const r of document.querySelectorAll('.smmu-explorer[data-explorer]')) {
+    const i = cells.indexOf(r.closest('.jp-Cell'));
+    (g[i] = g[i] || []).push(r.dataset.explorer);
+  }
+  return Object.entries(g).filter(([i, v]) => v.length > 1).map(([i, v]) => [Number(i), v]);
+}"""
+
+
+def test_explorers_shown_together_share_one_selection(offline_page):
+    """Where one cell shows several explorers together (notebook 05 does), typing into one
+    moves them all: the links are stored in the widget state and run in the page."""
+    checked = []
+    for stem in sorted(set(EXPLORER_PAGES.values())):
+        page, _ = offline_page(stem)
+        page.locator(".smmu-explorer[data-address]").first.wait_for(state="visible", timeout=LOAD_MS)
+        for cell, kinds in page.evaluate(JS_GROUPS):
+            scope = page.locator(".jp-Cell").nth(cell)
+            first = Explorer(page, kinds[0], scope=scope)
+            va = first.address() ^ 0xC0201000
+            first.enter(f"0x{va:08X}")
+            for i, kind in enumerate(kinds):
+                Explorer(page, kind, scope=scope, nth=kinds[:i].count(kind)).wait_address(
+                    va, f"{stem}: after typing into the linked {kinds[0]}")
+            checked.append((stem, kinds))
+    assert any(stem == "05-role-from-parent" for stem, _ in checked), (
+        f"no linked explorers found; groups checked: {checked}")

@@ -76,6 +76,11 @@ def _notebook():
         "any": _model("AnyModel", "anywidget", address=3735928559, layout="IPY_MODEL_anylayout"),
         "anylayout": _model("LayoutModel", "@jupyter-widgets/base"),
         "orphan": _model("HTMLModel", value="nobody shows me"),
+        "any2": _model("AnyModel", "anywidget", address=0),
+        "link": _model("LinkModel", source=["IPY_MODEL_any", "address"],
+                       target=["IPY_MODEL_any2", "address"]),
+        "deadlink": _model("LinkModel", source=["IPY_MODEL_any", "address"],
+                           target=["IPY_MODEL_txt", "value"]),
     }
     view = lambda mid: {"output_type": "display_data", "metadata": {},  # noqa: E731
                         "data": {fw.WIDGET_VIEW: {"model_id": mid, "version_major": 2,
@@ -83,7 +88,7 @@ def _notebook():
                                  "text/plain": "VBox(...)"}}
     nb = new_notebook(cells=[new_code_cell("explorer()"), new_code_cell("live()")])
     nb.cells[0].outputs = [nbformat.from_dict(view("box"))]
-    nb.cells[1].outputs = [nbformat.from_dict(view("any"))]
+    nb.cells[1].outputs = [nbformat.from_dict(view("any")), nbformat.from_dict(view("any2"))]
     nb.metadata["widgets"] = {fw.WIDGET_STATE: {"version_major": 2, "version_minor": 0,
                                                 "state": models}}
     return nb
@@ -91,7 +96,7 @@ def _notebook():
 
 def test_freeze_turns_the_kernel_bound_explorer_into_a_static_picture():
     nb = _notebook()
-    assert fw.freeze_widgets(nb) == (1, 1)
+    assert fw.freeze_widgets(nb) == (1, 2)
     frozen = nb.cells[0].outputs[0]["data"]
     assert list(frozen) == ["text/html"]
     page = frozen["text/html"]
@@ -105,13 +110,14 @@ def test_freeze_turns_the_kernel_bound_explorer_into_a_static_picture():
     assert not re.search(r"<(input|button|select)(?![^>]*disabled)", page)
 
 
-def test_freeze_keeps_the_anywidget_live_and_prunes_the_state_to_it():
+def test_freeze_keeps_the_anywidgets_live_with_their_link_and_prunes_the_rest():
     nb = _notebook()
-    live_output = copy.deepcopy(nb.cells[1].outputs[0])
+    live_outputs = copy.deepcopy(nb.cells[1].outputs)
     fw.freeze_widgets(nb)
-    assert nb.cells[1].outputs[0] == live_output
+    assert nb.cells[1].outputs == live_outputs
     kept = nb.metadata["widgets"][fw.WIDGET_STATE]["state"]
-    assert sorted(kept) == ["any", "anylayout"]
+    # the link between the two live explorers stays; the one to a frozen Text goes
+    assert sorted(kept) == ["any", "any2", "anylayout", "link"]
 
 
 def test_freeze_drops_the_state_when_nothing_is_live():
