@@ -12,7 +12,7 @@
 // data-pd-quadrant, data-pt-quadrant and (rule explorer) data-rule, set in the
 // same frame as the picture. input.smmu-address commits on Enter; a refusal
 // shows .smmu-error and changes nothing else.
-import { bits, decompose, explorerState, field, hex, parseAddress, withBits, withField } from "./model.js";
+import { bits, decompose, explorerState, field, hex, parseAddress, parseAnswer, withBits, withField } from "./model.js";
 import { drawExplorer } from "./draw.js";
 
 const ATTRS = {
@@ -40,14 +40,6 @@ function save(model) {
   } catch (err) {
     // no kernel (a static page): the page keeps working on its own
   }
-}
-
-// Reader's answer as a number: decimal or 0x hex, underscores allowed; else null.
-function parseAnswer(text) {
-  const t = (text || "").trim().replaceAll("_", "");
-  if (/^0[xX][0-9a-fA-F]+$/.test(t)) return parseInt(t.slice(2), 16);
-  if (/^[0-9]+$/.test(t)) return parseInt(t, 10);
-  return null;
 }
 
 export function render({ model, el }) {
@@ -175,7 +167,7 @@ export function render({ model, el }) {
     for (const a of ex.answers) {
       const input = answers.querySelector(`input[data-field="${a.name}"]`);
       const verdict = answers.querySelector(`.smmu-verdict[data-field="${a.name}"]`);
-      const got = parseAnswer(input.value);
+      const got = parseAnswer(T.parser, input.value);
       verdict.dataset.correct = got === null ? "none" : String(got === a.value);
       verdict.textContent = got === null ? "no number given" : got === a.value ? "right" : "not yet";
     }

@@ -150,3 +150,15 @@ export function parseAddress(P, value, name = P.name) {
   if (number < 0n || number > BigInt(P.va_max)) return fail(`${name} ${rv} is outside ${R}`);
   return { ok: true, value: Number(number) };
 }
+
+// An exercise answer as views.parse_answer reads it: stripped, underscores dropped, then
+// int(text, 16) if it starts 0x, else int(text, 10) (which strip once more and take a
+// sign); anything else, or blank, is null. Python's int() also reads non-ASCII digits
+// such as U+0661; the page does not, and the parity test leaves them out.
+export function parseAnswer(P, value) {
+  const text = pyStrip(P, value || "").replaceAll("_", "");
+  if (!text) return null;
+  const head = text.slice(0, 2), digits = pyStrip(P, text);
+  const ok = head === "0x" || head === "0X" ? /^0[xX][0-9a-fA-F]+$/.test(digits) : /^[+-]?[0-9]+$/.test(digits);
+  return ok ? Number(BigInt(digits)) : null;
+}

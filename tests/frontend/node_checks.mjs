@@ -6,6 +6,8 @@
 //       order of OUT.bin.json
 //   node node_checks.mjs MODULE.mjs TABLES.json parse INPUTS.json OUT.json
 //       parseAddress() of every string: [true, value] or [false, message]
+//   node node_checks.mjs MODULE.mjs TABLES.json answer INPUTS.json OUT.json
+//       parseAnswer() of every string: a number or null
 //
 // No npm packages; this file knows nothing about addresses, it only calls the module.
 import { readFileSync, writeFileSync } from "node:fs";
@@ -44,7 +46,10 @@ if (mode === "model") {
     return r.ok ? [true, r.value] : [false, r.message];
   });
   writeFileSync(output, JSON.stringify({ results, ms: performance.now() - started }));
+} else if (mode === "answer") {
+  const inputs = JSON.parse(readFileSync(input, "utf8"));
+  writeFileSync(output, JSON.stringify({ results: inputs.map((s) => M.parseAnswer(T.parser, s)) }));
 } else {
-  console.error(`unknown mode ${mode}; use model or parse`);
+  console.error(`unknown mode ${mode}; use model, parse or answer`);
   process.exit(2);
 }

@@ -24,6 +24,7 @@ from shadowmmu import Decomposition, parse_address
 from shadowmmu.exhaustive import all_pages, decompose_all, rule_quadrants
 from shadowmmu.frontend.assets import esm_source
 from shadowmmu.rules import QUADRANT_RULES
+from shadowmmu.views import parse_answer
 
 from .conftest import run_node
 
@@ -154,3 +155,28 @@ def test_address_box_parses_exactly_like_parse_address(node, js_dir):
     print(f"\nparser parity: {len(inputs)} inputs ({accepted} accepted), {len(differ)} differ")
     assert not differ, differ[:5]
     assert 1000 < accepted < len(inputs) - 1000  # both sides of the line were exercised
+
+
+_ANSWERY = "0123456789abcdefABCDEFxX_ +-\t\u00a0\u3000\x1c"
+
+
+def test_exercise_answers_parse_like_parse_answer(node, js_dir):
+    generated: list[str] = []
+
+    @settings(max_examples=4_000, database=None, derandomize=True, deadline=None,
+              suppress_health_check=list(HealthCheck))
+    @given(st.one_of(st.text(alphabet=_ANSWERY, max_size=8), st.integers(-999, 99999).map(str),
+                     st.integers(0, 9999).map(hex)))
+    def collect(s):
+        generated.append(s)
+
+    collect()
+    inputs = ["", " ", "12", "+12", "-3", "0x1F", "0X1f", "0x", "_ 0x5", "0x5 _", "1_2", "x12", "1.0"] + generated
+    (js_dir / "answers.json").write_text(json.dumps(inputs))
+    run_node(node, js_dir / "model.mjs", js_dir / "tables.json", "answer",
+             js_dir / "answers.json", js_dir / "answered.json")
+    got = json.loads((js_dir / "answered.json").read_text())["results"]
+    want = [parse_answer(s) for s in inputs]
+    differ = [(s, g, w) for s, g, w in zip(inputs, got, want) if g != w]
+    assert not differ, differ[:5]
+    assert sum(w is not None for w in want) > 1000 and sum(w is None for w in want) > 300
