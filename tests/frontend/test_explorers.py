@@ -6,9 +6,14 @@ from __future__ import annotations
 
 import re
 import shutil
+import xml.etree.ElementTree as ET
+from pathlib import Path
 
+import nbformat
 import pytest
 import traitlets
+
+import shadowmmu.frontend.explorers as E
 
 from golden_rows import GOLDEN
 from shadowmmu import parse_address
@@ -123,11 +128,26 @@ def test_one_es_module_for_every_explorer():
 
 
 def test_a_failing_node_gives_a_line_not_a_traceback(monkeypatch):
-    import shadowmmu.frontend.explorers as E
-
     def broken(views):
         raise RuntimeError("node could not draw the static picture: boom")
     monkeypatch.setattr(E, "draw_with_node", broken)
     data, _ = address_anatomy(0)._repr_mimebundle_()
     assert "image/svg+xml" not in data
     assert data["text/plain"].endswith("[no static picture: node could not draw the static picture: boom]")
+
+
+COMMITTED = ["02-address-anatomy", "03-pd-split", "04-pt-split", "05-role-from-parent", "09-exercises"]
+
+
+@pytest.mark.parametrize("stem", COMMITTED)
+def test_committed_notebooks_carry_well_formed_static_pictures(stem):
+    """GitHub shows image/svg+xml only if it is well-formed XML; every explorer output has one."""
+    path = Path(__file__).resolve().parents[2] / "notebooks" / f"{stem}.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    pictures = [out["data"]["image/svg+xml"] for c in nb.cells if c.cell_type == "code"
+                for out in c.outputs if "in-page explorer" in out.get("data", {}).get("text/plain", "")]
+    assert pictures, f"{stem}: no explorer output"
+    for svg in pictures:
+        svg = "".join(svg) if isinstance(svg, list) else svg
+        root = ET.fromstring(svg)
+        assert root.tag == "{http://www.w3.org/2000/svg}svg"
