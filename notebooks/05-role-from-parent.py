@@ -130,7 +130,9 @@ sorted(name for name, c in checks.items() if c.agrees) == sorted(CORRECT_RULES),
 # and the verdict below says where it agrees with VA bits 31:30 and 21. Under "halves", both
 # PAE PDEs of a pair point at page table quadrant 0. The bit anatomy above it shares the
 # selection (an `ipywidgets.jslink`, so it works on a static page too): flip bit 21 there.
-# The exhaustive verdicts of every rule are the table above.
+# The button under the picture runs the chosen rule over all 2^20 guest pages in the page
+# itself (`checkRule()` in `shadowmmu/frontend/model.js`, checked against
+# `shadowmmu.exhaustive.check_rule` by the test suite); the table above has every rule.
 
 # %%
 # NBVAL_IGNORE_OUTPUT

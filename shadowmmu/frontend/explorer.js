@@ -12,7 +12,7 @@
 // data-pd-quadrant, data-pt-quadrant and (rule explorer) data-rule, set in the
 // same frame as the picture. input.smmu-address commits on Enter; a refusal
 // shows .smmu-error and changes nothing else.
-import { bits, decompose, explorerState, field, hex, parseAddress, parseAnswer, withBits, withField } from "./model.js";
+import { bits, checkRule, decompose, explorerState, field, hex, parseAddress, parseAnswer, withBits, withField } from "./model.js";
 import { drawExplorer } from "./draw.js";
 
 const ATTRS = {
@@ -73,6 +73,12 @@ export function render({ model, el }) {
   root.append(controls, error);
   if (kind === "exercise") root.append(question, answers);
   root.append(picture);
+  const checkBox = element("div", { class: "smmu-rule-check" });
+  if (withRule) {
+    checkBox.append(element("button", { type: "button", class: "smmu-check-all", text: "check this rule on every guest page" }),
+      " ", element("span", { class: "smmu-rule-result", role: "status" }));
+    root.append(checkBox);
+  }
   el.append(root);
 
   const exercises = () => model.get("exercises") || [];
@@ -192,12 +198,13 @@ export function render({ model, el }) {
   });
 
   root.addEventListener("click", (ev) => {
-    const t = ev.target.closest("[data-bit], [data-select-address], .smmu-prev, .smmu-next, .smmu-check, .smmu-reveal");
+    const t = ev.target.closest("[data-bit], [data-select-address], .smmu-prev, .smmu-next, .smmu-check, .smmu-reveal, .smmu-check-all");
     if (!t || !root.contains(t)) return;
     if (t.classList.contains("smmu-prev")) return setNumber(state.number - 1);
     if (t.classList.contains("smmu-next")) return setNumber(state.number + 1);
     if (t.classList.contains("smmu-check")) return check();
     if (t.classList.contains("smmu-reveal")) return reveal();
+    if (t.classList.contains("smmu-check-all")) return checkAll();
     if (t.hasAttribute("data-bit")) {
       const n = Number(t.getAttribute("data-bit"));
       return commit(withBits(state.va, n, n, 1 - bits(state.va, n, n)));
@@ -205,6 +212,23 @@ export function render({ model, el }) {
     const r = parseAddress(T.parser, t.getAttribute("data-select-address"));
     if (r.ok) commit(r.value);
   });
+
+  // The chosen rule on all 2**20 guest pages, in the page (tens of milliseconds).
+  function checkAll() {
+    const out = checkBox.querySelector(".smmu-rule-result");
+    const r = checkRule(T, state.rule);
+    const said = (f) => (f.hi === f.lo ? `VA bit ${f.hi}` : `VA bits ${f.hi}:${f.lo}`);
+    const [pdF, ptF] = T.layouts.quadrant;
+    Object.assign(out.dataset, { rule: state.rule, pages: r.pages, wrongPd: r.wrongPd, wrongPt: r.wrongPt,
+      first: r.first ? hex(T, r.first.va) : "" });
+    if (!r.first) {
+      out.textContent = `${state.rule}: right on all ${r.pages} pages (PD quadrant = ${said(pdF)}, PT quadrant = ${said(ptF)})`;
+      return;
+    }
+    const what = r.first.level === "pd" ? `PD quadrant (${said(pdF)})` : `PT quadrant (${said(ptF)})`;
+    out.textContent = `${state.rule}: WRONG on ${r.wrongPd} pages' PD quadrant and ${r.wrongPt} pages' PT quadrant `
+      + `of ${r.pages}; first ${hex(T, r.first.va)}: ${what} should be ${r.first.expected}, rule gives ${r.first.got}`;
+  }
 
   function step(name, delta) {
     const f = field(T, name), n = 2 ** (f.hi - f.lo + 1);

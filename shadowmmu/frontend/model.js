@@ -9,10 +9,11 @@
 // tests/frontend/test_node_model.py runs it under plain `node` over all 2**20
 // guest pages and every rule, and the parser over >= 10k generated inputs.
 
-// Bits hi:lo of va (inclusive, as the SDM writes them), shifted down. Exact for
-// all 32 bits: no signed 32-bit shifts.
+// Bits hi:lo of va (inclusive, as the SDM writes them), shifted down. va is an
+// unsigned 32-bit number: >>> keeps it unsigned, and a field as wide as va is va.
 export function bits(va, hi, lo) {
-  return Math.floor(va / 2 ** lo) % 2 ** (hi - lo + 1);
+  const width = hi - lo + 1;
+  return width >= 32 ? va >>> 0 : (va >>> lo) & (2 ** width - 1);
 }
 
 // va with bits hi:lo replaced by value (which must fit).
@@ -55,13 +56,43 @@ export function decompose(T, va) {
 // (PD quadrant, PT quadrant) a rule gives va: a lookup by parent index, or the
 // bits the address-based rule reads.
 export function ruleQuadrants(T, ruleName, va) {
+  return quadrantsOf(T, ruleName)(va);
+}
+
+// The same, as a function of va for one rule, its lookups done once.
+export function quadrantsOf(T, ruleName) {
   const r = T.rules[ruleName];
   if (!r) throw new Error(`unknown rule ${ruleName}`);
   if (r.reads) {
-    return { pd: bits(va, r.reads.pd.hi, r.reads.pd.lo), pt: bits(va, r.reads.pt.hi, r.reads.pt.lo) };
+    const { pd, pt } = r.reads;
+    return (va) => ({ pd: bits(va, pd.hi, pd.lo), pt: bits(va, pt.hi, pt.lo) });
   }
   const pdI = field(T, r.pd_index), ptI = field(T, r.pt_index);
-  return { pd: r.pd[bits(va, pdI.hi, pdI.lo)], pt: r.pt[bits(va, ptI.hi, ptI.lo)] };
+  return (va) => ({ pd: r.pd[bits(va, pdI.hi, pdI.lo)], pt: r.pt[bits(va, ptI.hi, ptI.lo)] });
+}
+
+// A rule over every guest page, against the bits it must carry (the quadrant fields of
+// the layouts: VA bits 31:30 and 21), as shadowmmu.exhaustive.check_rule does in numpy:
+// {pages, wrongPd, wrongPt, first: {va, level, expected, got} | null}.
+export function checkRule(T, ruleName) {
+  const [pdF, ptF] = T.layouts.quadrant;
+  const pages = 2 ** T.parser.va_bits / T.shadow.page_size;
+  const quadrants = quadrantsOf(T, ruleName);
+  let wrongPd = 0, wrongPt = 0, first = null;
+  for (let page = 0; page < pages; page++) {
+    const va = page * T.shadow.page_size;
+    const q = quadrants(va);
+    const pd = bits(va, pdF.hi, pdF.lo), pt = bits(va, ptF.hi, ptF.lo);
+    if (q.pd !== pd) {
+      wrongPd++;
+      if (!first) first = { va, level: "pd", expected: pd, got: q.pd };
+    }
+    if (q.pt !== pt) {
+      wrongPt++;
+      if (!first) first = { va, level: "pt", expected: pt, got: q.pt };
+    }
+  }
+  return { pages, wrongPd, wrongPt, first };
 }
 
 // The state the explorers publish (data-* attributes), for one address and rule.

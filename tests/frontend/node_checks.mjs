@@ -6,6 +6,8 @@
 //       order of OUT.bin.json
 //   node node_checks.mjs MODULE.mjs TABLES.json parse INPUTS.json OUT.json
 //       parseAddress() of every string: [true, value] or [false, message]
+//   node node_checks.mjs MODULE.mjs TABLES.json check - OUT.json
+//       checkRule() of every rule over all guest pages
 //   node node_checks.mjs MODULE.mjs TABLES.json answer INPUTS.json OUT.json
 //       parseAnswer() of every string: a number or null
 //
@@ -46,10 +48,13 @@ if (mode === "model") {
     return r.ok ? [true, r.value] : [false, r.message];
   });
   writeFileSync(output, JSON.stringify({ results, ms: performance.now() - started }));
+} else if (mode === "check") {
+  const results = Object.fromEntries(T.rule_order.map((r) => [r, M.checkRule(T, r)]));
+  writeFileSync(output, JSON.stringify({ results, ms: performance.now() - started }));
 } else if (mode === "answer") {
   const inputs = JSON.parse(readFileSync(input, "utf8"));
   writeFileSync(output, JSON.stringify({ results: inputs.map((s) => M.parseAnswer(T.parser, s)) }));
 } else {
-  console.error(`unknown mode ${mode}; use model, parse or answer`);
+  console.error(`unknown mode ${mode}; use model, parse, check or answer`);
   process.exit(2);
 }

@@ -16,6 +16,7 @@ import pytest
 from shadowmmu import decompose, parse_address
 from shadowmmu.frontend.explorers import address_anatomy, exercise, pd_split, pt_split, rule_explorer
 from shadowmmu.views import make_exercise
+from shadowmmu.exhaustive import check_rule
 from shadowmmu.rules import QUADRANT_RULES
 
 from .harness import page
@@ -132,6 +133,21 @@ def test_rule_chooser(browser_page):
     pg.select_option(f"{root} select.smmu-rule", "halves")
     contract(pg, "rule", 0x00200000, "halves")
     assert "WRONG" in pg.inner_text(f"{root} .smmu-picture")
+
+
+def test_rule_checked_on_every_page_in_the_page(browser_page):
+    pg = browser_page
+    root = '.smmu-explorer[data-explorer="rule"]'
+    pg.select_option(f"{root} select.smmu-rule", "halves")
+    pg.click(f"{root} .smmu-check-all")
+    got = pg.eval_on_selector(f"{root} .smmu-rule-result", "e => ({...e.dataset, text: e.textContent})")
+    want = check_rule("halves")
+    assert (int(got["pages"]), int(got["wrongPd"]), int(got["wrongPt"])) == (want.pages, want.wrong_pd, want.wrong_pt)
+    assert got["first"] == "0x00200000" and str(want.first_counterexample) in got["text"]
+    pg.select_option(f"{root} select.smmu-rule", "legacy")
+    pg.click(f"{root} .smmu-check-all")
+    assert pg.get_attribute(f"{root} .smmu-rule-result", "data-wrong-pt") == "0"
+    pg.select_option(f"{root} select.smmu-rule", "halves")
 
 
 def test_pd_split_crosses_into_the_next_page_directory(browser_page):
