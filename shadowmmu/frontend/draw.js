@@ -7,7 +7,12 @@
 // What a reader can touch is marked for the page and for tests alike:
 //   data-bit="N"                 a bit of the address (click, Enter or Space flips it)
 //   data-select-address="0x..."  an entry; activating it selects that address
-//   data-link="k1 k2"            hovering highlights every element sharing a key
+//   data-link="k1 k2"            hovering highlights every element sharing a key:
+//                                pdqQ (a guest PD quarter, its PAE PD, its pae_root slot),
+//                                gpdeK (a guest PDE and its two PAE PDEs), ptqQ (a PAE PT,
+//                                the PAE PDEs pointing at it, the guest PT half it shadows),
+//                                gpt (the selected guest PDE, the guest PT it points at and
+//                                both PAE PTs), f:FIELD (bits and the entry a field selects)
 //   data-field="name"            a number the readout shows (marked when it changes)
 // Colour is never alone: every coloured shape carries its words.
 import { bits, decompose, hex, ruleQuadrants, withField } from "./model.js";
@@ -163,7 +168,7 @@ function twoTrees(T, view, y0, { pd = true, pt = true } = {}) {
       + num(view, "guest_pde_index", PTX, yG + 56, `guest PDE ${k} points at this guest PT`, { size: 11 });
     for (const part of S.pt) {
       const x = PTX + part.quadrant * HW, mine = part.quadrant === d.pt_quadrant;
-      o += hit(`data-select-address="${sel(withField(T, va, "pt_quadrant", part.quadrant))}" data-link="ptq${part.quadrant}" data-focus="gpt:${part.quadrant}"`,
+      o += hit(`data-select-address="${sel(withField(T, va, "pt_quadrant", part.quadrant))}" data-link="ptq${part.quadrant} gpt" data-focus="gpt:${part.quadrant}"`,
         `guest PTEs ${part.first} to ${part.last} of this guest PT (${part.quadrant ? "upper" : "lower"} 2 KiB)`,
         box(x, yG, HW - 4, 40, { fill: mine ? "#fff" : "#f2f2f2", stroke: mine ? cT : "#000", sw: mine ? 3 : 1 })
         + text(x + 4, yG + 15, `${part.quadrant ? "upper" : "lower"} 2 KiB: PTEs ${part.first}-${part.last}`, { size: 11 })
@@ -202,7 +207,7 @@ function twoTrees(T, view, y0, { pd = true, pt = true } = {}) {
     o += text(X, yZ - 6, `zoom into guest PD quarter ${part.quadrant} and PAE PD q${d.pd_quadrant}:`, { size: 11 });
     for (let kk = k0; kk < k0 + 4; kk++) {
       const x = X + (kk - k0) * 2 * cw, mine = kk === k, pair = pairOf(T, va, kk);
-      o += hit(`data-select-address="${sel(withField(T, va, "guest_pde_index", kk))}" data-link="gpde${kk}${mine ? " f:guest_pde_index" : ""}" data-focus="gpde:${kk - k}"`,
+      o += hit(`data-select-address="${sel(withField(T, va, "guest_pde_index", kk))}" data-link="gpde${kk}${mine ? " f:guest_pde_index gpt" : ""}" data-focus="gpde:${kk - k}"`,
         `guest PDE ${kk}, shadowed by PAE PDEs ${pair[0]} and ${pair[1]}`,
         box(x, yZ, 2 * cw - 2, 24, { fill: mine ? cG : "#fff", stroke: cG, sw: 2 })
         + (mine ? num(view, "guest_pde_index", x + cw, yZ + 16, `guest PDE ${kk}`, { size: 11, anchor: "middle", fill: ink(T, cG) })
@@ -245,7 +250,7 @@ function twoTrees(T, view, y0, { pd = true, pt = true } = {}) {
           + (me ? num(view, "shadow_pte_index", x + 4 + (ss - s0) * cw + cw / 2, yS + 36, ss, { size: 12, anchor: "middle", fill: ink(T, cST) })
             : text(x + 4 + (ss - s0) * cw + cw / 2, yS + 36, ss, { size: 12, anchor: "middle" })));
       }
-      o += `<g data-link="ptq${part.quadrant}${mine ? " f:pt_quadrant" : ""}">`
+      o += `<g data-link="ptq${part.quadrant} gpt${mine ? " f:pt_quadrant" : ""}">`
         + box(x, yS, HW - 4, 46, { fill: mine ? "#fff" : "#f2f2f2", stroke: mine ? cT : "#000", sw: mine ? 3 : 1 })
         + text(x + 4, yS + 15, `PAE PT q${part.quadrant}: ${S.shadow_entries} PTEs, e.g.`, { size: 12, weight: mine ? "bold" : "normal" }) + "</g>" + cells;
       o += arrow(x + HW / 2, yS, x + HW / 2, yG + 42, { dash: "4 3", stroke: grey, link: `ptq${part.quadrant}` });

@@ -187,3 +187,14 @@ def test_fits_a_1000px_column(browser_page):
         assert box["width"] <= 1000
         controls = pg.locator(f'.smmu-explorer[data-explorer="{kind}"] .smmu-controls').bounding_box()
         assert controls["height"] < 40, "controls wrapped"
+
+
+def test_hovering_a_guest_pde_lights_its_two_pae_pdes(browser_page):
+    pg = browser_page
+    root = '.smmu-explorer[data-explorer="pt-split"]'
+    pg.hover(f'{root} [data-focus="gpde:0"]')
+    hot = pg.eval_on_selector_all(f"{root} .smmu-hot[data-focus]", "es => es.map(e => e.dataset.focus)")
+    assert {"gpde:0", "spde:0:0", "spde:0:1", "gpt:0", "gpt:1"} <= set(hot)
+    assert not {"gpde:1", "spde:1:0"} & set(hot)
+    pg.mouse.move(0, 0)
+    assert pg.eval_on_selector_all(f"{root} .smmu-hot", "es => es.length") == 0
