@@ -64,7 +64,7 @@ function arrow(x1, y1, x2, y2, { stroke = "#000", sw = 1.5, dash = "", link = ""
 
 function svg(height, title, body) {
   return `<svg xmlns="http://www.w3.org/2000/svg" class="smmu-svg" viewBox="0 0 ${WIDTH} ${height}" width="${WIDTH}" height="${height}" role="img" aria-label="${esc(title)}" font-family="${FONT}" style="max-width:100%;height:auto;background:#fff">`
-    + `<defs><marker id="smmu-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#000"/></marker></defs>`
+    + `<defs><marker id="smmu-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerUnits="userSpaceOnUse" markerWidth="10" markerHeight="10" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#000"/></marker></defs>`
     + `<title>${esc(title)}</title>` + body + "</svg>";
 }
 
@@ -182,7 +182,7 @@ function twoTrees(T, view, y0, { pd = true, pt = true } = {}) {
   for (let i = 0; i < S.nr_pae_roots; i++) {
     const y = yS + 8 + i * 24, a = withField(T, va, "pdpte_index", i);
     const qi = ruleQuadrants(T, rule, a).pd, mine = i === d.pdpte_index;
-    o += hit(`data-select-address="${sel(a)}" data-link="pdq${qi} f:pdpte_index" data-focus="root:${i}"`,
+    o += hit(`data-select-address="${sel(a)}" data-link="pdq${qi}${mine ? " f:pdpte_index" : ""}" data-focus="root:${i}"`,
       `pae_root[${i}]: PAE PD with role.quadrant ${qi}`,
       box(10, y, 90, 20, { fill: mine ? cPD : "#fff", stroke: "#000" })
       + text(14, y + 14, `[${i}] -> PD q${qi}`, { size: 11, fill: mine ? ink(T, cPD) : "#000" }));

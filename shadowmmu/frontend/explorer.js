@@ -150,7 +150,7 @@ export function render({ model, el }) {
           "aria-label": a.label }),
         element("span", { class: "smmu-verdict", "data-field": a.name }));
     }
-    answers.append(element("span"), element("span", {}, [
+    answers.append(element("span", { class: "smmu-answer-buttons" }, [
       element("button", { type: "button", class: "smmu-check", text: "check my answer" }), " ",
       element("button", { type: "button", class: "smmu-reveal", text: "reveal" })]));
   }
