@@ -2,7 +2,8 @@
 and Python seeing (and setting) the address the reader chose.
 
 JupyterLab: the real notebook runs in the session's JupyterLab (conftest's ``lab`` fixture);
-after the page checks, the test asks the notebook's kernel — an execute request sent from
+after the page checks (those of the static site, with fewer samples: see
+explorer_contract.QUICK), the test asks the notebook's kernel — an execute request sent from
 the page, as a cell would be — for the ``address`` of every explorer of that kind, then sets
 it from Python and waits for the page to follow.
 
@@ -81,7 +82,7 @@ def test_explorer_in_jupyterlab_syncs_with_python(lab, name):
     nb = lab(EXPLORER_PAGES[name] + ".ipynb")
     rep = nb.report()          # its widget count looks for ipywidgets' DOM; Explorer() waits for ours
     assert not rep.errors and not rep.widget_as_text, rep.problems()
-    ex = exercise_explorer(nb.page, name)
+    ex = exercise_explorer(nb.page, name, quick=True)
     va = ex.address()
     assert va != PYTHON_SETS
     seen: list[int] = []
@@ -115,7 +116,7 @@ def test_explorer_in_voila_syncs_with_python(request, chromium_context, probe_vo
     request.node.stash.setdefault(_PAGES_KEY, []).append(page)
     try:
         open_voila_notebook(page, probe_voila, EXPLORER_PAGES[name] + ".ipynb")
-        ex = exercise_explorer(page, name)
+        ex = exercise_explorer(page, name, quick=True)
         va = ex.address()
         assert va != PYTHON_SETS
         sees = page.locator(f'.smmu-python-sees [data-kind="{name}"][data-address="{hex32(va)}"]')
