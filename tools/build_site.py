@@ -43,7 +43,7 @@ from jinja2 import DictLoader
 from nbclient import NotebookClient
 from nbconvert import HTMLExporter
 
-from freeze_widgets import freeze_widgets   # beside this script (tools/ is on sys.path)
+from freeze_widgets import WIDGET_STATE, freeze_widgets   # beside this script (on sys.path)
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -96,6 +96,25 @@ def vendor(out: Path, node_modules: Path = NODE_MODULES, root: Path = ROOT) -> N
 
 # --------------------------------------------------------------------------- checking
 
+# XML namespace names look like URLs but are never fetched (createElementNS, xmlns).
+NAMESPACES = re.compile(r"https?://www\.w3\.org/(2000/svg|1999/xhtml|1999/xlink|1998/Math/MathML"
+                        r"|XML/1998/namespace|2000/xmlns/?)$")
+
+
+def remote_in_code(text: str) -> list[str]:
+    """URLs on another host quoted in JS or CSS (string literals, url(...)), namespaces aside."""
+    urls = re.findall(r"""(?:url\(\s*|['"`])((?:https?:)?//[\w.-]+\.[a-z]{2,}[^'"`)\s]*)""", text)
+    return [u for u in urls if not NAMESPACES.match(u)]
+
+
+def remote_in_widgets(nb: nbformat.NotebookNode) -> list[str]:
+    """Remote URLs in the front-end code the stored widget state carries (anywidget's
+    ``_esm``/``_css``), which the page runs although it sits in a JSON script tag."""
+    models = nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
+    return [u for m in models.values() for k in ("_esm", "_css")
+            for u in remote_in_code(str(m.get("state", {}).get(k, "")))]
+
+
 class _Fetches(HTMLParser):
     """Collects what a page would load: src/href of loading tags, and URLs in scripts/styles."""
     LOADING = {"script": "src", "img": "src", "iframe": "src", "embed": "src", "source": "src",
@@ -119,9 +138,7 @@ class _Fetches(HTMLParser):
 
     def handle_endtag(self, tag):
         if tag in ("script", "style") and self._code is not None:
-            text = "".join(self._code)
-            self.urls += re.findall(
-                r"""(?:url\(\s*|['"`])((?:https?:)?//[\w.-]+\.[a-z]{2,}[^'"`)\s]*)""", text)
+            self.urls += remote_in_code("".join(self._code))
             self._code = None
 
     def handle_data(self, data):
@@ -178,7 +195,7 @@ def build_page(source: Path, out: Path, timeout: int) -> dict:
     frozen, live = freeze_widgets(nb)
     title = title_of(nb, source.stem)
     page, _ = exporter().from_notebook_node(nb, resources={"metadata": {"name": title}})
-    remote = remote_fetches(page)
+    remote = remote_fetches(page) + remote_in_widgets(nb)
     if remote:
         raise SiteError(f"{source.name}: the page would fetch from another origin: {remote}")
     name = source.stem + ".html"

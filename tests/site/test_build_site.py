@@ -54,6 +54,17 @@ def test_remote_fetches_ignores_links_local_files_and_data():
     assert bs.remote_fetches(page) == []
 
 
+def test_remote_in_widgets_reads_the_front_end_code_in_the_widget_state():
+    nb = new_notebook()
+    nb.metadata["widgets"] = {fw.WIDGET_STATE: {"state": {
+        "a": {"model_name": "AnyModel", "state": {
+            "_esm": "import * as d3 from 'https://esm.sh/d3@7';\n// see https://example.org\n"
+                    "document.createElementNS('http://www.w3.org/2000/svg', 'svg');",
+            "_css": ".x { background: url(//img.example.com/a.png) }"}},
+        "b": {"model_name": "HTMLModel", "state": {"value": "<a href='https://x.org'>x</a>"}}}}}
+    assert bs.remote_in_widgets(nb) == ["https://esm.sh/d3@7", "//img.example.com/a.png"]
+
+
 # --------------------------------------------------------------------------- freeze_widgets
 
 def _model(name, module="@jupyter-widgets/controls", **state):
