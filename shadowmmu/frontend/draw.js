@@ -200,7 +200,8 @@ function twoTrees(T, view, y0, { pd = true, pt = true } = {}) {
   const rootY = yS + 8 + d.pdpte_index * 24 + 10;
   o += arrow(100, rootY, X + q.pd * QW + 2, yS + 22, { stroke: cPD, link: "f:pdpte_index" });
   o += text(X, yS + 100, "dashed arrows: \"shadows\". All four PAE PDs shadow the one guest PD page (same gfn, role.quadrant 0..3);", { size: 11 })
-    + text(X, yS + 114, "both PAE PTs shadow the one guest PT page (role.quadrant 0/1). Solid arrows: the walk of this address.", { size: 11 });
+    + text(X, yS + 114, pt ? "both PAE PTs shadow the one guest PT page (role.quadrant 0/1). Solid arrows: the walk of this address."
+      : "each guest PDE is a pair of PAE PDEs, even and odd (->q0, ->q1: the quadrant of the PAE PT each points at).", { size: 11 });
   // zoom window: four guest PDEs and their eight PAE PDEs
   if (pd) {
     const part = S.pd[d.pd_quadrant], k0 = clampStart(k, part.first, part.last, 4), cw = (4 * QW - 2) / 8;
