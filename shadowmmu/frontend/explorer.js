@@ -102,6 +102,11 @@ export function render({ model, el }) {
     root.dataset.changed = state.changed.join(" ");
     box.value = hex(T, state.va);
     if (ruleBox) ruleBox.value = state.rule;
+    const result = checkBox.querySelector(".smmu-rule-result");
+    if (result && result.dataset.rule && result.dataset.rule !== state.rule) {
+      result.textContent = "";  // a verdict about another rule would mislead
+      for (const k of Object.keys(result.dataset)) delete result.dataset[k];
+    }
     if (focusKey) {
       const again = picture.querySelector(`[data-focus="${focusKey}"]`);
       if (again) again.focus();

@@ -145,6 +145,7 @@ def test_rule_checked_on_every_page_in_the_page(browser_page):
     assert (int(got["pages"]), int(got["wrongPd"]), int(got["wrongPt"])) == (want.pages, want.wrong_pd, want.wrong_pt)
     assert got["first"] == "0x00200000" and str(want.first_counterexample) in got["text"]
     pg.select_option(f"{root} select.smmu-rule", "legacy")
+    assert pg.inner_text(f"{root} .smmu-rule-result") == ""  # the halves verdict is gone
     pg.click(f"{root} .smmu-check-all")
     assert pg.get_attribute(f"{root} .smmu-rule-result", "data-wrong-pt") == "0"
     pg.select_option(f"{root} select.smmu-rule", "halves")
