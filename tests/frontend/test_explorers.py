@@ -99,8 +99,6 @@ def test_static_picture_carries_the_state(row):
     assert re.search(rf'data-field="shadow_pde_index"[^>]*>{spde}<', svg)
     assert re.search(rf'data-field="shadow_pte_index"[^>]*>{spte}<', svg)
     assert re.search(rf'data-field="pt_quadrant"[^>]*>{ptq}<', svg)
-    sizes = [float(s) for s in re.findall(r'font-size="([0-9.]+)"', svg)]
-    assert min(sizes) >= 11
     assert f'data-select-address="0x{va:08X}"' in svg  # the selected entries select va itself
 
 
@@ -151,3 +149,11 @@ def test_committed_notebooks_carry_well_formed_static_pictures(stem):
         svg = "".join(svg) if isinstance(svg, list) else svg
         root = ET.fromstring(svg)
         assert root.tag == "{http://www.w3.org/2000/svg}svg"
+
+
+@needs_node
+@pytest.mark.parametrize("x", [address_anatomy(), pd_split(), pt_split(), rule_explorer(rule="halves"),
+                               exercise(count=1)], ids=lambda x: x.kind)
+def test_no_text_below_11px(x):
+    sizes = [float(s) for s in re.findall(r'font-size="([0-9.]+)"', static_svg(x))]
+    assert sizes and min(sizes) >= 11

@@ -188,6 +188,10 @@ def test_fits_a_1000px_column(browser_page):
         assert box["width"] <= 1000
         controls = pg.locator(f'.smmu-explorer[data-explorer="{kind}"] .smmu-controls').bounding_box()
         assert controls["height"] < 40, "controls wrapped"
+        # drawn at full size in a 1000 px column, so the 11 px minimum of the SVG text holds
+        scale = pg.eval_on_selector(f'.smmu-explorer[data-explorer="{kind}"] svg',
+                                    "s => s.getBoundingClientRect().width / s.viewBox.baseVal.width")
+        assert scale >= 1
 
 
 def test_hovering_a_guest_pde_lights_its_two_pae_pdes(browser_page):
