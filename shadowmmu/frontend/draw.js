@@ -68,6 +68,16 @@ function svg(height, title, body) {
     + `<title>${esc(title)}</title>` + body + "</svg>";
 }
 
+// "VA bit 21" or "VA bits 31:30", from a field record.
+export function vaBits(f) {
+  return f.hi === f.lo ? `VA bit ${f.hi}` : `VA bits ${f.hi}:${f.lo}`;
+}
+
+// "10/10/12": the widths of a layout's fields.
+function widths(layout) {
+  return layout.map((f) => f.hi - f.lo + 1).join("/");
+}
+
 // Fields (of every layout) that contain bit n: the hover keys of that bit.
 function fieldsOfBit(T, n) {
   const names = new Set();
@@ -103,7 +113,7 @@ function bitRows(T, view, y0, withFields = true) {
       + text(xOf(n) + 13, y0 + 35, b, { size: 15, anchor: "middle", weight: "bold", fill: ink(T, c) }));
   }
   if (!withFields) return out;
-  const rows = [["guest 10/10/12", T.layouts["guest-4k"]], ["PAE 2/9/9/12", T.layouts["pae-4k"]]];
+  const rows = [["guest", T.layouts["guest-4k"]], ["PAE", T.layouts["pae-4k"]]].map(([who, l]) => [`${who} ${widths(l)}`, l]);
   const d = decompose(T, va);
   rows.forEach(([title, layout], r) => {
     const y = y0 + 54 + r * 40;
@@ -141,9 +151,9 @@ function twoTrees(T, view, y0, { pd = true, pt = true } = {}) {
   const cT = colour(T, "pt_quadrant"), cGT = colour(T, "guest_pte_index"), cST = colour(T, "shadow_pte_index");
   const X = 120, QW = 100, PTX = 560, HW = 195;
   const yG = y0 + 38, yZ = y0 + 112, yS = y0 + 232;
-  let o = text(10, y0 + 12, "the guest's tables (4-byte entries)", { size: 12, weight: "bold" })
+  let o = text(10, y0 + 12, `the guest's tables (${S.gpte_size}-byte entries)`, { size: 12, weight: "bold" })
     + text(10, yS - 36, "KVM's PAE shadow", { size: 12, weight: "bold" })
-    + text(10, yS - 22, "(8-byte entries)", { size: 12, weight: "bold" });
+    + text(10, yS - 22, `(${S.spte_size}-byte entries)`, { size: 12, weight: "bold" });
   // guest CR3 and PD
   o += box(10, yG, 90, 40) + text(55, yG + 17, "guest CR3", { anchor: "middle" })
     + text(55, yG + 33, "-> guest PD", { size: 11, anchor: "middle" });
@@ -157,21 +167,21 @@ function twoTrees(T, view, y0, { pd = true, pt = true } = {}) {
       + text(x + 4, yG + 15, `PDEs ${part.first}-${part.last}`, { size: 11 })
       + text(x + 4, yG + 32, `0x${part.byte_lo.toString(16).toUpperCase().padStart(3, "0")}-0x${part.byte_hi.toString(16).toUpperCase()}`, { size: 11 }));
   }
-  o += text(X, yG - 6, `guest PD: ${S.guest_entries} PDEs, one 4 KiB page`, { size: 11 });
+  o += text(X, yG - 6, `guest PD: ${S.guest_entries} PDEs, one ${S.page} page`, { size: 11 });
   // the selected guest PDE, drawn in its quarter
   const qx = X + d.pd_quadrant * QW + ((k - S.pd[d.pd_quadrant].first) / (S.pd[0].last - S.pd[0].first + 1)) * (QW - 2);
   o += `<line x1="${qx}" y1="${yG + 34}" x2="${qx}" y2="${yG + 46}" stroke="${cG}" stroke-width="4" data-link="f:guest_pde_index"/>`;
   // guest PT halves
   if (pt) {
-    o += text(PTX, yG - 6, `guest PT: ${S.guest_entries} PTEs, one 4 KiB page`, { size: 11 });
+    o += text(PTX, yG - 6, `guest PT: ${S.guest_entries} PTEs, one ${S.page} page`, { size: 11 });
     o += arrow(qx, yG + 40, PTX - 4, yG + 36, { stroke: cG, link: "f:guest_pde_index" })
       + num(view, "guest_pde_index", PTX, yG + 56, `guest PDE ${k} points at this guest PT`, { size: 11 });
     for (const part of S.pt) {
       const x = PTX + part.quadrant * HW, mine = part.quadrant === d.pt_quadrant;
       o += hit(`data-select-address="${sel(withField(T, va, "pt_quadrant", part.quadrant))}" data-link="ptq${part.quadrant} gpt" data-focus="gpt:${part.quadrant}"`,
-        `guest PTEs ${part.first} to ${part.last} of this guest PT (${part.quadrant ? "upper" : "lower"} 2 KiB)`,
+        `guest PTEs ${part.first} to ${part.last} of this guest PT (${part.quadrant ? "upper" : "lower"} ${part.size})`,
         box(x, yG, HW - 4, 40, { fill: mine ? "#fff" : "#f2f2f2", stroke: mine ? cT : "#000", sw: mine ? 3 : 1 })
-        + text(x + 4, yG + 15, `${part.quadrant ? "upper" : "lower"} 2 KiB: PTEs ${part.first}-${part.last}`, { size: 11 })
+        + text(x + 4, yG + 15, `${part.quadrant ? "upper" : "lower"} ${part.size}: PTEs ${part.first}-${part.last}`, { size: 11 })
         + text(x + 4, yG + 32, `bytes 0x${part.byte_lo.toString(16).toUpperCase().padStart(3, "0")}-0x${part.byte_hi.toString(16).toUpperCase()}`, { size: 11 }));
     }
     const tp = S.pt[d.pt_quadrant], tx = PTX + tp.quadrant * HW + ((d.guest_pte_index - tp.first) / (tp.last - tp.first + 1)) * (HW - 4);
@@ -199,8 +209,9 @@ function twoTrees(T, view, y0, { pd = true, pt = true } = {}) {
   }
   const rootY = yS + 8 + d.pdpte_index * 24 + 10;
   o += arrow(100, rootY, X + q.pd * QW + 2, yS + 22, { stroke: cPD, link: "f:pdpte_index" });
-  o += text(X, yS + 100, "dashed arrows: \"shadows\". All four PAE PDs shadow the one guest PD page (same gfn, role.quadrant 0..3);", { size: 11 })
-    + text(X, yS + 114, pt ? "both PAE PTs shadow the one guest PT page (role.quadrant 0/1). Solid arrows: the walk of this address."
+  const qs = (parts) => parts.map((p) => p.quadrant).join(parts.length > 2 ? ", " : "/");
+  o += text(X, yS + 100, `dashed arrows: "shadows". All ${S.pd.length} PAE PDs shadow the one guest PD page (same gfn, role.quadrant ${qs(S.pd)});`, { size: 11 })
+    + text(X, yS + 114, pt ? `both PAE PTs shadow the one guest PT page (role.quadrant ${qs(S.pt)}). Solid arrows: the walk of this address.`
       : "each guest PDE is a pair of PAE PDEs, even and odd (->q0, ->q1: the quadrant of the PAE PT each points at).", { size: 11 });
   // zoom window: four guest PDEs and their eight PAE PDEs
   if (pd) {
@@ -287,9 +298,10 @@ function ruleVerdict(T, view, y) {
   const verdict = (ok, what, got, bitsName, want) => (ok ? `right: ${what} ${got} = ${bitsName}`
     : `WRONG: ${what} ${got}, but ${bitsName} = ${want}`);
   const bad = "#000";  // WRONG is said in words and weight; vermillion is the PD quadrant's
-  o += text(10, y + 18, verdict(pdOk, "PD quadrant", q.pd, "VA bits 31:30", d.pd_quadrant), { size: 12, fill: pdOk ? "#000" : bad, weight: pdOk ? "normal" : "bold" });
-  o += text(480, y + 18, verdict(ptOk, "PT quadrant", q.pt, "VA bit 21", d.pt_quadrant), { size: 12, fill: ptOk ? "#000" : bad, weight: ptOk ? "normal" : "bold" });
-  if (!ptOk) o += text(480, y + 34, "so this page would share a page table with the other 2 MiB half", { size: 11, fill: bad });
+  const [pdF, ptF] = T.layouts.quadrant;
+  o += text(10, y + 18, verdict(pdOk, "PD quadrant", q.pd, vaBits(pdF), d.pd_quadrant), { size: 12, fill: pdOk ? "#000" : bad, weight: pdOk ? "normal" : "bold" });
+  o += text(480, y + 18, verdict(ptOk, "PT quadrant", q.pt, vaBits(ptF), d.pt_quadrant), { size: 12, fill: ptOk ? "#000" : bad, weight: ptOk ? "normal" : "bold" });
+  if (!ptOk) o += text(480, y + 34, "so this page would share a page table with the other half of its guest PT", { size: 11, fill: bad });
   return o;
 }
 
@@ -307,9 +319,9 @@ function wrap(words, width) {
 // ---------------------------------------------------------------- per explorer
 
 export const TITLES = {
-  "address-anatomy": "address anatomy: the guest's 10/10/12 against PAE's 2/9/9/12",
+  "address-anatomy": "address anatomy: the guest's cut of the 32 bits against PAE's",
   "pd-split": "one guest PD becomes four PAE PDs; one guest PDE is two PAE PDEs",
-  "pt-split": "one guest PT becomes two PAE PTs: even and odd PAE PDEs, lower and upper 2 KiB",
+  "pt-split": "one guest PT becomes two PAE PTs: even and odd PAE PDEs, lower and upper half of the guest PT",
   "rule": "the two trees, with a quadrant rule's answer",
   "exercise": "exercise",
 };

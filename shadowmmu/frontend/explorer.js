@@ -13,7 +13,7 @@
 // same frame as the picture. input.smmu-address commits on Enter; a refusal
 // shows .smmu-error and changes nothing else.
 import { bits, checkRule, decompose, explorerState, field, hex, parseAddress, parseAnswer, withBits, withField } from "./model.js";
-import { drawExplorer } from "./draw.js";
+import { drawExplorer, vaBits } from "./draw.js";
 
 const ATTRS = {
   address: "address", guestPdeIndex: "guestPdeIndex", guestPteIndex: "guestPteIndex",
@@ -222,15 +222,14 @@ export function render({ model, el }) {
   function checkAll() {
     const out = checkBox.querySelector(".smmu-rule-result");
     const r = checkRule(T, state.rule);
-    const said = (f) => (f.hi === f.lo ? `VA bit ${f.hi}` : `VA bits ${f.hi}:${f.lo}`);
     const [pdF, ptF] = T.layouts.quadrant;
     Object.assign(out.dataset, { rule: state.rule, pages: r.pages, wrongPd: r.wrongPd, wrongPt: r.wrongPt,
       first: r.first ? hex(T, r.first.va) : "" });
     if (!r.first) {
-      out.textContent = `${state.rule}: right on all ${r.pages} pages (PD quadrant = ${said(pdF)}, PT quadrant = ${said(ptF)})`;
+      out.textContent = `${state.rule}: right on all ${r.pages} pages (PD quadrant = ${vaBits(pdF)}, PT quadrant = ${vaBits(ptF)})`;
       return;
     }
-    const what = r.first.level === "pd" ? `PD quadrant (${said(pdF)})` : `PT quadrant (${said(ptF)})`;
+    const what = r.first.level === "pd" ? `PD quadrant (${vaBits(pdF)})` : `PT quadrant (${vaBits(ptF)})`;
     out.textContent = `${state.rule}: WRONG on ${r.wrongPd} pages' PD quadrant and ${r.wrongPt} pages' PT quadrant `
       + `of ${r.pages}; first ${hex(T, r.first.va)}: ${what} should be ${r.first.expected}, rule gives ${r.first.got}`;
   }

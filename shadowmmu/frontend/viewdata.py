@@ -103,15 +103,22 @@ def rule_record(rule: Rule) -> dict:
     return {**base, "pd_index": "pdpte_index", "pd": pd, "pt_index": "shadow_pde_index", "pt": pt}
 
 
+def kib(nbytes: int) -> str:
+    """A size as the pictures print it: ``kib(2048)`` is ``'2 KiB'``."""
+    return f"{nbytes // 1024} KiB" if nbytes % 1024 == 0 else f"{nbytes} bytes"
+
+
 def shadow_table() -> dict:
     """Which slice of the guest PD each PAE PD shadows, and of a guest PT each PAE PT,
     from ``writes.shadowed_part()`` (the same records notebook 03 and 04 tabulate)."""
     def part(role):
         p = shadowed_part(role)
         return {"quadrant": role.quadrant, "first": p.first_gpte, "last": p.first_gpte + p.nr_gptes - 1,
-                "byte_lo": p.byte_lo, "byte_hi": p.byte_hi, "sptes_per_gpte": p.sptes_per_gpte}
+                "byte_lo": p.byte_lo, "byte_hi": p.byte_hi, "sptes_per_gpte": p.sptes_per_gpte,
+                "size": kib(p.byte_hi - p.byte_lo + 1)}
     return {"pd": [part(r) for r in pae_root_roles()], "pt": [part(r) for r in _pt_roles()],
             "gpte_size": GPTE_SIZE, "spte_size": SPTE_SIZE, "page_size": PAGE_SIZE,
+            "page": kib(PAGE_SIZE),
             "guest_entries": PT32_ENT_PER_PAGE, "shadow_entries": SPTE_ENT_PER_PAGE,
             "nr_pae_roots": NR_PAE_ROOTS, "offsets": [
                 # byte offset of an entry = index x entry size, for the readouts

@@ -115,3 +115,9 @@ def test_the_js_holds_no_kernel_constants(name):
     if name != "draw.js":
         hits += [n for n in re.findall(r"\b\d+\b", code) if n in BIT_POSITIONS]
     assert not hits, hits
+
+
+def test_sizes_are_said_by_python():
+    sh = explorer_tables()["shadow"]
+    assert sh["page"] == "4 KiB" and [p["size"] for p in sh["pt"]] == ["2 KiB", "2 KiB"]
+    assert [p["size"] for p in sh["pd"]] == ["1 KiB"] * 4   # 256 gPDEs x 4 bytes each
