@@ -1,60 +1,42 @@
 """A quick browser check of the explorers' page logic: Debian Chromium on a bare HTML page
 (tests/frontend/harness.py, no kernel, no widget manager), every non-file request aborted.
 
-Expected values come from shadowmmu.decompose()/parse_address() in this process. FE-site's
-tests/browser suite drives the real notebooks (static site, JupyterLab, Voila); this one
-only guards the ES module itself. Skips without chromium or playwright unless CI=true.
+Expected values come from shadowmmu.decompose()/parse_address() in this process. The other
+browser tests drive the real notebooks (static site, JupyterLab, Voila); this one guards the
+ES module itself. It shares conftest's Chromium (one sync playwright per pytest process), so
+it skips without chromium unless CI=true, like the rest of this directory.
 """
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
+from frontend.harness import page
 from shadowmmu import decompose, parse_address
-from shadowmmu.frontend.explorers import address_anatomy, exercise, pd_split, pt_split, rule_explorer
-from shadowmmu.views import make_exercise
 from shadowmmu.exhaustive import check_rule
+from shadowmmu.frontend.explorers import address_anatomy, exercise, pd_split, pt_split, rule_explorer
 from shadowmmu.rules import QUADRANT_RULES
-
-from .harness import page
-
-CHROMIUM = os.environ.get("SHADOWMMU_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+from shadowmmu.views import make_exercise
 
 
 @pytest.fixture(scope="module")
-def browser_page(tmp_path_factory):
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        sync_playwright = None
-    if sync_playwright is None or not Path(CHROMIUM).exists():
-        message = "page smoke test needs playwright and Debian chromium"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message + " (CI=true)")
-        pytest.skip(message)
+def browser_page(chromium_context, tmp_path_factory):
     html = tmp_path_factory.mktemp("page") / "explorers.html"
     html.write_text(page([address_anatomy(0xDEADBEEF), pt_split(0x00200000),
                           rule_explorer(0x00200000, "halves"), pd_split(0xBFC00000),
                           exercise(seed=2024, count=3)]), encoding="utf-8")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        pg = browser.new_page(viewport={"width": 1000, "height": 1400})
-        outside = []
-        pg.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:")
-                 else (outside.append(r.request.url), r.abort()))
-        errors = []
-        pg.on("pageerror", lambda e: errors.append(str(e)))
-        pg.goto(html.as_uri())
-        pg.wait_for_function("window.smmuReady === true", timeout=20_000)
-        yield pg
-        assert not errors, errors
-        assert outside == []
-        browser.close()
+    pg = chromium_context.new_page()
+    pg.set_viewport_size({"width": 1000, "height": 1400})
+    outside, errors = [], []
+    pg.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:")
+             else (outside.append(r.request.url), r.abort()))
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.goto(html.as_uri())
+    pg.wait_for_function("window.smmuReady === true", timeout=20_000)
+    yield pg
+    pg.close()
+    assert not errors, errors
+    assert outside == []
 
 
 def state(pg, kind):
