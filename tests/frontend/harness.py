@@ -1,7 +1,8 @@
 """A bare HTML page that runs the explorers' ES module with a stand-in for anywidget's model.
 
-Used by tests/browser/test_frontend_page.py. This file knows the anywidget front-end protocol only (``render({model, el})``, a model
-with get/set/on/off/save_changes); nothing about addresses. The stand-in's
+Used by tests/browser/test_frontend_page.py. This file knows the anywidget front-end
+protocol only (``render({model, el})``, a model with get/set/on/off/save_changes);
+nothing about addresses. The stand-in's
 ``save_changes()`` throws, as anywidget's does without a kernel, so the page is
 tested in the state a static reader has. FE-site's browser suite tests the real
 thing (nbconvert + the vendored widget manager).
