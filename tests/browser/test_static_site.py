@@ -56,6 +56,22 @@ def offline_page(request, chromium_context, site_url):
         page.close()
 
 
+def test_the_guard_sees_and_stops_a_request_to_another_host(chromium_context, tmp_path):
+    """The 0-aborted assertions above can fail: a page asking another host is caught."""
+    (tmp_path / "leaky.html").write_text(
+        '<!DOCTYPE html><img src="http://cdn.example.invalid/x.png">'
+        '<script src="https://unpkg.com/nothing@1/x.js"></script><p>local</p>')
+    with serve(tmp_path) as base:
+        page = chromium_context.new_page()
+        try:
+            guard = NetworkGuard().install(page)
+            page.goto(f"{base}/leaky.html", wait_until="load", timeout=LOAD_MS)
+            assert sorted(guard.aborted) == ["http://cdn.example.invalid/x.png",
+                                             "https://unpkg.com/nothing@1/x.js"]
+        finally:
+            page.close()
+
+
 def notebook_stems() -> list[str]:
     return sorted(p.stem for p in (REPO / "notebooks").glob("[0-9][0-9]-*.py"))
 
