@@ -28,8 +28,8 @@ The in-page explorers of notebooks 02-05 and 09 (issue 11) are timed in the same
 JupyterLab and on the static site (site/, served from 127.0.0.1, nothing from other hosts),
 by benchmarks/inpage_latency.py: input event to updated ``data-address`` and picture, with
 their own targets (median <= 16.7 ms, p95 <= 33 ms), plus the static site's time from page
-load to the first interactive explorer and its size. Today's kernel-bound explorers of
-02-04 are timed beside them from generated one-cell notebooks (``kernel-02-…``).
+load to the first interactive explorer and its size. (The kernel-bound ipywidgets
+explorers they replaced are gone; the echo floor is the side-by-side reference.)
 
 This is a benchmark, not a test: it prints, and exits non-zero only if it could not
 measure (or, with --strict, if a target is missed). JupyterLab runs on 127.0.0.1 with a
@@ -55,9 +55,6 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 import inpage_latency as inpage     # the in-page explorers (issue 11), beside this script
 
 REPO = Path(__file__).resolve().parents[1]
-# Today's kernel-bound explorers of 02-04, now in generated one-cell notebooks, as 02-05
-# and 09 hold the in-page explorers (timed by inpage_latency.py).
-EXPLORER_NOTEBOOKS = list(inpage.KERNEL_BOUND)
 # The simulator's explorers: heavier callbacks (a shadow-MMU access, a whole-guest run).
 SIM_NOTEBOOKS = ["06-page-fault.ipynb", "08-whole-guest.ipynb", "10-real-guest.ipynb"]
 FLOOR_NOTEBOOK = "00-echo-floor.ipynb"
@@ -432,12 +429,10 @@ def main(argv=None) -> int:
         work = Path(tmp) / "notebooks"
         work.mkdir()
         write_floor_notebook(work)
-        present = inpage.write_kernel_bound_notebooks(work)
+        present: list[str] = []
         inpage_present = inpage.copy_explorer_notebooks(args.notebooks, work)
         inpage_results: dict[str, list[float]] = {}
-        for name in EXPLORER_NOTEBOOKS + SIM_NOTEBOOKS:
-            if name in present:
-                continue
+        for name in SIM_NOTEBOOKS:
             src = args.notebooks / name
             if src.is_file():
                 (work / name).write_bytes(src.read_bytes())
@@ -471,18 +466,6 @@ def main(argv=None) -> int:
                         click_floor.extend(measure_toggles(d, args.n, args.warmup, echo))
 
                     run(FLOOR_NOTEBOOK, floor_body)
-                    for name in [p for p in present if p in EXPLORER_NOTEBOOKS]:
-                        stem = name.removesuffix(".ipynb")
-
-                        def body(d, stem=stem):
-                            fields = sorted(set(d.ex.values()) & set(shown(0)))
-                            print(f"{stem}: timing until these fields update: {', '.join(fields)}")
-                            results[f"{stem}: type + Enter"] = measure_typing(
-                                d, args.n, args.warmup, rng, shown)
-                            if d.ex.root.locator(".smmu-bit-21").count():
-                                results[f"{stem}: toggle bit"] = measure_toggles(
-                                    d, args.n, args.warmup, shown)
-                        run(name, body)
                     for name, body in sim_bodies(h, args, rng).items():
                         if name in present:
                             run(name, body)

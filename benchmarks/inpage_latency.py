@@ -24,9 +24,6 @@ import statistics
 import sys
 from pathlib import Path
 
-import nbformat
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
-
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 from browser.explorer_contract import JS_PICTURE  # noqa: E402
@@ -37,10 +34,7 @@ EXPLORER_PAGES = {"address-anatomy": "02-address-anatomy", "pd-split": "03-pd-sp
 TARGET_MEDIAN_MS = 16.7
 TARGET_P95_MS = 33.0
 BITS = (21, 30, 31)
-# Today's kernel-bound explorers, in generated notebooks, for the side-by-side rows.
-KERNEL_BOUND = {"kernel-02-address-anatomy.ipynb": "address_explorer(0xDEADBEEF)",
-                "kernel-03-pd-split.ipynb": "pd_split_explorer(0xDEADBEEF)",
-                "kernel-04-pt-split.ipynb": "pt_split_explorer(0x00200000)"}
+
 
 # bench_latency's JS_ARM takes a matcher ([root, want]) => bool; ours: the new address is in
 # data-address and the picture differs from the one taken when the measurement was armed.
@@ -61,25 +55,6 @@ JS_LOAD_PROBE = """(() => {
   });
   obs.observe(document, {subtree: true, childList: true, attributes: true});
 })();"""
-
-
-def write_kernel_bound_notebooks(work: Path) -> list[str]:
-    """The kernel-bound explorers (shadowmmu.widgets) as one-cell notebooks in work."""
-    try:
-        import shadowmmu.widgets as legacy
-    except ImportError:
-        return []
-    names = []
-    for name, call in KERNEL_BOUND.items():
-        if not hasattr(legacy, call.split("(")[0]):
-            continue
-        nb = new_notebook(cells=[new_markdown_cell("Today's kernel-bound explorer."),
-                                 new_code_cell(f"from shadowmmu.widgets import {call.split('(')[0]}\n{call}")],
-                          metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
-                                                   "language": "python"}})
-        nbformat.write(nb, work / name)
-        names.append(name)
-    return names
 
 
 def copy_explorer_notebooks(src: Path, work: Path) -> list[str]:

@@ -69,6 +69,21 @@ class Address(t.Int):
             raise t.TraitError(str(err)) from None
 
 
+class ExerciseNumber(t.Int):
+    """A traitlet holding an exercise's index: an int (never a bool or a float, which Int
+    would quietly convert); the range is checked by the Explorer, which knows the count."""
+
+    info_text = "the index of an exercise"
+
+    def validate(self, obj, value):
+        if isinstance(value, bool) or not isinstance(value, int):
+            count = len(getattr(obj, "exercises", ()) or ())
+            where = f" in 0..{count - 1}" if count else ""
+            raise t.TraitError(f"exercise number {value!r} is a {type(value).__name__}; "
+                               f"give a whole number{where}")
+        return value
+
+
 class Explorer(anywidget.AnyWidget):
     """One in-page explorer: ``kind`` names it (the root's ``data-explorer``)."""
 
@@ -77,7 +92,7 @@ class Explorer(anywidget.AnyWidget):
     kind = t.Unicode("address-anatomy").tag(sync=True)
     address = Address(0xDEADBEEF).tag(sync=True)
     rule = t.Unicode("mainline").tag(sync=True)
-    number = t.Int(0).tag(sync=True)
+    number = ExerciseNumber(0).tag(sync=True)
     exercises = t.List(t.Dict()).tag(sync=True)
     tables = t.Dict().tag(sync=True)
 
