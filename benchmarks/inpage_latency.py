@@ -7,7 +7,7 @@ testing contract: ``.smmu-explorer[data-explorer=…]``, ``input.smmu-address``,
 first moment the explorer's ``data-address`` is the new address *and* its picture (the
 root's text, address box and messages left out) differs from before — both instants taken
 inside the page with ``performance.now()``, the end by a MutationObserver. On the static
-site (a plain HTTP server on 127.0.0.1, every other host aborted) no kernel is anywhere; in
+site (a plain HTTP server on 127.0.0.1, every other origin aborted) no kernel is anywhere; in
 JupyterLab the kernel is there but not in the loop.
 
 Load time: a fresh tab per load (routing on, so no HTTP cache), from navigation start
@@ -164,7 +164,7 @@ def measure_static(bench, ctx, site: Path, n: int, warmup: int, rng: random.Rand
             times = []
             for _ in range(loads):
                 page = ctx.new_page()
-                guard = NetworkGuard().install(page)
+                guard = NetworkGuard(base).install(page)
                 page.add_init_script(JS_LOAD_PROBE)
                 page.goto(f"{base}/{stem}.html", wait_until="load")
                 page.wait_for_function("() => window.__smmuInteractive !== undefined", timeout=60_000)
@@ -212,6 +212,6 @@ def report(bench, results: dict[str, list[float]], floor_median: float,
         for stem, xs in load.items():
             print(f"  {stem:28} n={len(xs)}  median {statistics.median(xs):7.1f} ms  "
                   f"max {max(xs):7.1f} ms")
-        print(f"  requests to other hosts aborted during the static-site run: {aborted}")
+        print(f"  requests to other origins aborted during the static-site run: {aborted}")
     print(f"static site size: {size[0] / 1e6:.2f} MB in {size[1]} files")
     return missed

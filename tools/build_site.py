@@ -216,9 +216,9 @@ def index_html(entries: list[dict]) -> str:
 .note{{color:#555;font-size:0.9em}}</style></head>
 <body><h1>shadowmmu</h1>
 <p>How KVM's x86 shadow MMU runs a 32-bit non-PAE guest on PAE shadow page tables, as an
-explorable series. Read in order. The address explorers run in this page with no kernel and
-no network; every number is computed by the <code>shadowmmu</code> package and checked by its
-tests.</p>
+explorable series. Read in order. The address explorers run in your browser, with no kernel
+and no network; every number is computed by the <code>shadowmmu</code> package and checked by
+its tests.</p>
 <ol>
 {items}
 </ol></body></html>

@@ -91,10 +91,20 @@ def is_loopback(url: str) -> bool:
     return (parts.hostname or "") in LOOPBACK
 
 
-class NetworkGuard:
-    """Aborts every request that would leave the machine, and remembers each one."""
+def same_origin(url: str, origin: str) -> bool:
+    if urlsplit(url).scheme in ("data", "blob", "about"):
+        return True
+    a, b = urlsplit(url), urlsplit(origin)
+    return (a.scheme, a.hostname, a.port) == (b.scheme, b.hostname, b.port)
 
-    def __init__(self):
+
+class NetworkGuard:
+    """Aborts every request that would leave the machine — or, given an origin, every
+    request to anywhere else (another port of 127.0.0.1 too, e.g. a Jupyter server) — and
+    remembers each one."""
+
+    def __init__(self, origin: str | None = None):
+        self.origin = origin
         self.aborted: list[str] = []
 
     def install(self, target) -> "NetworkGuard":
@@ -104,7 +114,7 @@ class NetworkGuard:
 
     def _route(self, route):
         url = route.request.url
-        if is_loopback(url):
+        if same_origin(url, self.origin) if self.origin else is_loopback(url):
             route.continue_()
         else:
             self.aborted.append(url)

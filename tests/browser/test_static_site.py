@@ -1,7 +1,9 @@
 """The static site (make site) in Chromium: no Jupyter server, no network, explorers alive.
 
 The site is served by a plain HTTP server on 127.0.0.1 (tests/browser/static_site.py); every
-request to any other host is aborted and recorded, and each test asserts there were none.
+request to any other origin — another host, or another port here, where the session's
+JupyterLab or Voila may be listening — is aborted and recorded, and each test asserts there
+were none: the pages need no Jupyter server and no network.
 The explorers are driven through issue 11's testing contract and checked against shadowmmu
 in this process (tests/browser/explorer_contract.py). The simulator notebooks' explorers
 need a kernel; on the site they must be a static picture with a note, never dead controls.
@@ -42,7 +44,7 @@ def offline_page(request, chromium_context, site_url):
     def open_(stem: str):
         page = chromium_context.new_page()
         pages.append(page)
-        guard = NetworkGuard().install(page)
+        guard = NetworkGuard(site_url).install(page)     # only the site's own origin
         errors: list[str] = []
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.goto(f"{site_url}/{stem}.html", wait_until="load", timeout=LOAD_MS)
@@ -56,17 +58,20 @@ def offline_page(request, chromium_context, site_url):
         page.close()
 
 
-def test_the_guard_sees_and_stops_a_request_to_another_host(chromium_context, tmp_path):
-    """The 0-aborted assertions above can fail: a page asking another host is caught."""
+def test_the_guard_sees_and_stops_a_request_to_another_origin(chromium_context, tmp_path):
+    """The 0-aborted assertions above can fail: a page asking another host, or another
+    port of this machine (where a Jupyter server could be listening), is caught."""
     (tmp_path / "leaky.html").write_text(
         '<!DOCTYPE html><img src="http://cdn.example.invalid/x.png">'
-        '<script src="https://unpkg.com/nothing@1/x.js"></script><p>local</p>')
+        '<script src="https://unpkg.com/nothing@1/x.js"></script>'
+        '<img src="http://127.0.0.1:9/api/kernels"><img src="here.png"><p>local</p>')
     with serve(tmp_path) as base:
         page = chromium_context.new_page()
         try:
-            guard = NetworkGuard().install(page)
+            guard = NetworkGuard(base).install(page)
             page.goto(f"{base}/leaky.html", wait_until="load", timeout=LOAD_MS)
-            assert sorted(guard.aborted) == ["http://cdn.example.invalid/x.png",
+            assert sorted(guard.aborted) == ["http://127.0.0.1:9/api/kernels",
+                                             "http://cdn.example.invalid/x.png",
                                              "https://unpkg.com/nothing@1/x.js"]
         finally:
             page.close()
