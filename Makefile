@@ -10,7 +10,7 @@ HOST   ?= 127.0.0.1
 # Jupyter refuses to run as root unless told; containers and CI machines often are root.
 ROOT_FLAG = $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test wheel-check app notebooks benchmark capture-guest clean
+.PHONY: lab test wheel-check app notebooks site benchmark capture-guest clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,7 +31,7 @@ lab: $(VENV)/.lab-installed
 app: $(VENV)/.lab-installed
 	$(BIN)/voila --Voila.ip=$(HOST) notebooks/
 
-test: $(VENV)/.test-installed
+test: $(VENV)/.test-installed site
 	$(BIN)/python -m pytest
 
 # Build a wheel, install it (not editable) into a fresh venv outside the checkout and
@@ -43,6 +43,15 @@ wheel-check: $(VENV)/.test-installed
 	$(PYTHON) -m venv "$$tmp/venv"; \
 	"$$tmp/venv/bin/python" -m pip install --quiet "$$tmp"/dist/shadowmmu-*.whl; \
 	cd "$$tmp" && "$$tmp/venv/bin/python" $(CURDIR)/tools/wheel_smoke.py
+
+# The static site: every notebook executed with its widget state kept, exported with
+# nbconvert, the scripts its pages load vendored from npm at the versions package-lock.json
+# pins. site/ is git-ignored; publish it as it is (README: "The static site").
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+
+site: $(VENV)/.test-installed node_modules/.package-lock.json
+	$(BIN)/python tools/build_site.py
 
 # Rebuild every notebook from its jupytext twin (the .py is the source), execute
 # it in a fresh kernel and keep the outputs, widget state stripped: commit-ready.
@@ -56,4 +65,4 @@ capture-guest: $(VENV)/.test-installed
 	$(BIN)/python tools/capture_guest.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .hypothesis site node_modules

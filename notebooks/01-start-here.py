@@ -75,7 +75,7 @@
 # %%
 from shadowmmu import decompose
 from shadowmmu.views.address import render_preset_table
-from shadowmmu.widgets.address import address_explorer
+from shadowmmu.frontend.explorers import address_anatomy
 from IPython.display import HTML
 
 # %% [markdown]
@@ -123,12 +123,12 @@ HTML(render_preset_table())
 # %% [markdown]
 # ## Check that widgets work
 #
-# Below should be an address box, six preset buttons, 32 bit toggles and a diagram. Type an
-# address and press Enter.
+# Below should be notebook 02's explorer: an address box, six preset buttons, a strip of 32
+# clickable bits and a diagram. Type an address and press Enter, or click a bit.
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-address_explorer()
+address_anatomy()
 
 # %% [markdown]
 # ## Troubleshooting
@@ -141,7 +141,7 @@ address_explorer()
 # JupyterLab (reloading the page is not enough).
 #
 # **Nothing happens when you type an address**: the box updates on Enter or when it loses
-# focus, not on every keystroke. A bad address shows a message under the box and [leaves](glossary.md#link-leaf-spte) the
+# focus, not on every keystroke. A bad address shows a message under the box and keeps the
 # last good picture in place.
 #
 # **A GitHub or nbviewer page shows tables but no live controls**: that is expected; the

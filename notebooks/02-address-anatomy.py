@@ -29,7 +29,7 @@ from shadowmmu import decompose, bits
 from shadowmmu.consts import GUEST_4K, PAE_4K
 from shadowmmu.views.address import render_address_anatomy, render_preset_table
 from shadowmmu.views.common import render_legend
-from shadowmmu.widgets.address import address_explorer
+from shadowmmu.frontend.explorers import address_anatomy
 from IPython.display import HTML
 
 # %% [markdown]
@@ -115,13 +115,20 @@ HTML(render_preset_table())
 # %% [markdown]
 # ## Try it
 #
-# Type an address (hex like `0xC0200000` or `c0200000`, or decimal) and press Enter, click
-# a preset, or flip single bits. Bad input gets a message naming the valid range, and the
-# last good picture stays.
+# The explorer below computes in the page itself, so it answers at once, and works on a
+# static copy of this notebook too (`make site`). Click any bit to flip it, or Tab to a bit
+# and press Enter. Type an address (hex like `0xC0200000` or `c0200000`, or decimal) and
+# press Enter, or click a preset. The arrow keys step the guest PTE (left/right) and the
+# guest PDE (up/down). Hovering a field lights up its bits, and the numbers that moved are
+# underlined for a moment. Bad input gets the message `parse_address()` would give, and the
+# picture stays as it was. With a kernel, `x.address` reads what you clicked. The picture is
+# `shadowmmu/frontend/draw.js`, fed with the layouts of `shadowmmu.consts` by
+# `shadowmmu.frontend.viewdata`: the page has no constants of its own.
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-address_explorer(0xDEADBEEF)
+x = address_anatomy(0xDEADBEEF)
+x
 
 # %% [markdown]
 # Things to try: flip bit 21 alone and watch three numbers move together (PAE PDE ±1, PT

@@ -35,7 +35,7 @@
 from shadowmmu import decompose, pae_root_roles, get_written_sptes, shadowed_part
 from shadowmmu.views.splits import (render_pd_quarters, render_pd_split, render_pd_presets,
                                     pd_split_layout)
-from shadowmmu.widgets.splits import pd_split_explorer
+from shadowmmu.frontend.explorers import pd_split
 from IPython.display import HTML
 
 # %% [markdown]
@@ -99,13 +99,16 @@ HTML(render_pd_presets())
 # %% [markdown]
 # ## Try it
 #
-# Pick an address; the strip, the PD and the zoom follow. Try 0xBFC00000 and 0xC0000000,
-# the last guest PDE of quadrant 2 and the first of quadrant 3: the zoom then straddles two
-# page directories.
+# The guest's page directory on top, cut into its four quarters; under each quarter the PAE
+# page directory that shadows it, all four behind `pae_root[4]`; between them a zoom: four
+# guest PDEs, each over its two PAE PDEs. Click a quarter, a `pae_root` slot, a guest PDE or a
+# PAE PDE to select the address it maps; the arrow keys step the guest PDE (left/right) and
+# the PDPTE (up/down). Try 0xBFC00000 and then the right arrow: the last guest PDE of quarter
+# 2, then the first of quarter 3, in the next page directory. It all runs in the page.
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-pd_split_explorer(0xDEADBEEF)
+pd_split(0xDEADBEEF)
 
 # %% [markdown]
 # ## In practice

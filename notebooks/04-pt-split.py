@@ -36,7 +36,7 @@ from shadowmmu import decompose, child_role, pae_root_roles, get_level1_sp_gpa, 
 from shadowmmu.exhaustive import check_rule
 from shadowmmu.views.splits import (render_pt_split, render_refutation, render_pt_presets,
                                     interleave_window)
-from shadowmmu.widgets.splits import pt_split_explorer
+from shadowmmu.frontend.explorers import pt_split
 from IPython.display import HTML
 
 # %% [markdown]
@@ -117,12 +117,18 @@ HTML(render_pt_presets())
 #
 # ## Try it
 #
-# Pick addresses and watch the marker: moving by 2 MiB (bit 21) flips the quadrant; moving
-# by 1 GiB changes the page directory but not the pattern.
+# The two trees: the guest's CR3, page directory and page table on top; KVM's
+# [`pae_root[4]`](glossary.md#pae-root), four PAE page directories and two PAE page tables
+# below. In the zoom the PAE PDEs alternate even, odd, even, odd; the arrows run from the even and the odd PDE of the
+# selected pair to the quadrant-0 and quadrant-1 page tables, and the dashed arrows from
+# those up to the lower and upper 2 KiB of the one guest page table they both shadow.
+# Click any entry; the arrow keys step the guest PTE (left/right) and the PAE PDE (up/down):
+# moving by 2 MiB (bit 21) flips the quadrant, moving by 1 GiB changes the page directory but
+# not the pattern.
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-pt_split_explorer(0x00200000)
+pt_split(0x00200000)
 
 # %% [markdown]
 # ## In practice

@@ -32,7 +32,7 @@ from shadowmmu import QUADRANT_RULES, CORRECT_RULES, child_role, pae_root_roles,
 from shadowmmu.exhaustive import check_all_rules
 from shadowmmu.views.common import render_table
 from shadowmmu.views.rules import render_rule_table, render_rule_checks, rule_quadrants
-from shadowmmu.widgets.rules import rule_explorer
+from shadowmmu.frontend.explorers import address_anatomy, linked, rule_explorer
 from IPython.display import HTML
 
 # %% [markdown]
@@ -145,12 +145,18 @@ HTML(render_rule_checks(checks))
 #
 # ## Try it
 #
-# Choose a rule and an address; the verdict under the dropdown is the exhaustive check of
-# the chosen rule, the button runs all of them.
+# Choose a rule and an address: the two trees are drawn with that rule's quadrants (looked
+# up in tables that Python computed by calling the rule itself, one entry per parent index),
+# and the verdict below says where it agrees with VA bits 31:30 and 21. Under "halves", both
+# PAE PDEs of a pair point at page table quadrant 0. The bit anatomy above it shares the
+# selection (an `ipywidgets.jslink`, so it works on a static page too): flip bit 21 there.
+# The button under the picture runs the chosen rule over all 2^20 guest pages in the page
+# itself (`checkRule()` in `shadowmmu/frontend/model.js`, checked against
+# `shadowmmu.exhaustive.check_rule` by the test suite); the table above has every rule.
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-rule_explorer(0x00200000, rule="halves")
+linked(address_anatomy(0x00200000), rule_explorer(0x00200000, rule="halves"))
 
 # %% [markdown]
 # ## In practice

@@ -40,7 +40,7 @@ from shadowmmu import detect_write_misaligned
 from shadowmmu.exercises import make_exercise
 from shadowmmu.views.common import render_table
 from shadowmmu.views.exercises import exercise_rows, render_solution
-from shadowmmu.widgets.exercises import exercise_explorer
+from shadowmmu.frontend.explorers import exercise
 from IPython.display import HTML
 
 # %% [markdown]
@@ -59,13 +59,14 @@ HTML(render_table(("#", "kind", "question"), exercise_rows(2024, 6)))
 # %% [markdown]
 # ## Check your answers
 #
-# Change the seed for a fresh series, or the exercise number to move through it. Type your
-# answers (decimal, or hex with 0x), then "check my answer"; "reveal" shows the worked
-# answer.
+# Move through the series with "previous" and "next". Type your answers (decimal, or hex
+# with 0x), then "check my answer"; "reveal" shows the answers and the two trees at the
+# address in question. It all runs in the page; for a fresh series, run
+# `exercise(seed=7)` with a kernel.
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-exercise_explorer(seed=2024)
+exercise(seed=2024)
 
 # %% [markdown]
 # ## Answers to the table

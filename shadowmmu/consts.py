@@ -47,6 +47,8 @@ VA_BITS = 32
 VA_MAX = (1 << VA_BITS) - 1
 NR_PAE_ROOTS = 4
 GUEST_PAGES = 1 << (VA_BITS - PAGE_SHIFT)  # 2**20 guest 4 KiB pages
+#: The addresses every notebook tabulates and offers as buttons, in the views and in the page.
+PRESETS = (0x00000000, 0x00200000, 0xC0000000, 0xC0200000, 0xDEADBEEF, 0xFFFFFFFF)
 
 #: Access bits of role.access (ACC_EXEC_MASK, ACC_WRITE_MASK, ACC_USER_MASK).
 ACC_EXEC_MASK = 1

@@ -1,4 +1,4 @@
-"""Imports flow one way: model -> sim -> scenarios -> views -> widgets.
+"""Imports flow one way: model -> sim -> scenarios -> views -> widgets; model -> frontend.
 
 Every module of the package is parsed (ast, not imported) and each import it
 makes, at any depth, is resolved to a module name and checked against the
@@ -15,7 +15,13 @@ arrows the layering forbids:
   live method (.mappings(), .shadow_pages(), ...): they draw plain records;
 * widgets import nothing from sim, and never name Guest or ShadowMMU:
   simulators are built by scenarios;
-* only widgets import ipywidgets; only exhaustive imports numpy.
+* frontend (the in-page explorers) imports the model (palette and exercises
+  included) and nothing else of the package: not sim or scenarios (the page
+  never needs a simulator), not widgets, and not views either -- the page
+  draws its own pictures (draw.js) from the model's tables, so an HTML view
+  there would be a second drawing of the same thing; nothing else imports it;
+* only widgets and frontend import ipywidgets, only frontend anywidget; only
+  exhaustive imports numpy.
 Also: every import sits at the top of its module (no mid-file imports), and
 every module opens with a docstring.
 """
@@ -33,15 +39,18 @@ LIVE_SIM = ("shadowmmu.sim.guest", "shadowmmu.sim.mmu", "shadowmmu.sim.cache", "
 #: Methods of live Guest/ShadowMMU objects a view must not call: views are given records.
 LIVE_CALLS = ("mappings", "shadow_pages", "walk", "walk_entries", "table_frames", "access",
               "translate", "reachable_pages", "stats", "leaves")
+FRONTEND = "shadowmmu.frontend"
 FORBIDDEN = {
-    "model": ("shadowmmu.sim", "shadowmmu.scenarios", "shadowmmu.views", "shadowmmu.widgets"),
-    "sim": ("shadowmmu.scenarios", "shadowmmu.views", "shadowmmu.widgets"),
-    "scenarios": ("shadowmmu.views", "shadowmmu.widgets"),
-    "views": ("shadowmmu.widgets", "ipywidgets", "shadowmmu.exhaustive") + LIVE_SIM,
-    "widgets": ("shadowmmu.sim",),
+    "model": ("shadowmmu.sim", "shadowmmu.scenarios", "shadowmmu.views", "shadowmmu.widgets", FRONTEND),
+    "sim": ("shadowmmu.scenarios", "shadowmmu.views", "shadowmmu.widgets", FRONTEND),
+    "scenarios": ("shadowmmu.views", "shadowmmu.widgets", FRONTEND),
+    "views": ("shadowmmu.widgets", "ipywidgets", "shadowmmu.exhaustive", FRONTEND) + LIVE_SIM,
+    "widgets": ("shadowmmu.sim", FRONTEND),
+    "frontend": ("shadowmmu.sim", "shadowmmu.scenarios", "shadowmmu.views", "shadowmmu.widgets"),
 }
-ONLY = {"ipywidgets": "widgets", "anywidget": "widgets", "numpy": "shadowmmu.exhaustive",
-        "matplotlib": "views"}
+#: Third-party packages only some modules may import: module names or layers.
+ONLY = {"ipywidgets": ("widgets", "frontend"), "anywidget": ("frontend",),
+        "numpy": ("shadowmmu.exhaustive",), "matplotlib": ("views",)}
 
 
 def module_name(path: Path) -> str:
@@ -55,7 +64,7 @@ def layer(name: str) -> str | None:
     parts = name.split(".")
     if len(parts) == 1:
         return None  # shadowmmu/__init__.py: the facade that re-exports every layer
-    return parts[1] if parts[1] in ("sim", "scenarios", "views", "widgets") else "model"
+    return parts[1] if parts[1] in ("sim", "scenarios", "views", "widgets", "frontend") else "model"
 
 
 def imports(path: Path, source: str | None = None) -> list[tuple[int, str]]:
@@ -88,9 +97,9 @@ def violations(path: Path, source: str | None = None) -> list[str]:
             if mod == bad or mod.startswith(bad + "."):
                 out.append(f"{path.relative_to(PACKAGE.parent)}:{line}: {own} module {name} imports {mod}")
         top = mod.split(".")[0]
-        if top in ONLY and not (name == ONLY[top] or own == ONLY[top]):
+        if top in ONLY and not (name in ONLY[top] or own in ONLY[top]):
             out.append(f"{path.relative_to(PACKAGE.parent)}:{line}: {name} imports {top} "
-                       f"(only {ONLY[top]} may)")
+                       f"(only {' and '.join(ONLY[top])} may)")
     if own == "views":
         for node in ast.walk(ast.parse(source)):
             if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
@@ -129,7 +138,7 @@ def test_imports_at_the_top_and_a_docstring(path):
 
 def test_the_checker_sees_every_layer():
     layers = {layer(module_name(p)) for p in MODULES}
-    assert layers == {None, "model", "sim", "scenarios", "views", "widgets"}
+    assert layers == {None, "model", "sim", "scenarios", "views", "widgets", "frontend"}
 
 
 @pytest.mark.parametrize("where, source, complaint", [
@@ -148,6 +157,13 @@ def test_the_checker_sees_every_layer():
     ("bounded_read.py", "from .sim.guest import Guest\n", "model module shadowmmu.bounded_read imports shadowmmu.sim.guest"),
     ("sim/coherence.py", "from ..views.common import esc\n", "sim module shadowmmu.sim.coherence imports shadowmmu.views"),
     ("views/fault.py", "from ..sim.coherence import FlushWindow\n", "imports shadowmmu.sim.coherence"),
+    ("frontend/explorers.py", "from ..sim.mmu import ShadowMMU\n", "frontend module shadowmmu.frontend.explorers imports shadowmmu.sim.mmu"),
+    ("frontend/explorers.py", "from ..scenarios import small\n", "imports shadowmmu.scenarios"),
+    ("frontend/explorers.py", "from ..views.common import esc\n", "imports shadowmmu.views.common"),
+    ("frontend/viewdata.py", "from ..widgets.common import Explorer\n", "imports shadowmmu.widgets.common"),
+    ("palette.py", "from .frontend import viewdata\n", "model module shadowmmu.palette imports shadowmmu.frontend"),
+    ("widgets/fault.py", "import anywidget\n", "imports anywidget (only frontend may)"),
+    ("views/common.py", "from ..frontend.viewdata import explorer_tables\n", "imports shadowmmu.frontend.viewdata"),
 ])
 def test_a_planted_back_edge_is_caught(where, source, complaint):
     found = violations(PACKAGE / where, source)
@@ -156,4 +172,7 @@ def test_a_planted_back_edge_is_caught(where, source, complaint):
 
 def test_allowed_arrows_pass():
     assert violations(PACKAGE / "views" / "fault.py", "from ..sim.events import TlbFlush\n") == []
+    assert violations(PACKAGE / "frontend" / "explorers.py",
+                      "import anywidget\nimport ipywidgets\nfrom ..exercises import make_exercise\n"
+                      "from ..palette import PALETTE\n") == []
     assert violations(PACKAGE / "widgets" / "fault.py", "from ..scenarios.small import small_session\n") == []

@@ -11,7 +11,9 @@ for git and for nbval:
 * ``metadata.widgets`` (the saved widget state) is dropped;
 * a widget's ``application/vnd.jupyter.widget-view+json`` output, whose model
   id is random on every run, is replaced by a fixed text note saying which
-  explorer lives there (widget cells are ``# NBVAL_IGNORE_OUTPUT``);
+  explorer lives there (widget cells are ``# NBVAL_IGNORE_OUTPUT``); a static
+  picture the widget put beside it (``image/svg+xml``, the in-page explorers'
+  first state) is kept, so GitHub and nbviewer show it;
 * cell ids are numbered (``cell-0``, ``cell-1``...) instead of random;
 * the kernelspec is pinned to python3, and volatile metadata (execution
   timestamps, the Python patch version) is removed.
@@ -37,6 +39,8 @@ ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+STATIC_PICTURE = "image/svg+xml"
+FRONTEND_BUILDERS = re.compile(r"\b(address_anatomy|pd_split|pt_split|rule_explorer|exercise|linked)\(")
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
 
@@ -57,6 +61,11 @@ def find_sources(names: list[str]) -> list[Path]:
 
 
 def _widget_note(source: str) -> str:
+    front = FRONTEND_BUILDERS.search(source)
+    if front:
+        return (f"[in-page explorer: shadowmmu.frontend.explorers.{front.group(1)}(); the picture "
+                f"is its first state. Open the notebook in JupyterLab or Voila, or the static "
+                f"site (make site), to use it.]")
     match = re.search(r"\b(\w+_explorer)\(", source)
     what = f"shadowmmu.widgets.{match.group(1)}()" if match else "a shadowmmu widget"
     return f"[live widget: {what}. Run this notebook in JupyterLab or Voila to use it.]"
@@ -78,7 +87,8 @@ def clean(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
             if data is not None:
                 data.pop(WIDGET_STATE, None)
                 if WIDGET_VIEW in data:
-                    out["data"] = {"text/plain": _widget_note(cell.source)}
+                    kept = {STATIC_PICTURE: data[STATIC_PICTURE]} if STATIC_PICTURE in data else {}
+                    out["data"] = {"text/plain": _widget_note(cell.source), **kept}
             outputs.append(out)
         cell["outputs"] = outputs
     return nb

@@ -4,7 +4,8 @@ Run by the fresh virtual environment that the wheel was installed into, from a
 directory outside the repository, so `import shadowmmu` can only find the
 installed copy. It loads every real-guest snapshot from the package data and
 runs what notebook 10 runs (the real guest, its statistics, the CR3 switch,
-QEMU as the referee, the views), then the command line. Exits non-zero on the
+QEMU as the referee, the views), builds an in-page explorer from the packaged
+ES modules and style sheet, then the command line. Exits non-zero on the
 first failure, with a message saying what failed.
 """
 
@@ -13,6 +14,8 @@ import sys
 from pathlib import Path
 
 import shadowmmu
+from shadowmmu.frontend.assets import css_source, esm_source
+from shadowmmu.frontend.explorers import address_anatomy
 from shadowmmu.scenarios.qemu import qemu_oracle
 from shadowmmu.scenarios.real import (
     REAL_PAIR,
@@ -54,6 +57,11 @@ def main() -> int:
     print(f"notebook 10 from the wheel: {stats.total_shadow_pages} shadow pages, switch found "
           f"{switch.found} / created {switch.created}, QEMU agrees on {len(tallies)} snapshots, "
           f"{len(html)} bytes of views")
+    x = address_anatomy(0xC0200000)
+    if "drawExplorer" not in esm_source() or not css_source() or x.address != 0xC0200000:
+        sys.exit("the wheel's front end (shadowmmu/frontend/*.js, *.css) is missing or broken")
+    print(f"front end from the wheel: {len(esm_source()):,} bytes of ES modules, "
+          f"{len(css_source()):,} of CSS")
     cli = subprocess.run([sys.executable, "-m", "shadowmmu", "0xDEADBEEF"], capture_output=True,
                          text=True, check=True)
     print(cli.stdout.strip().splitlines()[-1])

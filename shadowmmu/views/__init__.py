@@ -24,7 +24,6 @@ from .address import (
     preset_rows,
     render_address_anatomy,
     render_preset_table,
-    render_readout,
 )
 from .common import (
     FIELD_COLOURS,
@@ -46,8 +45,6 @@ from .common import (
 )
 from .exercises import (
     exercise_rows,
-    render_exercise,
-    render_feedback,
     render_solution,
 )
 from .fault import (
@@ -81,10 +78,8 @@ from .real_guest import (
     user_area_rows,
 )
 from .rules import (
-    render_rule_check,
     render_rule_checks,
     render_rule_table,
-    render_rule_view,
     rule_quadrants,
     rule_rows,
 )
@@ -136,7 +131,6 @@ __all__ = [
     "render_table",
     "render_debug",
     "render_address_anatomy",
-    "render_readout",
     "preset_rows",
     "render_preset_table",
     "svg_legend",
@@ -153,16 +147,12 @@ __all__ = [
     "rule_rows",
     "render_rule_table",
     "rule_quadrants",
-    "render_rule_view",
-    "render_rule_check",
     "render_rule_checks",
     "EXERCISE_KINDS",
     "EXERCISE_FIELDS",
     "Exercise",
     "make_exercise",
     "check_answers",
-    "render_exercise",
-    "render_feedback",
     "render_solution",
     "exercise_rows",
     "parse_address",

@@ -23,12 +23,10 @@ from .common import (
     FIELD_COLOURS,
     FIELD_LABELS,
     PRESETS,
-    READOUT_FIELDS,
     esc,
     field_chip,
     render_table,
     text_colour,
-    value_span,
     wrap_box,
 )
 
@@ -94,18 +92,6 @@ def render_address_anatomy(d: Decomposition | int | str) -> str:
         f'<div style="font-weight:bold">0x{d.va:08X}</div>{table}'
         f'<ul style="list-style:none;padding:0;margin:4px 0">{legend}</ul>'
         f'<div class="smmu-identities">{same}</div>', "smmu-anatomy-view")
-
-
-def render_readout(d: Decomposition | int | str) -> str:
-    """Every number of one address as tagged ``value_span``s, one row per field (all notebooks)."""
-    d = d if isinstance(d, Decomposition) else decompose(d)
-    rows = []
-    for name in READOUT_FIELDS:
-        value = d.va if name == "va" else getattr(d, name)
-        extra = f" (0x{value:03X})" if name == "page_offset" else ""
-        rows.append((field_chip(name) if name != "va" else esc(FIELD_LABELS[name]),
-                     value_span(name, value) + extra))
-    return render_table(["field", "value"], rows, raw=True)
 
 
 def preset_rows(addresses: Iterable[int] = PRESETS) -> list[tuple[str, ...]]:

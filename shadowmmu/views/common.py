@@ -2,7 +2,8 @@
 
 ``PALETTE`` is the Okabe-Ito colour-blind-safe palette, by colour name;
 ``FIELD_COLOURS`` / ``FIELD_LABELS`` give one colour and one text label per
-field name. Colour never carries meaning alone: every coloured cell also prints
+field name (all three from ``shadowmmu.palette``, the one palette the front end
+uses too). Colour never carries meaning alone: every coloured cell also prints
 its label (``field_chip()``, ``render_legend()``). ``value_span(field, value)``
 is the one way a value is shown to the reader *and* to the browser tests:
 ``<span class="smmu-v" data-field="NAME">``.
@@ -17,51 +18,8 @@ from __future__ import annotations
 import html
 from typing import Iterable, Sequence
 
-#: Okabe & Ito (2008), "Color Universal Design": distinguishable under the
-#: common colour-vision deficiencies. Yellow is kept out of text backgrounds.
-PALETTE = {
-    "black": "#000000",
-    "orange": "#E69F00",
-    "sky_blue": "#56B4E9",
-    "bluish_green": "#009E73",
-    "yellow": "#F0E442",
-    "blue": "#0072B2",
-    "vermillion": "#D55E00",
-    "reddish_purple": "#CC79A7",
-    "grey": "#999999",
-}
-
-#: One colour per field name, the same in every notebook. Names that are the
-#: same bits share a colour (PDPTE index = PD quadrant).
-FIELD_COLOURS = {
-    "va": PALETTE["black"],
-    "pdpte_index": PALETTE["vermillion"],
-    "pd_quadrant": PALETTE["vermillion"],
-    "guest_pde_index": PALETTE["orange"],
-    "pde_pair": PALETTE["blue"],
-    "shadow_pde_index": PALETTE["blue"],
-    "pt_quadrant": PALETTE["reddish_purple"],
-    "guest_pte_index": PALETTE["sky_blue"],
-    "shadow_pte_index": PALETTE["bluish_green"],
-    "page_offset": PALETTE["grey"],
-    "spte": PALETTE["yellow"],
-}
-
-#: The text that goes with each colour; "pde_pair" names bits 29:22, the
-#: part of the PAE PDE index that the guest PDE index also holds.
-FIELD_LABELS = {
-    "va": "guest virtual address",
-    "pdpte_index": "PDPTE index",
-    "pd_quadrant": "PD quadrant",
-    "guest_pde_index": "guest PDE index",
-    "pde_pair": "pair of PAE PDEs",
-    "shadow_pde_index": "PAE PDE index",
-    "pt_quadrant": "PT quadrant",
-    "guest_pte_index": "guest PTE index",
-    "shadow_pte_index": "PAE PTE index",
-    "page_offset": "page offset",
-    "spte": "zapped sPTE",
-}
+from ..consts import PRESETS
+from ..palette import FIELD_COLOURS, FIELD_LABELS, INK, PALETTE
 
 #: Fields whose numbers the readouts publish as ``value_span``s, in reading order.
 READOUT_FIELDS = (
@@ -69,12 +27,9 @@ READOUT_FIELDS = (
     "pt_quadrant", "guest_pte_index", "shadow_pte_index", "page_offset",
 )
 
-#: The addresses every notebook tabulates before its live widget.
-PRESETS = (0x00000000, 0x00200000, 0xC0000000, 0xC0200000, 0xDEADBEEF, 0xFFFFFFFF)
 
 #: Colour groups of the 32 address bits, high to low, for the bit diagrams.
 
-_DARK = {PALETTE["black"], PALETTE["vermillion"], PALETTE["blue"], PALETTE["bluish_green"]}
 _FONT = "font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace"
 _BOX = "color:#000;background:#fff;" + _FONT + ";font-size:13px;line-height:1.35"
 
@@ -86,7 +41,7 @@ def esc(text: object) -> str:
 
 def text_colour(background: str) -> str:
     """Black or white, whichever reads on that palette colour."""
-    return "#fff" if background in _DARK else "#000"
+    return INK.get(background, "#000")
 
 
 def format_value(field: str, value: int) -> str:

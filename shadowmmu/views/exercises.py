@@ -1,36 +1,16 @@
-"""Notebook 09's views: an exercise, the feedback on the reader's answers, the solution.
+"""Notebook 09's static views: the table of a series of exercises and each worked solution.
 
-Knows: the ``exercises.Exercise`` record and ``exercises.check_answers()``.
-Does not know: how questions are made (the model's ``exercises``), ipywidgets.
+Knows: the ``exercises.Exercise`` record. Does not know: how questions are made
+or answers checked (the model's ``exercises``), ipywidgets; the live exercise
+explorer is ``frontend.explorers.exercise()``.
 """
 
 from __future__ import annotations
 
-from typing import Mapping
-
 from ..address import decompose
-from ..exercises import Exercise, check_answers, make_exercise
+from ..exercises import Exercise, make_exercise
 from .address import render_address_anatomy
 from .common import READOUT_FIELDS, esc, render_note, render_table, value_span, wrap_box
-
-
-def render_exercise(ex: Exercise) -> str:
-    """The question, with its seed and number so a class can share it."""
-    return wrap_box(f'<div class="smmu-exercise" data-kind="{ex.kind}"><b>Exercise {ex.number} '
-                 f"(seed {ex.seed})</b>: {esc(ex.question)}</div>", "smmu-exercise-view")
-
-
-def render_feedback(ex: Exercise, given: Mapping[str, str]) -> str:
-    """Right/wrong per answer, in words, without giving the answer away."""
-    verdicts = check_answers(ex, given)
-    words = {True: "right", False: "not yet", None: "no number given"}
-    rows = [(esc(label), f'<span class="smmu-verdict" data-field="{name}" '
-                         f'data-correct="{str(verdicts[name]).lower()}">'
-                         f"{words[verdicts[name]]}</span>")
-            for name, label in ex.fields]
-    n_right = sum(v is True for v in verdicts.values())
-    return render_table(("answer", "verdict"), rows, raw=True,
-                        caption=f"{n_right} of {len(verdicts)} right")
 
 
 def render_solution(ex: Exercise) -> str:

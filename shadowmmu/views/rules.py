@@ -13,7 +13,7 @@ from ..address import Decomposition, decompose
 from ..consts import PT32_ROOT_LEVEL
 from ..role import RoleWarning
 from ..rules import QUADRANT_RULES, Rule, get_rule
-from .common import esc, render_table, wrap_box
+from .common import render_table
 
 
 def _levels(rule: Rule) -> str:
@@ -56,45 +56,6 @@ def rule_quadrants(rule: str | Rule, d: Decomposition) -> dict:
     return {"rule": rule.name, "pd_quadrant": pd, "pt_quadrant": pt, "bits31_30": d.pdpte_index,
             "bit21": d.pt_quadrant, "pd_role": pd_role.describe(), "child_role": child,
             "level2": level2, "correct_here": pd == d.pdpte_index and pt == d.pt_quadrant}
-
-
-def render_rule_view(rule: str | Rule, d: Decomposition | int | str) -> str:
-    """One rule applied to one address: its quadrants beside the bits they must equal."""
-    d = d if isinstance(d, Decomposition) else decompose(d)
-    rule = get_rule(rule)
-    r = rule_quadrants(rule, d)
-    ok = lambda a, b: "agrees" if a == b else "<b>DISAGREES</b>"  # noqa: E731
-    rows = [
-        ("PD quadrant", f'<span class="smmu-rule-v" data-field="pd_quadrant">{r["pd_quadrant"]}'
-                        f"</span>", f"bits 31:30 = {r['bits31_30']}",
-         ok(r["pd_quadrant"], r["bits31_30"])),
-        ("PT quadrant", f'<span class="smmu-rule-v" data-field="pt_quadrant">{r["pt_quadrant"]}'
-                        f"</span>", f"bit 21 = {r['bit21']}", ok(r["pt_quadrant"], r["bit21"])),
-    ]
-    head = (f'<div class="smmu-rule" data-rule="{esc(rule.name)}"><b>{esc(rule.name)}</b>: '
-            f"quadrant of a child = <code>{esc(rule.formula)}</code> &mdash; {esc(rule.status)}"
-            f"{' (the misconception)' if not rule.correct else ''}</div>")
-    roles = (f"<div>level-2 quadrant: {esc(r['level2'])}. PD role {esc(r['pd_role'])}; "
-             f"child of PAE PDE {d.shadow_pde_index}: {esc(r['child_role'])}</div>")
-    table = render_table(("quadrant", f"rule at 0x{d.va:08X}", "must equal", "verdict"),
-                         [(a, b, esc(c), e) for a, b, c, e in rows], raw=True)
-    return wrap_box(head + table + roles, "smmu-rule-view")
-
-
-def render_rule_check(check) -> str:
-    """The verdict (an exhaustive.RuleCheck record) of exhaustive.check_rule() over all pages, one line."""
-    rule = QUADRANT_RULES[check.rule]
-    if check.agrees:
-        body = (f"<b>{esc(check.rule)}</b>: all {check.pages:,} pages agree with VA bits 31:30 "
-                f"and 21.")
-    else:
-        body = (f"<b>{esc(check.rule)}</b>: {check.wrong_pd:,} wrong PD quadrants and "
-                f"{check.wrong_pt:,} wrong PT quadrants out of {check.pages:,} pages; first "
-                f'counterexample <span class="smmu-counterexample">'
-                f"{esc(check.first_counterexample)}</span>.")
-    tag = "" if rule.correct else " (the misconception)"
-    return (f'<div class="smmu-check" data-rule="{esc(check.rule)}" '
-            f'data-agrees="{str(check.agrees).lower()}">{body}{tag}</div>')
 
 
 def render_rule_checks(checks: Mapping[str, object]) -> str:

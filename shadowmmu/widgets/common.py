@@ -1,4 +1,4 @@
-"""The common explorer skeleton: the Explorer box, the address box, presets, bit toggles, guards.
+"""The common explorer skeleton: the Explorer box, the address box, presets, guards.
 
 Each builder returns a fresh ``Explorer`` (a ``VBox`` with DOM class
 ``smmu-explorer``) and never displays it, so running a cell twice makes a
@@ -16,10 +16,10 @@ an explorer behaves:
   HTML (with its traceback) and logged, never swallowed.
 
 The children the tests and notebooks reach are attributes of the Explorer
-(``address``, ``presets``, ``bits``, ``readout``, ``view``, ``status``,
-``debug``, ...), listed in each builder's docstring.
+(``address``, ``presets``, ``view``, ``status``, ``debug``, ...), listed in
+each builder's docstring.
 
-Knows: ipywidgets, ``parse_address()``, the readout and error views. Does not know: any
+Knows: ipywidgets, ``parse_address()``, the error and debug views. Does not know: any
 notebook's own views, the simulator, how anything is computed or drawn.
 """
 
@@ -32,8 +32,7 @@ from dataclasses import dataclass, field
 
 import ipywidgets as W
 
-from ..address import AddressError, decompose, parse_address
-from ..views.address import render_readout
+from ..address import AddressError, parse_address
 from ..views.common import PRESETS, render_debug, render_error
 
 log = logging.getLogger(__name__)
@@ -119,19 +118,6 @@ def preset_buttons(address: W.Text, debug: W.HTML) -> W.HBox:
     return row
 
 
-def bit_toggles() -> list[W.ToggleButton]:
-    """32 toggles, bit 31 first; each has DOM classes smmu-bit and smmu-bit-N."""
-    toggles = []
-    for n in range(31, -1, -1):
-        t = W.ToggleButton(value=False, description=str(n), tooltip=f"bit {n}",
-                           layout=W.Layout(width="34px", padding="0"))
-        t.add_class("smmu-bit")
-        t.add_class(f"smmu-bit-{n}")
-        t.bit = n
-        toggles.append(t)
-    return toggles
-
-
 def watch_address(address: W.Text, status: W.HTML, debug: W.HTML, run) -> None:
     """Call run(va) for every valid address typed into the box; show why the others are not.
 
@@ -148,60 +134,3 @@ def watch_address(address: W.Text, status: W.HTML, debug: W.HTML, run) -> None:
         run(va)
 
     address.observe(_on_address, names="value")
-
-
-def address_skeleton(initial, render_views, extra_children=(), with_bits=False, **more):
-    """The shared skeleton: address box + presets (+ bit toggles) -> readout + views.
-
-    render_views(d) returns the HTML strings of the explorer's own views, in order.
-    """
-    initial = parse_address(initial)
-    debug = debug_area()
-    status = W.HTML(value="")
-    address = address_box(initial)
-    presets = preset_buttons(address, debug)
-    readout = W.HTML(value="")
-    d0 = decompose(initial)
-    outs = [W.HTML(value=s) for s in render_views(d0)]
-    readout.value = render_readout(d0)
-    bits = bit_toggles() if with_bits else []
-    state = ExplorerState(va=initial)
-
-    def _show_bits(va):
-        state.syncing = True
-        try:
-            for t in bits:
-                want = bool((va >> t.bit) & 1)
-                if t.value != want:  # send only the toggles that change
-                    t.value = want
-        finally:
-            state.syncing = False
-
-    def _show(va):
-        d = decompose(va)
-        state.va = va
-        readout.value = render_readout(d)
-        for out, s in zip(outs, render_views(d)):
-            if out.value != s:
-                out.value = s
-        _show_bits(d.va)
-
-    @guarded(debug)
-    def _on_bit(change):
-        if state.syncing:
-            return
-        bit = change["owner"].bit
-        va = state.va | (1 << bit) if change["new"] else state.va & ~(1 << bit)
-        address.value = f"0x{va:08X}"
-
-    watch_address(address, status, debug, _show)
-    for t in bits:
-        t.observe(_on_bit, names="value")
-    _show_bits(initial)
-    rows = [W.HBox([address, status]), presets]
-    if bits:
-        rows.append(W.HBox(bits, layout=W.Layout(flex_flow="row wrap")))
-    rows += list(extra_children) + [readout] + outs + [debug]
-    return Explorer(rows, address=address, presets=presets.buttons, bits=bits,
-                    readout=readout, views=outs, view=outs[0], status=status, debug=debug,
-                    state=state, **more)

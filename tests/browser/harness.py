@@ -1,10 +1,11 @@
 """The browser harness: Debian's Chromium, driven by playwright, against JupyterLab and Voila.
 
 A plain module (no fixtures, no hooks: those are in conftest.py), imported by the
-browser tests and by benchmarks/bench_latency.py. This file must not know what a PDPTE is beyond the golden table at its end: it starts
-servers, opens notebooks, runs them, and reads the DOM the notebooks promise to render
-(``.smmu-explorer``, ``.smmu-address input``, ``.smmu-v[data-field]``, ``.smmu-error``,
-``.smmu-bit-N``).
+browser tests and by benchmarks/bench_latency.py. This file must not know what a PDPTE
+is: it starts servers, opens notebooks, runs them, and reads the DOM the notebooks promise
+to render (``.smmu-explorer``, ``.smmu-address input``, ``.smmu-v[data-field]``,
+``.smmu-error``). The in-page explorers' contract (``data-*`` state) is driven by
+``explorer_contract.py``.
 
 Theory of operation. One JupyterLab and (when asked for) one Voila server run for the
 whole session, each on 127.0.0.1 with a free port, a random token and throwaway
@@ -305,7 +306,8 @@ JS_MODEL_SCAN = """() => {
 # What the page shows, for JupyterLab and Voila alike. JupyterLab 4.6 renders error and
 # stderr outputs as .jp-RenderedText[data-mime-type="application/vnd.jupyter.stderr"]
 # (also inside Output widgets), text/plain as [data-mime-type="text/plain"], and a widget
-# output as a .jp-OutputArea-output (no mime attribute) whose child is the widget view.
+# output as a .jp-OutputArea-output (no mime attribute) whose child is the widget view
+# (for the in-page explorers, an anywidget view: a bare .lm-Widget holding .smmu-explorer).
 JS_DOM_SCAN = """() => {
   const q = s => [...document.querySelectorAll(s)];
   const text = e => (e.innerText || e.textContent || '').slice(0, 1500);
@@ -313,7 +315,8 @@ JS_DOM_SCAN = """() => {
     stderr: q('[data-mime-type="application/vnd.jupyter.stderr"], [data-mime-type*="error"]').map(text),
     plain: q('.jp-OutputArea-output[data-mime-type="text/plain"]').map(text),
     renderedWidgets: q('.jp-OutputArea-output').filter(e =>
-        e.querySelector(':scope > .jupyter-widgets, :scope > .lm-Widget[class*="widget-"]')
+        (e.querySelector(':scope > .jupyter-widgets, :scope > .lm-Widget[class*="widget-"]')
+         || e.querySelector(':scope > .lm-Widget .smmu-explorer[data-explorer]'))  // anywidget
         && !e.parentElement.closest('.jupyter-widgets')).length,
     anyWidget: q('.jupyter-widgets, [class*="widget-"]').length,
     widgetErrors: q('.jp-OutputArea-output, .jupyter-widgets').map(text)
@@ -429,34 +432,6 @@ def open_voila_notebook(page, server: Server, path: str):
 
 # --------------------------------------------------------------------------- the explorer
 
-# Hand-checked against the project's golden table; binary grouped as PDPTE | PAE PDE |
-# PAE PTE | offset and, for the guest's own split, PDE | PTE | offset.
-GOLDEN: dict[int, dict[str, int]] = {
-    # 00 000000010 000000000 000000000000 ; guest 0000000001 0000000000
-    0x00400000: dict(pdpte_index=0, pd_quadrant=0, pt_quadrant=0, guest_pde_index=1,
-                     guest_pte_index=0, shadow_pde_index=2, shadow_pte_index=0, page_offset=0),
-    # 11 011110101 011011011 111011101111 ; guest 1101111010 1011011011
-    0xDEADBEEF: dict(pdpte_index=3, pd_quadrant=3, pt_quadrant=1, guest_pde_index=890,
-                     guest_pte_index=731, shadow_pde_index=245, shadow_pte_index=219,
-                     page_offset=3823),
-    # 01 000000000 000000000 000000000000 ; guest 0100000000 0000000000
-    0x40000000: dict(pdpte_index=1, pd_quadrant=1, pt_quadrant=0, guest_pde_index=256,
-                     guest_pte_index=0, shadow_pde_index=0, shadow_pte_index=0, page_offset=0),
-    # 01 000000001 000000000 000000000000 ; guest 0100000000 1000000000  (0x40000000 ^ bit 21)
-    0x40200000: dict(pdpte_index=1, pd_quadrant=1, pt_quadrant=1, guest_pde_index=256,
-                     guest_pte_index=512, shadow_pde_index=1, shadow_pte_index=0, page_offset=0),
-    # 11 000000001 000000000 000000000000 ; guest 1100000000 1000000000  (… ^ bit 31)
-    0xC0200000: dict(pdpte_index=3, pd_quadrant=3, pt_quadrant=1, guest_pde_index=768,
-                     guest_pte_index=512, shadow_pde_index=1, shadow_pte_index=0, page_offset=0),
-}
-QUADRANT_FIELDS = ("pdpte_index", "pd_quadrant", "pt_quadrant")
-
-
-def shown(va: int) -> dict[str, str]:
-    """The text each .smmu-v span must show for va (va itself as 0x%08X)."""
-    return {"va": f"0x{va:08X}", **{k: str(v) for k, v in GOLDEN[va].items()}}
-
-
 EXPLORER = ".smmu-explorer:has(.smmu-address)"
 
 JS_VALUES = """(root) => {
@@ -520,52 +495,6 @@ class AddressExplorer:
                 f"no .smmu-error naming {text!r} appeared within {UPDATE_MS} ms; errors shown: "
                 f"{self.error().all_inner_texts()}") from exc
         return loc.first.inner_text()
-
-
-def check_fields(values: dict[str, list[str]], va: int) -> None:
-    want = shown(va)
-    checked = {k: v for k, v in values.items() if k in want}
-    assert any(k in values for k in QUADRANT_FIELDS), (
-        f"the explorer shows none of {QUADRANT_FIELDS}; it shows {sorted(values)}")
-    for k, texts in checked.items():
-        assert all(t.lower() == want[k].lower() for t in texts), (
-            f"0x{va:08X}: {k} shows {texts}, expected {want[k]}")
-
-
-def exercise_address_box(page) -> AddressExplorer:
-    """Type good addresses, then bad ones, into the first explorer; assert what it shows."""
-    ex = AddressExplorer(page)
-    for va in (0x00400000, 0xDEADBEEF, 0x40000000):
-        ex.enter(f"0x{va:08X}")
-        check_fields(ex.wait_shows(shown(va), f"after typing 0x{va:08X}"), va)
-    before = ex.values()
-    # Too wide: must be refused, never truncated to 0x00000000.
-    ex.enter("0x100000000")
-    msg = ex.wait_error_mentioning("0x100000000")
-    assert "0x00000000..0xFFFFFFFF" in msg.replace(" ", ""), msg
-    # A second bad input is a barrier: once its message shows, the kernel has finished
-    # handling the first one (iopub keeps order), so "the values stay" is not a race.
-    ex.enter("not-an-address")
-    msg = ex.wait_error_mentioning("not-an-address")
-    assert "0x00000000..0xFFFFFFFF" in msg.replace(" ", ""), msg
-    assert ex.values() == before, "a rejected address changed the displayed values"
-    # A good address again: new values, and the error goes away.
-    ex.enter("0xC0200000")
-    check_fields(ex.wait_shows(shown(0xC0200000), "after typing 0xC0200000"), 0xC0200000)
-    ex.error().first.wait_for(state="hidden", timeout=UPDATE_MS)
-    return ex
-
-
-def exercise_bit_toggles(page) -> None:
-    """Bits 21 then 31: 0x40000000 -> 0x40200000 -> 0xC0200000."""
-    ex = AddressExplorer(page)
-    bits = ex.root.locator(".smmu-bit")
-    assert bits.count() >= 32, f"expected 32 .smmu-bit toggles, found {bits.count()}"
-    ex.enter("0x40000000")
-    check_fields(ex.wait_shows(shown(0x40000000), "after typing 0x40000000"), 0x40000000)
-    for bit, va in ((21, 0x40200000), (31, 0xC0200000)):
-        ex.root.locator(f".smmu-bit-{bit}").first.click()
-        check_fields(ex.wait_shows(shown(va), f"after toggling bit {bit}"), va)
 
 
 # --------------------------------------------------------------------------- fixtures

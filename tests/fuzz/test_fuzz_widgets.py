@@ -1,8 +1,9 @@
-"""Fuzz every explorer's Python callbacks, headless: random control values, one after another.
+"""Fuzz the ipywidgets explorers' Python callbacks (notebooks 06-08, 10), headless.
 
 Each example builds an explorer with its public builder (shadowmmu.widgets)
 and sets its controls to a list of fuzzed values, as a reader clicking and
-typing would. After every step:
+typing would. (The in-page explorers of 02-05 and 09 are fuzzed from Python
+in test_fuzz_frontend.py.) After every step:
 
 * no callback raised: the explorer's ``debug`` area is still empty;
 * a refused value shows an error (``smmu-error``) in ``status`` and the last
@@ -15,33 +16,26 @@ test_fuzz_address.py (a number spelled by construction), not from the parser.
 
 from __future__ import annotations
 
-import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from fuzz_support import ANY_TEXT, NEAR_MISS, VA_MAX, budget, digits_spell, spelled_numbers
-from shadowmmu import QUADRANT_RULES, decompose
-from shadowmmu.views.rules import render_rule_view
+from shadowmmu import QUADRANT_RULES
 from shadowmmu.widgets import (
-    address_explorer,
-    exercise_explorer,
     guest_write_explorer,
     page_fault_explorer,
-    pd_split_explorer,
-    pt_split_explorer,
     real_guest_explorer,
-    rule_explorer,
     whole_guest_explorer,
 )
 
 ERROR = '<div class="smmu-error" role="alert">'
+MMIO = "outside guest memory (0..0xffffff): KVM would emulate it as MMIO, which this model does not"
 TYPED = st.one_of(spelled_numbers(), st.one_of(ANY_TEXT, NEAR_MISS).map(lambda t: (None, t)))
 
 
 def views_of(ex) -> tuple[str, ...]:
     """Every view string an explorer shows (the parts its docstring names)."""
-    names = ("readout", "view", "refutation", "trace", "check", "census", "overhead",
-             "question", "feedback", "solution")
+    names = ("view", "trace", "check", "census", "overhead")
     return tuple(getattr(ex, n).value for n in names if hasattr(ex, n))
 
 
@@ -61,10 +55,6 @@ def type_address(ex, n, text):
     assert ex.status.value == ""
     va = ex.state.va
     assert va == n if n is not None else digits_spell(text, va), (text, va)
-    if hasattr(ex, "readout"):
-        assert f'data-field="va">0x{va:08X}<' in ex.readout.value
-    for t in getattr(ex, "bits", ()):
-        assert t.value == bool(va >> t.bit & 1), (text, t.bit)
 
 
 def address_steps(extra=()):
@@ -86,37 +76,6 @@ def run_address_steps(ex, steps, fuzz_inputs, target, other=None):
         else:
             other(ex, kind, arg)
         assert ex.debug.value == "", ex.debug.value
-
-
-def toggle_bit(ex, _kind, n):
-    toggle = ex.bits[31 - n]
-    va = ex.state.va
-    toggle.value = not toggle.value
-    assert ex.state.va == va ^ (1 << n) and ex.status.value == ""
-
-
-@budget(2)
-@given(address_steps([st.integers(0, 31).map(lambda n: ("bit", n))]))
-def test_address_explorer(fuzz_inputs, steps):
-    run_address_steps(address_explorer(), steps, fuzz_inputs, "widgets: address", toggle_bit)
-
-
-@pytest.mark.parametrize("build", [pd_split_explorer, pt_split_explorer])
-@budget(4)
-@given(steps=address_steps())
-def test_split_explorers(fuzz_inputs, build, steps):
-    run_address_steps(build(), steps, fuzz_inputs, "widgets: pd/pt split")
-
-
-def pick_rule(ex, _kind, name):
-    ex.rule.value = name
-    assert ex.view.value == render_rule_view(name, decompose(ex.state.va))
-
-
-@budget(10)
-@given(address_steps([st.sampled_from(list(QUADRANT_RULES)).map(lambda r: ("rule", r))]))
-def test_rule_explorer(fuzz_inputs, steps):
-    run_address_steps(rule_explorer(), steps, fuzz_inputs, "widgets: rule", pick_rule)
 
 
 def fault_control(ex, kind, arg):
@@ -193,6 +152,11 @@ def test_guest_write_explorer(fuzz_inputs, steps):
         text = ex.offset.value
         if ERROR in ex.status.value:  # refused: the last good result and view stay
             assert ex.state.result is before and ex.view.value == before_view
+            if MMIO in ex.status.value:
+                # Found by this fuzz (4 bytes at offset 1): a misaligned store can leave a gPTE
+                # whose frame is outside guest memory; the access after the invlpg is then MMIO,
+                # which the model says it does not do, instead of showing the write's effects.
+                continue
             if kind == "offset" and arg[0] is not None:
                 assert not 0 <= arg[0] <= 4096 - ex.size.value, (text, ex.status.value)
             continue
@@ -202,59 +166,6 @@ def test_guest_write_explorer(fuzz_inputs, steps):
         assert 0 <= r.offset <= 4096 - r.size  # accepted, never clamped into range:
         typed = arg[0] if kind == "offset" else None
         assert r.offset == typed if typed is not None else digits_spell(text, r.offset), text
-
-
-# -- exercises: seeds, numbers, answers ------------------------------------------------
-
-@budget(4)
-@given(st.lists(st.one_of(
-    st.integers(-(1 << 70), 1 << 70).map(lambda s: ("seed", s)),
-    st.one_of(st.integers(0, 9999), st.integers(-(1 << 40), 1 << 40)).map(lambda n: ("number", n)),
-    st.dictionaries(st.sampled_from(["pd_quadrant", "pt_quadrant", "guest_pde_index",
-                                     "shadow_pde_index", "guest_pte_index", "shadow_pte_index",
-                                     "spte_lo", "spte_hi"]),
-                    st.one_of(ANY_TEXT, NEAR_MISS, st.integers(-5, 2000).map(str))).map(
-        lambda d: ("answer", d)),
-    st.just(("reveal", None))), min_size=1, max_size=10))
-def test_exercise_explorer(fuzz_inputs, steps):
-    ex = exercise_explorer()
-    for kind, arg in steps:
-        fuzz_inputs.add("widgets: exercises")
-        if kind in ("seed", "number"):
-            before = ex.exercise
-            getattr(ex, kind).value = arg
-            assert getattr(ex, kind).value == arg  # never clamped
-            if 0 <= ex.number.value <= 9999:
-                assert (ex.exercise.seed, ex.exercise.number) == (ex.seed.value, ex.number.value)
-                assert ERROR not in ex.status.value
-            else:  # refused: the message names the number, the last exercise stays
-                assert f"exercise number {ex.number.value} is outside 0..9999" in ex.status.value
-                assert ex.exercise is before
-        elif kind == "answer":
-            for name, text in arg.items():
-                if name in ex.answers:
-                    ex.answers[name].value = text
-            ex.check.click()
-            assert f"of {len(ex.answers)} right" in ex.feedback.value
-        else:
-            ex.reveal.click()
-            assert ex.solution.value
-        assert ex.debug.value == "", ex.debug.value
-
-
-@pytest.mark.parametrize("number", [10000, 1 << 40, -1])
-def test_exercise_number_out_of_range_is_refused_not_clamped(fuzz_inputs, number):
-    """Found by the fuzz: the box was a BoundedIntText(0..9999) that clamped 10000 to 9999."""
-    fuzz_inputs.add("widgets: exercises")
-    ex = exercise_explorer(seed=7, number=5)
-    before, question = ex.exercise, ex.question.value
-    ex.number.value = number
-    assert ex.number.value == number  # what was typed stays in the box
-    assert ERROR in ex.status.value and f"exercise number {number} " in ex.status.value
-    assert "0..9999" in ex.status.value  # the valid range, as the reader types numbers
-    assert ex.exercise is before and ex.question.value == question
-    ex.number.value = 6
-    assert ex.status.value == "" and ex.exercise.number == 6
 
 
 # -- the whole guest: every control is a choice, each change re-runs the guest ---------

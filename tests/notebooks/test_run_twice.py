@@ -9,7 +9,9 @@ How: nbclient executes every cell, then every cell again, in one kernel. The
 outputs of the two passes are compared (exactly for the cells nbval compares;
 for cells marked NBVAL_IGNORE_OUTPUT, which show live widgets or timings, the
 kinds of output and their MIME types). After each pass a probe cell lists the
-live explorers (ipywidgets keeps every open widget) and, for each, the number
+live explorers (ipywidgets keeps every open widget: the ipywidgets explorers
+of ``shadowmmu.widgets`` and the in-page ones of ``shadowmmu.frontend``, alone
+or ``linked()``) and, for each, the number
 of trait observers and click handlers on each of its controls, in widget
 order. After the second pass the first pass's explorers must have the same
 counts as before, and the new ones the same counts as the first ones.
@@ -30,12 +32,15 @@ NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 IPYNBS = sorted(NOTEBOOKS.glob("[0-9][0-9]-*.ipynb"))
 IGNORE = "NBVAL_IGNORE_OUTPUT"
 MODEL_ID = re.compile(r'"model_id": "[0-9a-f]+"|model_id=\'[0-9a-f]+\'')
+#: A call that builds an explorer (ipywidgets or in-page) in a notebook's code.
+BUILDERS = re.compile(r"\b(\w+_explorer|address_anatomy|pd_split|pt_split|exercise|linked)\(")
 ADDRESS = re.compile(r"\bat 0x[0-9a-f]{9,16}\b")  # the same sanitiser nbval uses
 
 PROBE = r'''
 import json as _json
 from ipywidgets import Button as _Button
 from ipywidgets.widgets.widget import _instances as _widgets
+from shadowmmu.frontend.explorers import Explorer as _InPage, Linked as _Linked
 from shadowmmu.widgets import Explorer as _Explorer
 
 def _handlers(w):
@@ -48,7 +53,7 @@ def _walk(w):
         yield from _walk(c)
 
 print(_json.dumps([[mid, [_handlers(c) for c in _walk(w)]]
-                   for mid, w in list(_widgets.items()) if isinstance(w, _Explorer)]))
+                   for mid, w in list(_widgets.items()) if isinstance(w, (_Explorer, _InPage, _Linked))]))
 '''
 
 
@@ -102,5 +107,5 @@ def test_notebook_run_twice_in_one_kernel(path):
     new = [counts for mid, counts in after_second if mid not in old]
     assert new == [counts for _, counts in after_first], (
         f"{path.name}: the second run's explorers are wired differently from the first's")
-    if re.search(r"\b\w+_explorer\(", "".join(c.source for c in original.cells)):
+    if BUILDERS.search("".join(c.source for c in original.cells)):
         assert after_first, f"{path.name}: shows an explorer, but the probe found none"

@@ -15,14 +15,12 @@ from shadowmmu.views import (
     FIELD_LABELS,
     PALETTE,
     PRESETS,
-    READOUT_FIELDS,
     check_answers,
     field_chip,
     format_value,
     make_exercise,
     render_address_anatomy,
     render_error,
-    render_feedback,
     render_legend,
     render_pd_presets,
     render_pd_quarters,
@@ -30,12 +28,9 @@ from shadowmmu.views import (
     render_preset_table,
     render_pt_presets,
     render_pt_split,
-    render_readout,
     render_refutation,
-    render_rule_check,
     render_rule_checks,
     render_rule_table,
-    render_rule_view,
     render_solution,
     render_table,
     value_span,
@@ -124,7 +119,6 @@ def test_chip_and_legend_say_what_they_colour():
 
 RENDERS = [
     lambda: render_address_anatomy(0xDEADBEEF),
-    lambda: render_readout(0xDEADBEEF),
     lambda: render_pd_split(0xDEADBEEF),
     lambda: render_pt_split(0x00200000),
     lambda: render_preset_table(),
@@ -132,7 +126,6 @@ RENDERS = [
     lambda: render_pt_presets(),
     lambda: render_pd_quarters(),
     lambda: render_rule_table(),
-    lambda: render_rule_view("halves", 0x00200000),
     lambda: render_solution(make_exercise(1, 0)),
     lambda: render_solution(make_exercise(1, 2)),
 ]
@@ -161,25 +154,6 @@ def test_views_are_deterministic(render):
 
 # --- notebook 02 -----------------------------------------------------------
 
-@pytest.mark.parametrize("va,gpde,gpte,pdpte,spde,spte,ptq", GOLDEN)
-def test_readout_spans_match_golden_table(va, gpde, gpte, pdpte, spde, spte, ptq):
-    s = spans(render_readout(decompose(va)))
-    assert set(s) == set(READOUT_FIELDS)
-    assert all(len(v) == 1 for v in s.values())  # each field once: no ambiguity for tests
-    assert s["va"] == [f"0x{va:08X}"]
-    assert s["guest_pde_index"] == [str(gpde)]
-    assert s["guest_pte_index"] == [str(gpte)]
-    assert s["pdpte_index"] == s["pd_quadrant"] == [str(pdpte)]
-    assert s["shadow_pde_index"] == [str(spde)]
-    assert s["shadow_pte_index"] == [str(spte)]
-    assert s["pt_quadrant"] == [str(ptq)]
-
-
-def test_deadbeef_spans():
-    s = spans(render_readout(0xDEADBEEF))
-    assert (s["guest_pde_index"], s["guest_pte_index"], s["pdpte_index"],
-            s["shadow_pde_index"], s["shadow_pte_index"], s["pt_quadrant"],
-            s["page_offset"]) == (["890"], ["731"], ["3"], ["245"], ["219"], ["1"], ["3823"])
 
 
 def test_anatomy_bits_and_fields():
@@ -302,26 +276,9 @@ def test_rule_table_lists_every_rule_and_fate():
     assert "spte_index &amp; 1" in html and "spte_index % (1 &lt;&lt; level)" in html
 
 
-def test_rule_view_halves_at_0x00200000():
-    html = render_rule_view("halves", 0x00200000)
-    assert spans(html, "smmu-rule-v") == {"pd_quadrant": ["0"], "pt_quadrant": ["0"]}
-    assert "DISAGREES" in html and "the misconception" in html
-
-
-def test_rule_view_mainline_and_lai():
-    html = render_rule_view("mainline", 0xDEADBEEF)
-    assert spans(html, "smmu-rule-v") == {"pd_quadrant": ["3"], "pt_quadrant": ["1"]}
-    assert "DISAGREES" not in html and "L1 q1" in html and "not derived" in html
-    lai = render_rule_view("lai", 0xDEADBEEF)
-    assert "derived: 3" in lai
 
 
 def test_rule_checks():
-    assert 'data-agrees="true"' in render_rule_check(check_rule("mainline"))
-    bad = render_rule_check(check_rule("halves"))
-    assert 'data-agrees="false"' in bad
-    assert "0x00200000: PT quadrant (VA bit 21) should be 1, rule gives 0" in bad
-    assert "524,288 wrong PT quadrants" in bad
     table = render_rule_checks({"mainline": check_rule("mainline"),
                                 "halves": check_rule("halves")})
     assert "1,048,576" in table and ">NO<" in table and ">yes<" in table
@@ -358,15 +315,12 @@ def test_write_exercise_answers_follow_the_closed_forms():
                                     "spte_hi": 2 * (k % 256) + 1}
 
 
-def test_check_answers_and_feedback():
+def test_check_answers():
     ex = make_exercise(5, 2)
     a = dict(ex.answers)
     given = {"pd_quadrant": str(a["pd_quadrant"]), "spte_lo": hex(a["spte_lo"]),
              "spte_hi": "nope"}
     assert check_answers(ex, given) == {"pd_quadrant": True, "spte_lo": True, "spte_hi": None}
-    fb = render_feedback(ex, given)
-    assert "2 of 3 right" in fb and 'data-correct="none"' in fb
-    assert str(a["spte_hi"]) not in re.sub(r"<[^>]+>", " ", fb).split()  # not given away
 
 
 def test_solution_names_the_answers():

@@ -86,6 +86,18 @@ def test_guest_fault_is_shown_not_raised():
     assert "#PF injected" in ex.view.value and ex.debug.value == ""
 
 
+def test_callback_errors_are_shown_not_swallowed(monkeypatch):
+    ex = page_fault_explorer()
+
+    def boom(*_args):
+        raise RuntimeError("drawing failed")
+
+    monkeypatch.setattr("shadowmmu.widgets.fault.render_fault_step", boom)
+    ex.address.value = "0x00200000"
+    assert "RuntimeError: drawing failed" in ex.debug.value
+    assert 'class="smmu-debug"' in ex.debug.value
+
+
 def test_process_switch_and_reset():
     ex = page_fault_explorer()
     ex.process.value = 1

@@ -1,0 +1,43 @@
+"""The explorers' front end as one ES module string, from the .js files beside this module.
+
+This module knows file names only: no addresses, no widgets. The page's code is
+three plain ES modules, written to be read and tested one by one:
+
+    model.js     bit slicing, rule-table lookups, the address parser (no DOM)
+    draw.js      state -> SVG/HTML strings (no DOM either, so node can run it)
+    explorer.js  render({model, el}) for anywidget: events, keys, hover, sync
+
+anywidget loads a widget's ``_esm`` from a string (a blob URL), where relative
+imports cannot resolve, so ``esm_source()`` joins the three into one module:
+each file's ``import ... from "./x.js";`` lines are dropped, everything else is
+kept verbatim, in dependency order. No bundler, no npm: the joined text is what
+both the browser and the node tests run (``tests/frontend`` imports it).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+MODULES = ("model.js", "draw.js", "explorer.js")
+_LOCAL_IMPORT = re.compile(r'^import [^;]* from "\./[a-z]+\.js";\n', re.M)
+
+
+def module_text(name: str) -> str:
+    """One of the ES module files, as written."""
+    return (HERE / name).read_text(encoding="utf-8")
+
+
+@lru_cache(maxsize=None)
+def esm_source(modules: tuple[str, ...] = MODULES) -> str:
+    """The ES modules joined into one, local imports dropped (the widgets' ``_esm``)."""
+    parts = [f"// ---- shadowmmu/frontend/{name}\n" + _LOCAL_IMPORT.sub("", module_text(name))
+             for name in modules]
+    return "\n".join(parts)
+
+
+def css_source() -> str:
+    """The explorers' style sheet (the widgets' ``_css``)."""
+    return module_text("explorer.css")

@@ -1,0 +1,315 @@
+// anywidget front end of every in-page explorer: render({ model, el }).
+//
+// This module knows the DOM and the widget model; the arithmetic is model.js and
+// the picture draw.js. State lives in three traitlets: `address` (Int), `rule`
+// (Unicode) and, for the exercise explorer, `number` (Int). The page updates
+// itself (no kernel round trip) and, when a kernel is there, tells it; without a
+// kernel model.save_changes() throws, so it is guarded.
+//
+// Testing contract (issue 11): the root `.smmu-explorer[data-explorer]` carries
+// data-address (0x%08X), data-guest-pde-index, data-guest-pte-index,
+// data-page-offset, data-pdpte-index, data-pae-pde-index, data-pae-pte-index,
+// data-pd-quadrant, data-pt-quadrant and (rule explorer) data-rule, set in the
+// same frame as the picture. input.smmu-address commits on Enter; a refusal
+// shows .smmu-error and changes nothing else.
+import { bits, checkRule, decompose, explorerState, field, hex, parseAddress, parseAnswer, withBits, withField } from "./model.js";
+import { drawExplorer, vaBits } from "./draw.js";
+
+const ATTRS = {
+  address: "address", guestPdeIndex: "guestPdeIndex", guestPteIndex: "guestPteIndex",
+  pageOffset: "pageOffset", pdpteIndex: "pdpteIndex", paePdeIndex: "paePdeIndex",
+  paePteIndex: "paePteIndex", pdQuadrant: "pdQuadrant", ptQuadrant: "ptQuadrant",
+};
+const CHANGED_MS = 1200;
+
+function element(tag, props = {}, children = []) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(props)) {
+    if (k === "class") e.className = v;
+    else if (k === "text") e.textContent = v;
+    else if (k.startsWith("data-") || k.startsWith("aria-") || k === "for" || k === "role") e.setAttribute(k, v);
+    else e[k] = v;
+  }
+  for (const c of children) e.append(c);
+  return e;
+}
+
+function save(model) {
+  try {
+    model.save_changes();
+  } catch (err) {
+    // no kernel (a static page): the page keeps working on its own
+  }
+}
+
+export function render({ model, el }) {
+  const T = model.get("tables");
+  const kind = model.get("kind");
+  const withRule = kind === "rule";
+  const state = { va: model.get("address"), rule: model.get("rule"), number: model.get("number"), revealed: false, changed: [] };
+  let timer = null;
+
+  const root = element("div", { class: "smmu-explorer", "data-explorer": kind, tabIndex: 0,
+    "aria-label": `${kind} explorer; arrow keys step through entries` });
+  const box = element("input", { class: "smmu-address", type: "text", spellcheck: false,
+    "aria-label": `address (${T.parser.valid_range}); Enter to commit` });
+  const error = element("span", { class: "smmu-error", role: "alert", hidden: true });
+  const controls = element("div", { class: "smmu-controls" }, [element("label", { text: "address" }), box]);
+  const presets = element("span", { class: "smmu-presets" });
+  for (const p of T.presets) presets.append(element("button", { type: "button", text: hex(T, p), "data-select-address": hex(T, p) }));
+  controls.append(presets);
+  let ruleBox = null;
+  if (withRule) {
+    ruleBox = element("select", { class: "smmu-rule", "aria-label": "quadrant rule" });
+    for (const name of T.rule_order) {
+      const r = T.rules[name];
+      ruleBox.append(element("option", { value: name, text: `${name}${r.correct ? "" : " (wrong)"}` }));
+    }
+    controls.append(element("label", { text: "rule" }), ruleBox);
+  }
+  const question = element("div", { class: "smmu-question" });
+  const answers = element("div", { class: "smmu-answers" });
+  const picture = element("div", { class: "smmu-picture" });
+  root.append(controls, error);
+  if (kind === "exercise") root.append(question, answers);
+  root.append(picture);
+  const checkBox = element("div", { class: "smmu-rule-check" });
+  if (withRule) {
+    checkBox.append(element("button", { type: "button", class: "smmu-check-all", text: "check this rule on every guest page" }),
+      " ", element("span", { class: "smmu-rule-result", role: "status" }));
+    root.append(checkBox);
+  }
+  el.append(root);
+
+  const exercises = () => model.get("exercises") || [];
+  const current = () => exercises()[state.number] || null;
+
+  function paint(prevVa) {
+    if (prevVa !== undefined && prevVa !== state.va) {
+      const a = decompose(T, prevVa), b = decompose(T, state.va);
+      state.changed = Object.keys(b).filter((k) => a[k] !== b[k]);
+    } else {
+      state.changed = [];
+    }
+    const focusKey = document.activeElement && root.contains(document.activeElement)
+      ? document.activeElement.getAttribute("data-focus") : null;
+    picture.innerHTML = drawExplorer(T, kind, { va: state.va, rule: withRule ? state.rule : undefined,
+      changed: state.changed, exercise: current(), revealed: state.revealed });
+    const s = explorerState(T, state.va, withRule ? state.rule : undefined);
+    for (const [k, attr] of Object.entries(ATTRS)) root.dataset[attr] = String(s[k]);
+    if (withRule) root.dataset.rule = state.rule;
+    else delete root.dataset.rule;
+    root.dataset.changed = state.changed.join(" ");
+    box.value = hex(T, state.va);
+    if (ruleBox) ruleBox.value = state.rule;
+    const result = checkBox.querySelector(".smmu-rule-result");
+    if (result && result.dataset.rule && result.dataset.rule !== state.rule) {
+      result.textContent = "";  // a verdict about another rule would mislead
+      for (const k of Object.keys(result.dataset)) delete result.dataset[k];
+    }
+    if (focusKey) {
+      const again = picture.querySelector(`[data-focus="${focusKey}"]`);
+      if (again) again.focus();
+    }
+    clearTimeout(timer);
+    if (state.changed.length) {
+      timer = setTimeout(() => {
+        for (const e of picture.querySelectorAll(".smmu-changed")) {
+          e.classList.remove("smmu-changed");
+          e.removeAttribute("text-decoration");
+        }
+        root.dataset.changed = "";
+      }, CHANGED_MS);
+    }
+  }
+
+  function showError(message) {
+    error.textContent = message;
+    error.hidden = !message;
+  }
+
+  function commit(va) {
+    showError("");
+    if (va === state.va) return;
+    const prev = state.va;
+    state.va = va;
+    paint(prev);
+    model.set("address", va);
+    save(model);
+  }
+
+  function paintExercise() {
+    const ex = current();
+    answers.replaceChildren();
+    if (!ex) {
+      question.textContent = "no exercise";
+      return;
+    }
+    question.replaceChildren(
+      element("button", { type: "button", class: "smmu-prev", text: "< previous", disabled: state.number <= 0 }),
+      " ", element("b", { text: `Exercise ${ex.number} (seed ${ex.seed}): ` }), ex.question, " ",
+      element("button", { type: "button", class: "smmu-next", text: "next >", disabled: state.number >= exercises().length - 1 }));
+    for (const a of ex.answers) {
+      answers.append(element("label", { text: a.label, for: `smmu-answer-${a.name}` }),
+        element("input", { class: `smmu-answer smmu-answer-${a.name}`, "data-field": a.name, type: "text",
+          "aria-label": a.label }),
+        element("span", { class: "smmu-verdict", "data-field": a.name }));
+    }
+    answers.append(element("span", { class: "smmu-answer-buttons" }, [
+      element("button", { type: "button", class: "smmu-check", text: "check my answer" }), " ",
+      element("button", { type: "button", class: "smmu-reveal", text: "reveal" })]));
+  }
+
+  function setNumber(n) {
+    if (n < 0 || n >= exercises().length) return;
+    state.number = n;
+    state.revealed = false;
+    paintExercise();
+    const prev = state.va;
+    state.va = current().va;
+    paint(prev);
+    model.set("number", n);
+    model.set("address", state.va);
+    save(model);
+  }
+
+  function check() {
+    const ex = current();
+    for (const a of ex.answers) {
+      const input = answers.querySelector(`input[data-field="${a.name}"]`);
+      const verdict = answers.querySelector(`.smmu-verdict[data-field="${a.name}"]`);
+      const got = parseAnswer(T.parser, input.value);
+      verdict.dataset.correct = got === null ? "none" : String(got === a.value);
+      verdict.textContent = got === null ? "no number given" : got === a.value ? "right" : "not yet";
+    }
+  }
+
+  function reveal() {
+    const ex = current();
+    for (const a of ex.answers) {
+      const verdict = answers.querySelector(`.smmu-verdict[data-field="${a.name}"]`);
+      verdict.textContent = `answer: ${a.value}`;
+    }
+    state.revealed = true;
+    paint();
+  }
+
+  box.addEventListener("keydown", (ev) => {
+    if (ev.key !== "Enter") return;
+    ev.preventDefault();
+    const r = parseAddress(T.parser, box.value);
+    if (r.ok) commit(r.value);
+    else showError(r.message);  // data-address and the picture stay as they were
+  });
+
+  root.addEventListener("click", (ev) => {
+    const t = ev.target.closest("[data-bit], [data-select-address], .smmu-prev, .smmu-next, .smmu-check, .smmu-reveal, .smmu-check-all");
+    if (!t || !root.contains(t)) return;
+    if (t.classList.contains("smmu-prev")) return setNumber(state.number - 1);
+    if (t.classList.contains("smmu-next")) return setNumber(state.number + 1);
+    if (t.classList.contains("smmu-check")) return check();
+    if (t.classList.contains("smmu-reveal")) return reveal();
+    if (t.classList.contains("smmu-check-all")) return checkAll();
+    if (t.hasAttribute("data-bit")) {
+      const n = Number(t.getAttribute("data-bit"));
+      return commit(withBits(state.va, n, n, 1 - bits(state.va, n, n)));
+    }
+    const r = parseAddress(T.parser, t.getAttribute("data-select-address"));
+    if (r.ok) commit(r.value);
+  });
+
+  // The chosen rule on all 2**20 guest pages, in the page (tens of milliseconds).
+  function checkAll() {
+    const out = checkBox.querySelector(".smmu-rule-result");
+    const r = checkRule(T, state.rule);
+    const [pdF, ptF] = T.layouts.quadrant;
+    Object.assign(out.dataset, { rule: state.rule, pages: r.pages, wrongPd: r.wrongPd, wrongPt: r.wrongPt,
+      first: r.first ? hex(T, r.first.va) : "" });
+    if (!r.first) {
+      out.textContent = `${state.rule}: right on all ${r.pages} pages (PD quadrant = ${vaBits(pdF)}, PT quadrant = ${vaBits(ptF)})`;
+      return;
+    }
+    const what = r.first.level === "pd" ? `PD quadrant (${vaBits(pdF)})` : `PT quadrant (${vaBits(ptF)})`;
+    out.textContent = `${state.rule}: WRONG on ${r.wrongPd} pages' PD quadrant and ${r.wrongPt} pages' PT quadrant `
+      + `of ${r.pages}; first ${hex(T, r.first.va)}: ${what} should be ${r.first.expected}, rule gives ${r.first.got}`;
+  }
+
+  function step(name, delta) {
+    const f = field(T, name), n = 2 ** (f.hi - f.lo + 1);
+    commit(withField(T, state.va, name, (bits(state.va, f.hi, f.lo) + delta + n) % n));
+  }
+
+  root.addEventListener("keydown", (ev) => {
+    if (ev.target.tagName === "INPUT" || ev.target.tagName === "SELECT") return;
+    const [across, down] = T.arrows[kind];
+    const keys = { ArrowRight: [across, 1], ArrowLeft: [across, -1], ArrowDown: [down, 1], ArrowUp: [down, -1] };
+    if (keys[ev.key]) {
+      ev.preventDefault();
+      step(...keys[ev.key]);
+    } else if ((ev.key === "Enter" || ev.key === " ") && ev.target.closest("[data-bit], [data-select-address]")
+               && ev.target.tagName !== "BUTTON") {
+      ev.preventDefault();
+      ev.target.closest("[data-bit], [data-select-address]").dispatchEvent(new MouseEvent("click", { bubbles: true }));
+    }
+  });
+
+  // hover: everything that shares a link key lights up together
+  function hot(on, target) {
+    const t = target.closest("[data-link]");
+    if (!t || !root.contains(t)) return;
+    const keys = new Set(t.getAttribute("data-link").split(" "));
+    for (const e of picture.querySelectorAll("[data-link]")) {
+      if (e.getAttribute("data-link").split(" ").some((k) => keys.has(k))) e.classList.toggle("smmu-hot", on);
+    }
+  }
+  picture.addEventListener("mouseover", (ev) => hot(true, ev.target));
+  picture.addEventListener("mouseout", (ev) => hot(false, ev.target));
+  picture.addEventListener("focusin", (ev) => hot(true, ev.target));
+  picture.addEventListener("focusout", (ev) => hot(false, ev.target));
+
+  if (ruleBox) {
+    ruleBox.addEventListener("change", () => {
+      state.rule = ruleBox.value;
+      paint();
+      model.set("rule", state.rule);
+      save(model);
+    });
+  }
+
+  const onAddress = () => {
+    const va = model.get("address");
+    if (va !== state.va) {
+      const prev = state.va;
+      state.va = va;
+      showError("");
+      paint(prev);
+    }
+  };
+  const onRule = () => {
+    if (model.get("rule") !== state.rule) {
+      state.rule = model.get("rule");
+      paint();
+    }
+  };
+  const onNumber = () => {
+    if (model.get("number") !== state.number) {
+      state.number = model.get("number");
+      state.revealed = false;
+      paintExercise();
+      paint();
+    }
+  };
+  model.on("change:address", onAddress);
+  model.on("change:rule", onRule);
+  model.on("change:number", onNumber);
+  if (kind === "exercise") paintExercise();
+  paint();
+  return () => {
+    clearTimeout(timer);
+    model.off("change:address", onAddress);
+    model.off("change:rule", onRule);
+    model.off("change:number", onNumber);
+  };
+}
+
+export default { render };

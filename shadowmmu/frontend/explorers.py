@@ -1,0 +1,261 @@
+"""The in-page explorers of notebooks 02-05 and 09: anywidget classes and their builders.
+
+This module knows widgets (anywidget, ipywidgets' links and boxes), the view
+data of ``viewdata`` and, for notebook 09, the exercise engine's public
+``make_exercise()``. It does not know the DOM (``explorer.js`` does) or how
+to draw (``draw.js`` does), and it never touches the simulator.
+
+    >>> x = address_anatomy(0xC0200000)
+    >>> x.kind, hex(x.address), x.rule
+    ('address-anatomy', '0xc0200000', 'mainline')
+
+Each explorer is one widget whose state is ``address`` (and ``rule``, and for
+exercises ``number``), synced both ways: the page computes every picture
+itself, with no kernel, and a kernel that is there reads what the reader
+clicked (``x.address``) and can set it. ``linked(a, b, ...)`` shows several
+explorers sharing one selection through ``ipywidgets.jslink``, which also
+works in a static HTML page.
+
+Static readers (GitHub, nbviewer) cannot run widgets, so every explorer's
+output also carries ``image/svg+xml``: its initial state drawn by the *same*
+``draw.js`` function the page uses, run under ``node`` (``static_svg()``).
+One drawing code, so the static picture cannot drift from the live one; the
+price is that node must be on PATH when the notebooks are built (it is, for
+``make notebooks`` and CI). Without node the widget still works and the
+output simply has no SVG.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+
+import anywidget
+import ipywidgets as W
+import traitlets as t
+
+from ..address import AddressError, parse_address
+from ..consts import GPTE_SIZE, GUEST_4K
+from ..rules import get_rule
+from ..exercises import make_exercise
+from .assets import css_source, esm_source
+from .viewdata import explorer_tables
+
+NODE_TIMEOUT_S = 30
+_STATIC_MAIN = """
+import { drawExplorer } from "./draw.mjs";
+let input = "";
+process.stdin.setEncoding("utf8");
+for await (const chunk of process.stdin) input += chunk;
+const jobs = JSON.parse(input);
+process.stdout.write(JSON.stringify(jobs.views.map((v) => drawExplorer(jobs.tables, v.kind, v))));
+"""
+
+
+class Address(t.Int):
+    """A traitlet holding a 32-bit guest virtual address; anything parse_address accepts
+    (an int or a hex/decimal string), refused with parse_address's own message."""
+
+    info_text = "a 32-bit guest virtual address"
+
+    def validate(self, obj, value):
+        try:
+            return parse_address(value)
+        except AddressError as err:
+            raise t.TraitError(str(err)) from None
+
+
+class ExerciseNumber(t.Int):
+    """A traitlet holding an exercise's index: an int (never a bool or a float, which Int
+    would quietly convert); the range is checked by the Explorer, which knows the count."""
+
+    info_text = "the index of an exercise"
+
+    def validate(self, obj, value):
+        if isinstance(value, bool) or not isinstance(value, int):
+            count = len(getattr(obj, "exercises", ()) or ())
+            where = f" in 0..{count - 1}" if count else ""
+            raise t.TraitError(f"exercise number {value!r} is a {type(value).__name__}; "
+                               f"give a whole number{where}")
+        return value
+
+
+class Explorer(anywidget.AnyWidget):
+    """One in-page explorer: ``kind`` names it (the root's ``data-explorer``)."""
+
+    _esm = esm_source()
+    _css = css_source()
+    kind = t.Unicode("address-anatomy").tag(sync=True)
+    address = Address(0xDEADBEEF).tag(sync=True)
+    rule = t.Unicode("mainline").tag(sync=True)
+    number = ExerciseNumber(0).tag(sync=True)
+    exercises = t.List(t.Dict()).tag(sync=True)
+    tables = t.Dict().tag(sync=True)
+
+    @t.default("tables")
+    def _tables(self):
+        return explorer_tables()
+
+    @t.validate("rule")
+    def _valid_rule(self, proposal):
+        try:
+            return get_rule(proposal["value"]).name
+        except ValueError as err:
+            raise t.TraitError(str(err)) from None
+
+    @t.validate("number")
+    def _valid_number(self, proposal):
+        n, count = proposal["value"], len(self.exercises)
+        if self.kind == "exercise" and not 0 <= n < count:
+            raise t.TraitError(f"exercise number {n} is outside 0..{count - 1}")
+        return n
+
+    def view(self) -> dict:
+        """The drawing's input, as draw.js's drawExplorer() takes it."""
+        v = {"kind": self.kind, "va": self.address}
+        if self.kind == "rule":
+            v["rule"] = self.rule
+        if self.kind == "exercise" and self.exercises:
+            v["exercise"] = self.exercises[self.number]
+        return v
+
+    def __repr__(self) -> str:
+        extra = f", rule={self.rule!r}" if self.kind == "rule" else ""
+        return f"<{self.kind} explorer at 0x{self.address:08X}{extra}>"
+
+    def _repr_mimebundle_(self, **kwargs):
+        data, metadata = super()._repr_mimebundle_(**kwargs)
+        return _with_picture(data, lambda: static_svg(self)), metadata
+
+
+class Linked(W.VBox):
+    """Explorers shown together, sharing one selection (``links``: the jslinks)."""
+
+    def _repr_mimebundle_(self, **kwargs):
+        data = super()._repr_mimebundle_(**kwargs)
+        data, metadata = data if isinstance(data, tuple) else (data, {})
+        explorers = [c for c in self.children if isinstance(c, Explorer)]
+        return _with_picture(data, lambda: stacked_svg(explorers)), metadata
+
+
+def _with_picture(data: dict, draw) -> dict:
+    """data plus the static SVG; if node fails, a line saying why instead of a traceback."""
+    try:
+        svg = draw()
+    except (OSError, RuntimeError, subprocess.TimeoutExpired, ValueError) as err:
+        data["text/plain"] = f"{data['text/plain']}\n[no static picture: {err}]"
+        return data
+    if svg is not None:
+        data["image/svg+xml"] = svg
+    return data
+
+
+def _explorer(kind: str, address, **more) -> Explorer:
+    return Explorer(kind=kind, address=address, **more)
+
+
+def address_anatomy(address=0xDEADBEEF) -> Explorer:
+    """Notebook 02: the 32 bits (click one to flip it), cut 10/10/12 and 2/9/9/12."""
+    return _explorer("address-anatomy", address)
+
+
+def pd_split(address=0xDEADBEEF) -> Explorer:
+    """Notebook 03: the guest PD's four quarters and the four PAE PDs that shadow them;
+    a zoomed window of guest PDEs, each over its two PAE PDEs."""
+    return _explorer("pd-split", address)
+
+
+def pt_split(address=0x00200000) -> Explorer:
+    """Notebook 04: the two trees; even and odd PAE PDEs point at the quadrant-0 and
+    quadrant-1 PAE PTs, which shadow the lower and upper 2 KiB of the guest PT."""
+    return _explorer("pt-split", address)
+
+
+def rule_explorer(address=0x00200000, rule: str = "mainline") -> Explorer:
+    """Notebook 05: the two trees with a chosen rule's quadrants, right or WRONG."""
+    return _explorer("rule", address, rule=rule)
+
+
+def exercise_record(seed: int, number: int) -> dict:
+    """One exercise of ``exercises.make_exercise()`` as plain JSON for the page, with the
+    address its picture shows (for a write: an address whose walk uses that entry)."""
+    ex = make_exercise(seed, number)
+    labels = dict(ex.fields)
+    if ex.va is not None:
+        va = ex.va
+    else:
+        entry = ex.offset // GPTE_SIZE
+        pde, pte = GUEST_4K[0], GUEST_4K[1]
+        va = entry << (pte.lo if ex.kind == "pt-write" else pde.lo)
+    return {"seed": ex.seed, "number": ex.number, "kind": ex.kind, "question": ex.question,
+            "va": va, "answers": [{"name": n, "label": labels[n], "value": v} for n, v in ex.answers]}
+
+
+def exercise(seed: int = 2024, count: int = 12, number: int = 0) -> Explorer:
+    """Notebook 09: `count` seeded exercises, checked and revealed in the page."""
+    records = [exercise_record(seed, n) for n in range(count)]
+    x = Explorer(kind="exercise", exercises=records, address=records[number]["va"])
+    x.number = number
+    return x
+
+
+def linked(*explorers: Explorer) -> Linked:
+    """Several explorers in one column sharing one selection: ``address`` (and ``rule``
+    where both have one) jslinked from the first to each other, in the page."""
+    first, rest = explorers[0], explorers[1:]
+    links = [W.jslink((first, "address"), (x, "address")) for x in rest]
+    links += [W.jslink((first, "rule"), (x, "rule")) for x in rest
+              if first.kind == "rule" and x.kind == "rule"]
+    box = Linked(list(explorers))
+    box.links = links
+    return box
+
+
+# ---------------------------------------------------------------- static pictures
+
+@lru_cache(maxsize=1)
+def _static_dir() -> Path | None:
+    node = shutil.which("node")
+    if node is None:
+        return None
+    d = Path(tempfile.mkdtemp(prefix="smmu-static-"))
+    (d / "draw.mjs").write_text(esm_source(("model.js", "draw.js")), encoding="utf-8")
+    (d / "main.mjs").write_text(_STATIC_MAIN, encoding="utf-8")
+    return d
+
+
+def draw_with_node(views: list[dict]) -> list[str] | None:
+    """draw.js's drawExplorer() for each view, run by node; None without node."""
+    d = _static_dir()
+    if d is None:
+        return None
+    jobs = json.dumps({"tables": explorer_tables(), "views": views})
+    proc = subprocess.run([shutil.which("node") or "node", str(d / "main.mjs")], input=jobs,
+                          capture_output=True, text=True, timeout=NODE_TIMEOUT_S, check=False)
+    if proc.returncode != 0:
+        raise RuntimeError(f"node could not draw the static picture: {proc.stderr[-800:]}")
+    return json.loads(proc.stdout)
+
+
+def static_svg(x: Explorer) -> str | None:
+    """The explorer's current state as the page draws it (an SVG string), or None without node."""
+    out = draw_with_node([x.view()])
+    return None if out is None else out[0]
+
+
+def stacked_svg(explorers: list[Explorer]) -> str | None:
+    """Several explorers' pictures one under another, in one SVG."""
+    out = draw_with_node([x.view() for x in explorers])
+    if not out:
+        return None
+    body, y, width = "", 0, 0
+    for svg in out:
+        w, h = (int(svg.split(f'{k}="', 1)[1].split('"', 1)[0]) for k in ("width", "height"))
+        body += svg.replace("<svg ", f'<svg x="0" y="{y}" ', 1)
+        y, width = y + h + 8, max(width, w)
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {y}" width="{width}" '
+            f'height="{y}">{body}</svg>')

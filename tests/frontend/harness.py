@@ -1,0 +1,46 @@
+"""A bare HTML page that runs the explorers' ES module with a stand-in for anywidget's model.
+
+Used by tests/browser/test_frontend_page.py. This file knows the anywidget front-end
+protocol only (``render({model, el})``, a model with get/set/on/off/save_changes);
+nothing about addresses. The stand-in's
+``save_changes()`` throws, as anywidget's does without a kernel, so the page is
+tested in the state a static reader has. FE-site's browser suite tests the real
+thing (nbconvert + the vendored widget manager).
+"""
+
+from __future__ import annotations
+
+import json
+
+from shadowmmu.frontend.assets import css_source, esm_source
+
+_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>smmu harness</title>
+<style>body{{width:1000px;margin:0;font-family:sans-serif}} {css}</style></head><body>
+{divs}
+<script type="module">
+{esm}
+const STATES = {states};
+window.smmuModels = [];
+for (const [i, s] of STATES.entries()) {{
+  const handlers = {{}};
+  const model = {{
+    get: (k) => s[k],
+    set: (k, v) => {{ s[k] = v; for (const h of handlers["change:" + k] || []) h(); }},
+    on: (ev, h) => {{ (handlers[ev] = handlers[ev] || []).push(h); }},
+    off: (ev, h) => {{ handlers[ev] = (handlers[ev] || []).filter((x) => x !== h); }},
+    save_changes: () => {{ throw new Error("no kernel"); }},
+  }};
+  window.smmuModels.push({{ model, state: s }});
+  render({{ model, el: document.getElementById("w" + i) }});
+}}
+window.smmuReady = true;
+</script></body></html>"""
+
+
+def page(explorers) -> str:
+    """An HTML page rendering each explorer from its current traitlet values."""
+    states = [{"kind": x.kind, "address": x.address, "rule": x.rule, "number": x.number,
+               "exercises": x.exercises, "tables": x.tables} for x in explorers]
+    divs = "\n".join(f'<div id="w{i}"></div>' for i in range(len(states)))
+    return _PAGE.format(css=css_source(), divs=divs, esm=esm_source(),
+                        states=json.dumps(states).replace("</", "<\\/"))

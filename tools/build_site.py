@@ -1,0 +1,282 @@
+"""Build the static site: `make site` writes site/ (git-ignored), a page per notebook + an index.
+
+    npm ci --ignore-scripts                        # the pinned scripts (package-lock.json)
+    .venv/bin/python tools/build_site.py           # every notebooks/NN-*.py -> site/
+    .venv/bin/python tools/build_site.py --out /tmp/s 02 03   # some, elsewhere
+
+What it does, per notebook: the jupytext ``.py`` twin (the source, as for `make notebooks`)
+is executed top to bottom in a fresh kernel with nbclient, keeping the widget state
+(``store_widget_state=True``), and exported with nbconvert's ``lab`` template. The page then
+loads only files beside it, all vendored from npm at the versions package-lock.json pins:
+``require.js`` (requirejs), ``embed-amd.js`` (@jupyter-widgets/html-manager, which renders
+the stored widgets) and ``anywidget.js`` (anywidget's front end, which the widget manager
+asks for as ``require(['anywidget'])`` relative to the page). MathJax and mermaid, which the
+template would fetch from a CDN, are left out (no notebook uses either).
+
+Explorers whose front end is an anywidget (its ES module travels in the widget state) run
+in the page with no kernel. Every other widget output (the ipywidgets explorers of the
+simulator notebooks, whose pictures are drawn by Python callbacks) would be a dead widget
+pretending to work, so it is *frozen* instead (tools/freeze_widgets.py): its stored first
+state becomes plain HTML — the pictures its HTML widgets held, its controls drawn disabled
+with their values — under a note saying that the live explorer needs a kernel.
+
+Finally the pages are checked: a page that would fetch anything from another origin fails
+the build (``remote_fetches``). Nothing here knows about paging: it moves notebooks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import html
+import json
+import re
+import shutil
+import sys
+import time
+from html.parser import HTMLParser
+from pathlib import Path
+
+import jupytext
+import nbformat
+from jinja2 import DictLoader
+from nbclient import NotebookClient
+from nbconvert import HTMLExporter
+
+from freeze_widgets import WIDGET_STATE, freeze_widgets   # beside this script (on sys.path)
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+NODE_MODULES = ROOT / "node_modules"
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+
+# name served beside the pages -> (npm package, file inside it)
+VENDOR = {
+    "require.js": ("requirejs", "require.js"),
+    "embed-amd.js": ("@jupyter-widgets/html-manager", "dist/embed-amd.js"),
+    "anywidget.js": ("anywidget", "dist/index.js"),
+}
+
+# The lab template without its two CDN scripts (MathJax, mermaid).
+SITE_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+"""
+
+
+class SiteError(Exception):
+    """The site cannot be built as asked; the message says what to do."""
+
+
+# --------------------------------------------------------------------------- vendoring
+
+def pinned_versions(root: Path = ROOT) -> dict[str, str]:
+    """package.json's dependencies: npm package -> exact version."""
+    deps = json.loads((root / "package.json").read_text())["dependencies"]
+    loose = {k: v for k, v in deps.items() if not re.fullmatch(r"\d+\.\d+\.\d+", v)}
+    if loose:
+        raise SiteError(f"package.json must pin exact versions; not pinned: {loose}")
+    return deps
+
+
+def vendor(out: Path, node_modules: Path = NODE_MODULES, root: Path = ROOT) -> None:
+    """Copy the three scripts into out, after checking npm installed the pinned versions."""
+    pins = pinned_versions(root)
+    for name, (package, rel) in VENDOR.items():
+        meta = node_modules / package / "package.json"
+        if not meta.is_file():
+            raise SiteError(f"{meta} is missing: run `npm ci --ignore-scripts` first "
+                            "(it installs the versions package-lock.json pins)")
+        have = json.loads(meta.read_text())["version"]
+        if have != pins.get(package):
+            raise SiteError(f"node_modules has {package}@{have} but package.json pins "
+                            f"{pins.get(package)}: run `npm ci --ignore-scripts`")
+        shutil.copyfile(node_modules / package / rel, out / name)
+
+
+# --------------------------------------------------------------------------- checking
+
+# XML namespace names look like URLs but are never fetched (createElementNS, xmlns).
+NAMESPACES = re.compile(r"https?://www\.w3\.org/(2000/svg|1999/xhtml|1999/xlink|1998/Math/MathML"
+                        r"|XML/1998/namespace|2000/xmlns/?)$")
+
+
+def remote_in_code(text: str) -> list[str]:
+    """URLs on another host quoted in JS or CSS (string literals, url(...)), namespaces aside."""
+    urls = re.findall(r"""(?:url\(\s*|['"`])((?:https?:)?//[\w.-]+\.[a-z]{2,}[^'"`)\s]*)""", text)
+    return [u for u in urls if not NAMESPACES.match(u)]
+
+
+def remote_in_widgets(nb: nbformat.NotebookNode) -> list[str]:
+    """Remote URLs in the front-end code the stored widget state carries (anywidget's
+    ``_esm``/``_css``), which the page runs although it sits in a JSON script tag."""
+    models = nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
+    return [u for m in models.values() for k in ("_esm", "_css")
+            for u in remote_in_code(str(m.get("state", {}).get(k, "")))]
+
+
+class _Fetches(HTMLParser):
+    """Collects what a page would load: src/href of loading tags, and URLs in scripts/styles."""
+    LOADING = {"script": "src", "img": "src", "iframe": "src", "embed": "src", "source": "src",
+               "audio": "src", "video": "src", "track": "src", "input": "src", "link": "href",
+               "object": "data"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.urls: list[str] = []
+        self._code = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag in self.LOADING and a.get(self.LOADING[tag]):
+            self.urls.append(a[self.LOADING[tag]])
+        if a.get("style"):
+            self.urls += re.findall(r"url\(\s*['\"]?([^'\")]+)", a["style"])
+        kind = (a.get("type") or "").lower()
+        if tag == "style" or (tag == "script" and kind in ("", "module", "text/javascript")):
+            self._code = []
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style") and self._code is not None:
+            self.urls += remote_in_code("".join(self._code))
+            self._code = None
+
+    def handle_data(self, data):
+        if self._code is not None:
+            self._code.append(data)
+
+
+def remote_fetches(page_html: str) -> list[str]:
+    """Every URL on another origin the page would fetch by itself (links are not fetches)."""
+    p = _Fetches()
+    p.feed(page_html)
+    return [u for u in p.urls if re.match(r"(?:[a-z][\w+.-]*:)?//", u, re.I)
+            and not u.lower().startswith("data:")]
+
+
+# --------------------------------------------------------------------------- building
+
+def find_sources(names: list[str], notebooks: Path = NOTEBOOKS) -> list[Path]:
+    """The .py twins to build, in the series' order: all NN-*.py, or those named."""
+    sources = sorted(notebooks.glob("[0-9][0-9]-*.py"))
+    if not names:
+        return sources
+    chosen = [p for p in sources if any(p.stem == n or p.stem.split("-", 1)[0] == n
+                                        or p.stem.startswith(n + "-") for n in names)]
+    if not chosen:
+        raise SiteError(f"no notebook in {notebooks} matches {names}")
+    return chosen
+
+
+def title_of(nb: nbformat.NotebookNode, fallback: str) -> str:
+    """The first level-1 heading of the first markdown cells."""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            m = re.search(r"^#\s+(.+?)\s*$", cell.source, re.MULTILINE)
+            if m:
+                return m.group(1)
+    return fallback
+
+
+def exporter() -> HTMLExporter:
+    return HTMLExporter(extra_loaders=[DictLoader({"site.html.j2": SITE_TEMPLATE})],
+                        template_file="site.html.j2", require_js_url="require.js",
+                        widget_renderer_url="embed-amd.js")
+
+
+def build_page(source: Path, out: Path, timeout: int) -> dict:
+    """Execute one twin with widget state kept, freeze, export, check; returns its index entry."""
+    nb = jupytext.read(source)
+    nb.metadata["kernelspec"] = dict(KERNELSPEC)
+    start = time.perf_counter()
+    NotebookClient(nb, kernel_name="python3", timeout=timeout, store_widget_state=True,
+                   resources={"metadata": {"path": str(source.parent)}}).execute()
+    seconds = time.perf_counter() - start
+    frozen, live = freeze_widgets(nb)
+    title = title_of(nb, source.stem)
+    page, _ = exporter().from_notebook_node(nb, resources={"metadata": {"name": title}})
+    remote = remote_fetches(page) + remote_in_widgets(nb)
+    if remote:
+        raise SiteError(f"{source.name}: the page would fetch from another origin: {remote}")
+    name = source.stem + ".html"
+    (out / name).write_text(page, encoding="utf-8")
+    return {"page": name, "title": title, "frozen": frozen, "live": live, "seconds": seconds}
+
+
+def index_html(entries: list[dict]) -> str:
+    items = "\n".join(
+        f'<li><a href="{html.escape(e["page"])}">{html.escape(e["title"])}</a>'
+        + (' <span class="note">(explorers shown as static pictures: they need a kernel)</span>'
+           if e["frozen"] and not e["live"] else "") + "</li>" for e in entries)
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>shadowmmu: KVM's shadow MMU for a 32-bit guest on PAE tables</title>
+<style>body{{font:16px/1.5 system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem}}
+.note{{color:#555;font-size:0.9em}}</style></head>
+<body><h1>shadowmmu</h1>
+<p>How KVM's x86 shadow MMU runs a 32-bit non-PAE guest on PAE shadow page tables, as an
+explorable series. Read in order. The address explorers run in your browser, with no kernel
+and no network; every number is computed by the <code>shadowmmu</code> package and checked by
+its tests.</p>
+<ol>
+{items}
+</ol></body></html>
+"""
+
+
+def build_site(out: Path, names: list[str] | None = None, timeout: int = 600,
+               notebooks: Path = NOTEBOOKS, log=print) -> list[dict]:
+    sources = find_sources(names or [], notebooks)
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    vendor(out)
+    entries = []
+    for source in sources:
+        e = build_page(source, out, timeout)
+        log(f"{e['page']:30s} {e['seconds']:6.1f} s  live explorers {e['live']}, "
+            f"frozen {e['frozen']}")
+        entries.append(e)
+    (out / "index.html").write_text(index_html(entries), encoding="utf-8")
+    (out / ".nojekyll").write_text("")       # GitHub Pages: serve the files as they are
+    if not names:
+        info = {"inputs": inputs_digest(), "pages": entries}
+        (out / "build-info.json").write_text(json.dumps(info, indent=1), encoding="utf-8")
+    return entries
+
+
+def inputs_digest(root: Path = ROOT) -> str:
+    """A digest of everything a build reads: notebooks' twins, the package, the pins, this tool."""
+    files = sorted([*(root / "notebooks").glob("[0-9][0-9]-*.py"), *(root / "shadowmmu").rglob("*"),
+                    root / "package-lock.json", Path(__file__).resolve()])
+    h = hashlib.sha256()
+    for f in files:
+        if f.is_file() and "__pycache__" not in f.parts:
+            h.update(str(f.relative_to(root)).encode() + b"\0" + f.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def site_size(out: Path) -> int:
+    return sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("names", nargs="*", help="notebooks to build (default: all), by number or name")
+    ap.add_argument("--out", type=Path, default=ROOT / "site", help="output directory (default: site/)")
+    ap.add_argument("--timeout", type=int, default=600, help="per-cell timeout, seconds")
+    args = ap.parse_args(argv)
+    start = time.perf_counter()
+    try:
+        build_site(args.out, args.names, args.timeout)
+    except SiteError as err:
+        print(f"build_site: {err}", file=sys.stderr)
+        return 2
+    print(f"site: {args.out} ({site_size(args.out) / 1e6:.1f} MB) in "
+          f"{time.perf_counter() - start:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
