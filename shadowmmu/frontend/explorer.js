@@ -179,6 +179,7 @@ export function render({ model, el }) {
     state.said = answer;
     state.predict = answer === null ? "shown" : answer === want ? "right" : "wrong";
     paint();
+    root.focus({ preventScroll: true });  // the pressed button is now disabled: keep the keyboard here
   }
 
   function showError(message) {

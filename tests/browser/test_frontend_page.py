@@ -215,6 +215,7 @@ def test_predict_then_see(browser_page, kind, level, va):
     assert n == (4 if level == "pd" else 2)
     pg.click(f'{root} .smmu-predict-answer[data-answer="{(want + 1) % n}"]')
     assert predict() == "wrong" and verdict().startswith("wrong") and f"q{want}" in verdict()
+    assert pg.evaluate("document.activeElement.dataset.predict") == "wrong"  # focus kept on the explorer
     assert shown_quadrant(pg, root, level) == str(want)
     if level == "pt":
         assert ("upper" if want else "lower") in verdict() and "->q" in pg.text_content(f"{root} .smmu-picture")
