@@ -105,10 +105,15 @@ HTML(render_pd_presets())
 # PAE PDE to select the address it maps; the arrow keys step the guest PDE (left/right) and
 # the PDPTE (up/down). Try 0xBFC00000 and then the right arrow: the last guest PDE of quarter
 # 2, then the first of quarter 3, in the next page directory. It all runs in the page.
+#
+# Predict, then see: this explorer asks first. Before the picture says which PAE page
+# directory shadows the selected guest PDE, pick its `role.quadrant` (0 to 3) from the bits
+# above, or press "show"; the page says whether you were right, then draws the answer. Every
+# new address asks again.
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-pd_split(0xDEADBEEF)
+pd_split(0xDEADBEEF, predict=True)
 
 # %% [markdown]
 # ## In practice

@@ -125,10 +125,15 @@ HTML(render_pt_presets())
 # Click any entry; the arrow keys step the guest PTE (left/right) and the PAE PDE (up/down):
 # moving by 2 MiB (bit 21) flips the quadrant, moving by 1 GiB changes the page directory but
 # not the pattern.
+#
+# Predict, then see: this explorer asks first. Before the picture says which PAE page table
+# the selected address goes through, pick it: quadrant 0 (which shadows the lower 2 KiB of
+# the guest PT) or quadrant 1 (the upper 2 KiB), or press "show". The page says whether you
+# were right, then draws the arrows; every new address asks again.
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-pt_split(0x00200000)
+pt_split(0x00200000, predict=True)
 
 # %% [markdown]
 # ## In practice

@@ -71,23 +71,18 @@ exercise(seed=2024)
 # %% [markdown]
 # ## Answers to the table
 #
-# Exercise 0 (an address), worked by the package:
+# Worked by the package, and folded away so that nothing here answers a question before you
+# have tried it: open "show the worked answers" only when you want them. Exercise 0 is an
+# address; exercises 1 and 2 are writes, with what `write_effects()` does to every shadow page
+# of the written guest page; exercises 3 to 5 get their answers only.
 
 # %%
-HTML(render_solution(make_exercise(2024, 0)))
-
-# %% [markdown]
-# Exercises 1 and 2 (writes), with what `write_effects()` does to every [shadow page](glossary.md#shadow-page) of the
-# written guest page:
-
-# %%
-HTML(render_solution(make_exercise(2024, 1)) + render_solution(make_exercise(2024, 2)))
-
-# %% [markdown]
-# And the rest, answers only:
-
-# %%
-{f"exercise {n}": dict(make_exercise(2024, n).answers) for n in range(3, 6)}
+later = [make_exercise(2024, n) for n in range(3, 6)]
+answers_only = [(ex.number, ", ".join(f"{dict(ex.fields)[name]} = {value}" for name, value in ex.answers))
+                for ex in later]
+HTML("<details><summary>show the worked answers to exercises 0 to 5 (seed 2024)</summary>"
+     + "".join(render_solution(make_exercise(2024, n)) for n in range(3))
+     + render_table(("exercise", "answers"), answers_only) + "</details>")
 
 # %% [markdown]
 # ## In practice

@@ -142,9 +142,12 @@ function clampStart(i, first, last, n) {
 
 // The guest's CR3 -> PD -> PT beside pae_root[4] -> four PAE PDs -> two PAE PTs.
 // opts.rule: the quadrants come from that rule's tables (a wrong rule shows).
+// view.hide ("pd" or "pt"): that quadrant is the reader's question, so nothing says it:
+// no highlighted quarter, page directory or table, no arrow to it, no "->q" label.
 function twoTrees(T, view, y0, { pd = true, pt = true } = {}) {
   const va = view.va, d = decompose(T, va), S = T.shadow, rule = view.rule || "mainline";
   const q = ruleQuadrants(T, rule, va);
+  const hidePd = view.hide === "pd", hidePt = view.hide === "pt";
   const sel = (a) => hex(T, a);
   const grey = "#000";  // structure is black: palette colours belong to fields only
   const cPD = colour(T, "pd_quadrant"), cG = colour(T, "guest_pde_index"), cS = colour(T, "shadow_pde_index");
@@ -160,7 +163,7 @@ function twoTrees(T, view, y0, { pd = true, pt = true } = {}) {
   o += arrow(100, yG + 20, X - 2, yG + 20);
   const k = d.guest_pde_index, j = d.shadow_pde_index;
   for (const part of S.pd) {
-    const x = X + part.quadrant * QW, mine = part.quadrant === d.pd_quadrant;
+    const x = X + part.quadrant * QW, mine = !hidePd && part.quadrant === d.pd_quadrant;
     o += hit(`data-select-address="${sel(withField(T, va, "pdpte_index", part.quadrant))}" data-link="pdq${part.quadrant}" data-focus="gpd:${part.quadrant}"`,
       `guest PDEs ${part.first} to ${part.last}, shadowed by PAE PD quadrant ${part.quadrant}`,
       box(x, yG, QW - 2, 40, { fill: mine ? "#fff" : "#f2f2f2", stroke: mine ? cPD : "#000", sw: mine ? 3 : 1 })
@@ -170,14 +173,14 @@ function twoTrees(T, view, y0, { pd = true, pt = true } = {}) {
   o += text(X, yG - 6, `guest PD: ${S.guest_entries} PDEs, one ${S.page} page`, { size: 11 });
   // the selected guest PDE, drawn in its quarter
   const qx = X + d.pd_quadrant * QW + ((k - S.pd[d.pd_quadrant].first) / (S.pd[0].last - S.pd[0].first + 1)) * (QW - 2);
-  o += `<line x1="${qx}" y1="${yG + 34}" x2="${qx}" y2="${yG + 46}" stroke="${cG}" stroke-width="4" data-link="f:guest_pde_index"/>`;
+  if (!hidePd) o += `<line x1="${qx}" y1="${yG + 34}" x2="${qx}" y2="${yG + 46}" stroke="${cG}" stroke-width="4" data-link="f:guest_pde_index"/>`;
   // guest PT halves
   if (pt) {
     o += text(PTX, yG - 6, `guest PT: ${S.guest_entries} PTEs, one ${S.page} page`, { size: 11 });
     o += arrow(qx, yG + 40, PTX - 4, yG + 36, { stroke: cG, link: "f:guest_pde_index" })
       + num(view, "guest_pde_index", PTX, yG + 56, `guest PDE ${k} points at this guest PT`, { size: 11 });
     for (const part of S.pt) {
-      const x = PTX + part.quadrant * HW, mine = part.quadrant === d.pt_quadrant;
+      const x = PTX + part.quadrant * HW, mine = !hidePt && part.quadrant === d.pt_quadrant;
       o += hit(`data-select-address="${sel(withField(T, va, "pt_quadrant", part.quadrant))}" data-link="ptq${part.quadrant} gpt" data-focus="gpt:${part.quadrant}"`,
         `guest PTEs ${part.first} to ${part.last} of this guest PT (${part.quadrant ? "upper" : "lower"} ${part.size})`,
         box(x, yG, HW - 4, 40, { fill: mine ? "#fff" : "#f2f2f2", stroke: mine ? cT : "#000", sw: mine ? 3 : 1 })
@@ -185,13 +188,13 @@ function twoTrees(T, view, y0, { pd = true, pt = true } = {}) {
         + text(x + 4, yG + 32, `bytes 0x${part.byte_lo.toString(16).toUpperCase().padStart(3, "0")}-0x${part.byte_hi.toString(16).toUpperCase()}`, { size: 11 }));
     }
     const tp = S.pt[d.pt_quadrant], tx = PTX + tp.quadrant * HW + ((d.guest_pte_index - tp.first) / (tp.last - tp.first + 1)) * (HW - 4);
-    o += `<line x1="${tx}" y1="${yG + 34}" x2="${tx}" y2="${yG + 46}" stroke="${cGT}" stroke-width="4" data-link="f:guest_pte_index"/>`;
+    if (!hidePt) o += `<line x1="${tx}" y1="${yG + 34}" x2="${tx}" y2="${yG + 46}" stroke="${cGT}" stroke-width="4" data-link="f:guest_pte_index"/>`;
   }
   // pae_root[4]
   o += text(10, yS + 2, "pae_root[4]", { size: 12 });
   for (let i = 0; i < S.nr_pae_roots; i++) {
     const y = yS + 8 + i * 24, a = withField(T, va, "pdpte_index", i);
-    const qi = ruleQuadrants(T, rule, a).pd, mine = i === d.pdpte_index;
+    const qi = ruleQuadrants(T, rule, a).pd, mine = !hidePd && i === d.pdpte_index;
     o += hit(`data-select-address="${sel(a)}" data-link="pdq${qi}${mine ? " f:pdpte_index" : ""}" data-focus="root:${i}"`,
       `pae_root[${i}]: PAE PD with role.quadrant ${qi}`,
       box(10, y, 90, 20, { fill: mine ? cPD : "#fff", stroke: "#000" })
@@ -199,7 +202,7 @@ function twoTrees(T, view, y0, { pd = true, pt = true } = {}) {
   }
   // four PAE PDs, each under the quarter it shadows
   for (const part of S.pd) {
-    const x = X + part.quadrant * QW, mine = part.quadrant === q.pd;
+    const x = X + part.quadrant * QW, mine = !hidePd && part.quadrant === q.pd;
     o += hit(`data-select-address="${sel(withField(T, va, "pdpte_index", part.quadrant))}" data-link="pdq${part.quadrant} f:pd_quadrant" data-focus="spd:${part.quadrant}"`,
       `PAE PD role.quadrant ${part.quadrant}: ${S.shadow_entries} PDEs shadowing guest PDEs ${part.first} to ${part.last}`,
       box(x, yS, QW - 2, 44, { fill: mine ? "#fff" : "#f2f2f2", stroke: mine ? cPD : "#000", sw: mine ? 3 : 1 })
@@ -208,7 +211,7 @@ function twoTrees(T, view, y0, { pd = true, pt = true } = {}) {
     o += arrow(x + QW / 2, yS, x + QW / 2, yG + 42, { dash: "4 3", stroke: grey, link: `pdq${part.quadrant}` });
   }
   const rootY = yS + 8 + d.pdpte_index * 24 + 10;
-  o += arrow(100, rootY, X + q.pd * QW + 2, yS + 22, { stroke: cPD, link: "f:pdpte_index" });
+  if (!hidePd) o += arrow(100, rootY, X + q.pd * QW + 2, yS + 22, { stroke: cPD, link: "f:pdpte_index" });
   const qs = (parts) => parts.map((p) => p.quadrant).join(parts.length > 2 ? ", " : "/");
   o += text(X, yS + 100, `dashed arrows: "shadows". All ${S.pd.length} PAE PDs shadow the one guest PD page (same gfn, role.quadrant ${qs(S.pd)});`, { size: 11 })
     + text(X, yS + 114, pt ? `both PAE PTs shadow the one guest PT page (role.quadrant ${qs(S.pt)}). Solid arrows: the walk of this address.`
@@ -216,7 +219,8 @@ function twoTrees(T, view, y0, { pd = true, pt = true } = {}) {
   // zoom window: four guest PDEs and their eight PAE PDEs
   if (pd) {
     const part = S.pd[d.pd_quadrant], k0 = clampStart(k, part.first, part.last, 4), cw = (4 * QW - 2) / 8;
-    o += text(X, yZ - 6, `zoom into guest PD quarter ${part.quadrant} and PAE PD q${d.pd_quadrant}:`, { size: 11 });
+    o += text(X, yZ - 6, hidePd ? "zoom around the selected guest PDE (which PAE PD? answer above first):"
+      : `zoom into guest PD quarter ${part.quadrant} and PAE PD q${d.pd_quadrant}:`, { size: 11 });
     for (let kk = k0; kk < k0 + 4; kk++) {
       const x = X + (kk - k0) * 2 * cw, mine = kk === k, pair = pairOf(T, va, kk);
       o += hit(`data-select-address="${sel(withField(T, va, "guest_pde_index", kk))}" data-link="gpde${kk}${mine ? " f:guest_pde_index gpt" : ""}" data-focus="gpde:${kk - k}"`,
@@ -227,18 +231,18 @@ function twoTrees(T, view, y0, { pd = true, pt = true } = {}) {
       pair.forEach((i, h) => {
         const px = x + h * cw, me = i === j, a = withField(T, withField(T, va, "guest_pde_index", kk), "pt_quadrant", h);
         const pq = ruleQuadrants(T, rule, a).pt;
-        o += hit(`data-select-address="${sel(a)}" data-link="gpde${kk} ptq${pq}${me ? " f:shadow_pde_index" : ""}" data-focus="spde:${kk - k}:${h}"`,
-          `PAE PDE ${i} (${h ? "odd" : "even"}) points at PAE PT quadrant ${pq}`,
+        o += hit(`data-select-address="${sel(a)}" data-link="gpde${kk}${hidePt ? "" : ` ptq${pq}`}${me ? " f:shadow_pde_index" : ""}" data-focus="spde:${kk - k}:${h}"`,
+          hidePt ? `PAE PDE ${i} (${h ? "odd" : "even"})` : `PAE PDE ${i} (${h ? "odd" : "even"}) points at PAE PT quadrant ${pq}`,
           box(px, yZ + 30, cw - 2, 40, { fill: me ? cS : "#fff", stroke: cS, sw: 2 })
           + (me ? num(view, "shadow_pde_index", px + cw / 2 - 1, yZ + 44, i, { size: 12, anchor: "middle", fill: ink(T, cS) })
             : text(px + cw / 2 - 1, yZ + 44, i, { size: 12, anchor: "middle" }))
           + text(px + cw / 2 - 1, yZ + 57, h ? "odd" : "even", { size: 11, anchor: "middle", fill: me ? ink(T, cS) : "#000" })
-          + text(px + cw / 2 - 1, yZ + 68, `->q${pq}`, { size: 11, anchor: "middle", fill: me ? ink(T, cS) : "#000" }));
+          + text(px + cw / 2 - 1, yZ + 68, hidePt ? "->?" : `->q${pq}`, { size: 11, anchor: "middle", fill: me ? ink(T, cS) : "#000" }));
       });
     }
     const zx = X + q.pd * QW;
-    o += `<path d="M${zx},${yS} L${X},${yZ + 72} M${zx + QW - 2},${yS} L${X + 4 * QW - 2},${yZ + 72}" stroke="${grey}" fill="none" stroke-dasharray="2 2"/>`;
-    if (pt) {
+    if (!hidePd) o += `<path d="M${zx},${yS} L${X},${yZ + 72} M${zx + QW - 2},${yS} L${X + 4 * QW - 2},${yZ + 72}" stroke="${grey}" fill="none" stroke-dasharray="2 2"/>`;
+    if (pt && !hidePt) {
       // an even and an odd PAE PDE of the pair, to the quadrant-0 and quadrant-1 PTs
       const kx = X + (k - k0) * 2 * cw;
       [0, 1].forEach((h) => {
@@ -250,7 +254,7 @@ function twoTrees(T, view, y0, { pd = true, pt = true } = {}) {
   }
   if (pt) {
     for (const part of S.pt) {
-      const x = PTX + part.quadrant * HW, mine = part.quadrant === q.pt;
+      const x = PTX + part.quadrant * HW, mine = !hidePt && part.quadrant === q.pt;
       const s = d.shadow_pte_index, s0 = clampStart(s, 0, S.shadow_entries - 1, 4), cw = (HW - 12) / 4;
       let cells = "";
       for (let ss = s0; ss < s0 + 4; ss++) {
@@ -281,6 +285,7 @@ const READOUT = [
 function readout(T, view, y) {
   const d = decompose(T, view.va), q = ruleQuadrants(T, view.rule || "mainline", view.va);
   const value = { ...d, pd_quadrant: q.pd, pt_quadrant: q.pt };
+  if (view.hide) value[`${view.hide}_quadrant`] = "?";  // the reader's question, not yet answered
   let o = num(view, "va", 10, y, hex(T, view.va), { size: 14, weight: "bold" });
   READOUT.forEach(([name, label], i) => {
     const x = 130 + i * 138, c = colour(T, name);
@@ -326,7 +331,7 @@ export const TITLES = {
   "exercise": "exercise",
 };
 
-// The whole picture of one explorer. view: {va, rule?, changed?, exercise?, revealed?}
+// The whole picture of one explorer. view: {va, rule?, changed?, exercise?, revealed?, hide?}
 export function drawExplorer(T, kind, view) {
   const title = `${TITLES[kind]} at ${hex(T, view.va)}` + (view.rule && kind === "rule" ? `, rule ${view.rule}` : "");
   if (kind === "address-anatomy") {

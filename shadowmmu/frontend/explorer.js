@@ -12,6 +12,13 @@
 // data-pd-quadrant, data-pt-quadrant and (rule explorer) data-rule, set in the
 // same frame as the picture. input.smmu-address commits on Enter; a refusal
 // shows .smmu-error and changes nothing else.
+//
+// Predict, then see (trait `predict`, pd-split and pt-split): the root carries
+// data-predict="pending|right|wrong|shown"; while pending, the picture hides the
+// quadrant asked about (draw.js view.hide) and .smmu-predict asks for it with one
+// button per quadrant (data-answer="Q") and a "show" button. The answer is the
+// mainline rule's table lookup (explorerState), never a formula here; a new
+// address asks again. The data-* contract above is kept up to date meanwhile.
 import { bits, checkRule, decompose, explorerState, field, hex, parseAddress, parseAnswer, withBits, withField } from "./model.js";
 import { drawExplorer, vaBits } from "./draw.js";
 
@@ -21,6 +28,16 @@ const ATTRS = {
   paePteIndex: "paePteIndex", pdQuadrant: "pdQuadrant", ptQuadrant: "ptQuadrant",
 };
 const CHANGED_MS = 1200;
+// What each predicting explorer asks: the quadrant it hides, the shadow-table rows that
+// name the answers, and the words of the question.
+const PREDICT = {
+  "pd-split": { level: "pd", attr: "pdQuadrant", parts: "pd",
+    ask: "Predict first: which PAE page directory (role.quadrant) shadows this guest PDE?",
+    name: (p) => `PAE PD q${p.quadrant}` },
+  "pt-split": { level: "pt", attr: "ptQuadrant", parts: "pt",
+    ask: "Predict first: which PAE page table (role.quadrant), and which half of the guest PT does it shadow?",
+    name: (p) => `PAE PT q${p.quadrant}, ${p.quadrant ? "upper" : "lower"} ${p.size}` },
+};
 
 function element(tag, props = {}, children = []) {
   const e = document.createElement(tag);
@@ -47,7 +64,9 @@ export function render({ model, el }) {
   const kind = model.get("kind");
   const withRule = kind === "rule";
   const state = { va: model.get("address"), rule: model.get("rule"), number: model.get("number"), revealed: false, changed: [] };
-  let timer = null;
+  const ask = model.get("predict") && PREDICT[kind] ? PREDICT[kind] : null;
+  state.predict = ask ? "pending" : null;
+  let timer = null, refocusing = false;
 
   const root = element("div", { class: "smmu-explorer", "data-explorer": kind, tabIndex: 0,
     "aria-label": `${kind} explorer; arrow keys step through entries` });
@@ -72,6 +91,17 @@ export function render({ model, el }) {
   const picture = element("div", { class: "smmu-picture" });
   root.append(controls, error);
   if (kind === "exercise") root.append(question, answers);
+  const predictBox = element("div", { class: "smmu-predict" });
+  if (ask) {
+    const choices = element("span", { class: "smmu-predict-choices" });
+    for (const p of T.shadow[ask.parts]) {
+      choices.append(element("button", { type: "button", class: "smmu-predict-answer", "data-answer": String(p.quadrant), text: ask.name(p) }), " ");
+    }
+    choices.append(element("button", { type: "button", class: "smmu-predict-show", text: "show" }));
+    predictBox.append(element("span", { class: "smmu-predict-question", text: ask.ask }), " ", choices,
+      " ", element("span", { class: "smmu-predict-verdict", role: "status" }));
+    root.append(predictBox);
+  }
   root.append(picture);
   const checkBox = element("div", { class: "smmu-rule-check" });
   if (withRule) {
@@ -93,10 +123,13 @@ export function render({ model, el }) {
     }
     const focusKey = document.activeElement && root.contains(document.activeElement)
       ? document.activeElement.getAttribute("data-focus") : null;
+    if (ask && prevVa !== undefined && prevVa !== state.va) state.predict = "pending";  // a new address asks again
+    const hide = state.predict === "pending" ? ask.level : undefined;
     picture.innerHTML = drawExplorer(T, kind, { va: state.va, rule: withRule ? state.rule : undefined,
-      changed: state.changed, exercise: current(), revealed: state.revealed });
+      changed: state.changed, exercise: current(), revealed: state.revealed, hide });
     const s = explorerState(T, state.va, withRule ? state.rule : undefined);
     for (const [k, attr] of Object.entries(ATTRS)) root.dataset[attr] = String(s[k]);
+    if (ask) paintPredict(s);
     if (withRule) root.dataset.rule = state.rule;
     else delete root.dataset.rule;
     root.dataset.changed = state.changed.join(" ");
@@ -109,7 +142,11 @@ export function render({ model, el }) {
     }
     if (focusKey) {
       const again = picture.querySelector(`[data-focus="${focusKey}"]`);
-      if (again) again.focus();
+      if (again) {
+        refocusing = true;  // the same entry again: no scroll, no second hover pass
+        again.focus({ preventScroll: true });
+        refocusing = false;
+      }
     }
     clearTimeout(timer);
     if (state.changed.length) {
@@ -121,6 +158,28 @@ export function render({ model, el }) {
         root.dataset.changed = "";
       }, CHANGED_MS);
     }
+  }
+
+  function paintPredict(s) {
+    root.dataset.predict = state.predict;
+    const verdict = predictBox.querySelector(".smmu-predict-verdict");
+    for (const b of predictBox.querySelectorAll("button")) b.disabled = state.predict !== "pending";
+    if (state.predict === "pending") {
+      verdict.textContent = "";
+      return;
+    }
+    const want = s[ask.attr], said = state.said;
+    const it = ask.name(T.shadow[ask.parts].find((p) => p.quadrant === want));
+    verdict.textContent = state.predict === "shown" ? `answer: ${it}`
+      : state.predict === "right" ? `right: ${it}` : `wrong: you said q${said}; it is ${it}`;
+  }
+
+  function predict(answer) {
+    const want = explorerState(T, state.va)[ask.attr];
+    state.said = answer;
+    state.predict = answer === null ? "shown" : answer === want ? "right" : "wrong";
+    paint();
+    root.focus({ preventScroll: true });  // the pressed button is now disabled: keep the keyboard here
   }
 
   function showError(message) {
@@ -178,9 +237,10 @@ export function render({ model, el }) {
     for (const a of ex.answers) {
       const input = answers.querySelector(`input[data-field="${a.name}"]`);
       const verdict = answers.querySelector(`.smmu-verdict[data-field="${a.name}"]`);
-      const got = parseAnswer(T.parser, input.value);
-      verdict.dataset.correct = got === null ? "none" : String(got === a.value);
-      verdict.textContent = got === null ? "no number given" : got === a.value ? "right" : "not yet";
+      const got = parseAnswer(T.parser, input.value), blank = !input.value.trim();
+      verdict.dataset.correct = got !== null ? String(got === a.value) : blank ? "none" : "not-a-number";
+      verdict.textContent = got !== null ? (got === a.value ? "right" : "not yet")
+        : blank ? "no answer given" : `${JSON.stringify(input.value)} is not a number: write decimal (245) or hex (0xF5)`;
     }
   }
 
@@ -203,8 +263,10 @@ export function render({ model, el }) {
   });
 
   root.addEventListener("click", (ev) => {
-    const t = ev.target.closest("[data-bit], [data-select-address], .smmu-prev, .smmu-next, .smmu-check, .smmu-reveal, .smmu-check-all");
+    const t = ev.target.closest("[data-bit], [data-select-address], .smmu-prev, .smmu-next, .smmu-check, .smmu-reveal, .smmu-check-all, .smmu-predict-answer, .smmu-predict-show");
     if (!t || !root.contains(t)) return;
+    if (t.classList.contains("smmu-predict-answer")) return predict(Number(t.getAttribute("data-answer")));
+    if (t.classList.contains("smmu-predict-show")) return predict(null);
     if (t.classList.contains("smmu-prev")) return setNumber(state.number - 1);
     if (t.classList.contains("smmu-next")) return setNumber(state.number + 1);
     if (t.classList.contains("smmu-check")) return check();
@@ -264,7 +326,7 @@ export function render({ model, el }) {
   }
   picture.addEventListener("mouseover", (ev) => hot(true, ev.target));
   picture.addEventListener("mouseout", (ev) => hot(false, ev.target));
-  picture.addEventListener("focusin", (ev) => hot(true, ev.target));
+  picture.addEventListener("focusin", (ev) => { if (!refocusing) hot(true, ev.target); });
   picture.addEventListener("focusout", (ev) => hot(false, ev.target));
 
   if (ruleBox) {

@@ -46,6 +46,8 @@ from .assets import css_source, esm_source
 from .viewdata import explorer_tables
 
 NODE_TIMEOUT_S = 30
+#: The explorers that can ask the reader first (``predict=True``); explorer.js knows their questions.
+PREDICTING = ("pd-split", "pt-split")
 _STATIC_MAIN = """
 import { drawExplorer } from "./draw.mjs";
 let input = "";
@@ -95,6 +97,8 @@ class Explorer(anywidget.AnyWidget):
     number = ExerciseNumber(0).tag(sync=True)
     exercises = t.List(t.Dict()).tag(sync=True)
     tables = t.Dict().tag(sync=True)
+    #: pd-split / pt-split only: ask for the quadrant before the picture shows it.
+    predict = t.Bool(False).tag(sync=True)
 
     @t.default("tables")
     def _tables(self):
@@ -106,6 +110,13 @@ class Explorer(anywidget.AnyWidget):
             return get_rule(proposal["value"]).name
         except ValueError as err:
             raise t.TraitError(str(err)) from None
+
+    @t.validate("predict")
+    def _valid_predict(self, proposal):
+        if proposal["value"] and self.kind not in PREDICTING:
+            raise t.TraitError(f"predict=True is for the {' and '.join(PREDICTING)} explorers, "
+                               f"not {self.kind!r}")
+        return proposal["value"]
 
     @t.validate("number")
     def _valid_number(self, proposal):
@@ -163,16 +174,18 @@ def address_anatomy(address=0xDEADBEEF) -> Explorer:
     return _explorer("address-anatomy", address)
 
 
-def pd_split(address=0xDEADBEEF) -> Explorer:
+def pd_split(address=0xDEADBEEF, predict: bool = False) -> Explorer:
     """Notebook 03: the guest PD's four quarters and the four PAE PDs that shadow them;
-    a zoomed window of guest PDEs, each over its two PAE PDEs."""
-    return _explorer("pd-split", address)
+    a zoomed window of guest PDEs, each over its two PAE PDEs. With ``predict=True`` the
+    page asks which PAE PD (role.quadrant) first, and hides it until answered."""
+    return _explorer("pd-split", address, predict=predict)
 
 
-def pt_split(address=0x00200000) -> Explorer:
+def pt_split(address=0x00200000, predict: bool = False) -> Explorer:
     """Notebook 04: the two trees; even and odd PAE PDEs point at the quadrant-0 and
-    quadrant-1 PAE PTs, which shadow the lower and upper 2 KiB of the guest PT."""
-    return _explorer("pt-split", address)
+    quadrant-1 PAE PTs, which shadow the lower and upper 2 KiB of the guest PT. With
+    ``predict=True`` the page asks which PAE PT (and half) first, hidden until answered."""
+    return _explorer("pt-split", address, predict=predict)
 
 
 def rule_explorer(address=0x00200000, rule: str = "mainline") -> Explorer:

@@ -17,6 +17,7 @@ from shadowmmu.exhaustive import check_rule
 from shadowmmu.frontend.explorers import address_anatomy, exercise, pd_split, pt_split, rule_explorer
 from shadowmmu.rules import QUADRANT_RULES
 from shadowmmu.exercises import make_exercise
+from shadowmmu.address import AddressError, parse_number
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +25,10 @@ def browser_page(chromium_context, tmp_path_factory):
     html = tmp_path_factory.mktemp("page") / "explorers.html"
     html.write_text(page([address_anatomy(0xDEADBEEF), pt_split(0x00200000),
                           rule_explorer(0x00200000, "halves"), pd_split(0xBFC00000),
-                          exercise(seed=2024, count=3)]), encoding="utf-8")
+                          exercise(seed=2024, count=3),
+                          # last, so the plain explorers above stay the first of their kind
+                          pd_split(0xC0200000, predict=True), pt_split(0x00200000, predict=True)]),
+                    encoding="utf-8")
     pg = chromium_context.new_page()
     pg.set_viewport_size({"width": 1000, "height": 1400})
     outside, errors = [], []
@@ -151,9 +155,14 @@ def test_exercise_checks_and_reveals_in_the_page(browser_page):
     names = list(answers)
     pg.fill(f'{root} input.smmu-answer[data-field="{names[0]}"]', str(answers[names[0]]))
     pg.fill(f'{root} input.smmu-answer[data-field="{names[1]}"]', str(answers[names[1]] + 1))
+    with pytest.raises(AddressError, match="is not a number"):  # Python's own reading of it
+        parse_number("hello", name=names[3])
+    pg.fill(f'{root} input.smmu-answer[data-field="{names[3]}"]', "hello")
     pg.click(f"{root} .smmu-check")
     verdict = lambda n: pg.get_attribute(f'{root} .smmu-verdict[data-field="{n}"]', "data-correct")
-    assert [verdict(n) for n in names[:3]] == ["true", "false", "none"]
+    assert [verdict(n) for n in names[:4]] == ["true", "false", "none", "not-a-number"]
+    assert "is not a number" in pg.inner_text(f'{root} .smmu-verdict[data-field="{names[3]}"]')
+    assert pg.inner_text(f'{root} .smmu-verdict[data-field="{names[2]}"]') == "no answer given"
     assert "guest CR3" not in pg.inner_text(f"{root} .smmu-picture")
     pg.click(f"{root} .smmu-reveal")
     assert "guest CR3" in pg.inner_text(f"{root} .smmu-picture")
@@ -165,14 +174,11 @@ def test_exercise_checks_and_reveals_in_the_page(browser_page):
 
 def test_fits_a_1000px_column(browser_page):
     pg = browser_page
-    for kind in ("address-anatomy", "pd-split", "pt-split", "rule", "exercise"):
-        box = pg.locator(f'.smmu-explorer[data-explorer="{kind}"]').bounding_box()
-        assert box["width"] <= 1000
-        controls = pg.locator(f'.smmu-explorer[data-explorer="{kind}"] .smmu-controls').bounding_box()
-        assert controls["height"] < 40, "controls wrapped"
+    for root in pg.locator(".smmu-explorer").all():  # every kind, with and without predict
+        assert root.bounding_box()["width"] <= 1000
+        assert root.locator(".smmu-controls").bounding_box()["height"] < 40, "controls wrapped"
         # drawn at full size in a 1000 px column, so the 11 px minimum of the SVG text holds
-        scale = pg.eval_on_selector(f'.smmu-explorer[data-explorer="{kind}"] svg',
-                                    "s => s.getBoundingClientRect().width / s.viewBox.baseVal.width")
+        scale = root.locator("svg").evaluate("s => s.getBoundingClientRect().width / s.viewBox.baseVal.width")
         assert scale >= 1
 
 
@@ -185,3 +191,44 @@ def test_hovering_a_guest_pde_lights_its_two_pae_pdes(browser_page):
     assert not {"gpde:1", "spde:1:0"} & set(hot)
     pg.mouse.move(0, 0)
     assert pg.eval_on_selector_all(f"{root} .smmu-hot", "es => es.length") == 0
+
+
+PREDICT_ROOT = '.smmu-explorer[data-explorer="{}"][data-predict]'
+
+
+def shown_quadrant(pg, root, level):
+    """The quadrant the picture's readout prints ("?" while the reader is asked)."""
+    return pg.text_content(f'{root} .smmu-picture [data-field="{level}_quadrant"]')
+
+
+@pytest.mark.parametrize("kind, level, va", [("pd-split", "pd", 0xC0200000), ("pt-split", "pt", 0x00200000)])
+def test_predict_then_see(browser_page, kind, level, va):
+    pg, root = browser_page, PREDICT_ROOT.format(kind)
+    predict = lambda: pg.get_attribute(root, "data-predict")
+    verdict = lambda: pg.inner_text(f"{root} .smmu-predict-verdict")
+    want = getattr(decompose(va), f"{level}_quadrant")
+    assert predict() == "pending" and shown_quadrant(pg, root, level) == "?" and verdict() == ""
+    if level == "pt":  # nor which PAE PT each PAE PDE points at
+        assert "->q" not in pg.text_content(f"{root} .smmu-picture")
+    else:              # nor the zoom's title naming the quarter
+        assert "zoom into guest PD quarter" not in pg.text_content(f"{root} .smmu-picture")
+    assert pg.get_attribute(root, f"data-{level}-quadrant") == str(want)  # the contract still holds
+    n = len(pg.locator(f"{root} .smmu-predict-answer").all())
+    assert n == (4 if level == "pd" else 2)
+    pg.click(f'{root} .smmu-predict-answer[data-answer="{(want + 1) % n}"]')
+    assert predict() == "wrong" and verdict().startswith("wrong") and f"q{want}" in verdict()
+    assert pg.evaluate("document.activeElement.dataset.predict") == "wrong"  # focus kept on the explorer
+    assert shown_quadrant(pg, root, level) == str(want)
+    if level == "pt":
+        assert ("upper" if want else "lower") in verdict() and "->q" in pg.text_content(f"{root} .smmu-picture")
+    # a new address asks again: flip the quadrant's own bit (31:30's low bit, or 21)
+    bit = 30 if level == "pd" else 21
+    pg.click(f'{root} [data-bit="{bit}"]')
+    va ^= 1 << bit
+    want = getattr(decompose(va), f"{level}_quadrant")
+    assert predict() == "pending" and shown_quadrant(pg, root, level) == "?" and verdict() == ""
+    pg.click(f'{root} .smmu-predict-answer[data-answer="{want}"]')
+    assert predict() == "right" and verdict().startswith("right") and shown_quadrant(pg, root, level) == str(want)
+    pg.click(f'{root} [data-bit="{bit}"]')
+    pg.click(f"{root} .smmu-predict-show")
+    assert predict() == "shown" and shown_quadrant(pg, root, level) == str(want ^ 1)

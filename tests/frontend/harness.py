@@ -39,7 +39,7 @@ window.smmuReady = true;
 
 def page(explorers) -> str:
     """An HTML page rendering each explorer from its current traitlet values."""
-    states = [{"kind": x.kind, "address": x.address, "rule": x.rule, "number": x.number,
+    states = [{"kind": x.kind, "address": x.address, "rule": x.rule, "number": x.number, "predict": x.predict,
                "exercises": x.exercises, "tables": x.tables} for x in explorers]
     divs = "\n".join(f'<div id="w{i}"></div>' for i in range(len(states)))
     return _PAGE.format(css=css_source(), divs=divs, esm=esm_source(),

@@ -157,3 +157,32 @@ def test_committed_notebooks_carry_well_formed_static_pictures(stem):
 def test_no_text_below_11px(x):
     sizes = [float(s) for s in re.findall(r'font-size="([0-9.]+)"', static_svg(x))]
     assert sizes and min(sizes) >= 11
+
+
+def test_predict_is_only_for_the_pd_and_pt_split():
+    assert pd_split(predict=True).predict and pt_split(predict=True).predict
+    assert not pd_split().predict  # the plain explorer stays the default
+    with pytest.raises(traitlets.TraitError, match="predict=True is for the pd-split and pt-split explorers"):
+        address_anatomy().predict = True
+
+
+def _readout(svg: str, name: str) -> str:
+    root = ET.fromstring(svg)
+    return [e.text for e in root.iter() if e.get("data-field") == name][-1]
+
+
+@needs_node
+@pytest.mark.parametrize("kind, level", [("pd-split", "pd"), ("pt-split", "pt")])
+def test_a_hidden_quadrant_is_not_drawn(kind, level):
+    # one address per answer: bits 31:30 = q for the PD; bit 21 = q for the PT (by hand)
+    vas = [q << 30 | 0x00345000 for q in range(4)] if level == "pd" else [0x00200000, 0x00400000]
+    views = [{"kind": kind, "va": va, **h} for va in vas for h in ({}, {"hide": level})]
+    out = E.draw_with_node(views)
+    for i, va in enumerate(vas):
+        want = va >> 30 if level == "pd" else va >> 21 & 1
+        plain, hidden = out[2 * i], out[2 * i + 1]
+        assert _readout(plain, f"{level}_quadrant") == str(want)
+        assert _readout(hidden, f"{level}_quadrant") == "?"
+        marker = "->q" if level == "pt" else f"PAE PD q{want}:"
+        words = lambda svg: "".join(ET.fromstring(svg).itertext())
+        assert marker in words(plain) and marker not in words(hidden)
