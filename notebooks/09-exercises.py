@@ -27,7 +27,7 @@
 # **What you'll learn:** whether notebooks 02-05 stuck.
 # **What you'll need:** a pencil; notebooks 02-04 for reference.
 #
-# Questions are made by `shadowmmu.views.make_exercise(seed, number)`, deterministic for a
+# Questions are made by `shadowmmu.exercises.make_exercise(seed, number)`, deterministic for a
 # given seed, so a class can share one; answers come from `shadowmmu.decompose()` and
 # `shadowmmu.write_effects()`.
 #
@@ -73,7 +73,7 @@ exercise(seed=2024)
 #
 # Worked by the package, and folded away so that nothing here answers a question before you
 # have tried it: open "show the worked answers" only when you want them. Exercise 0 is an
-# address; exercises 1 and 2 are writes, with what `write_effects()` does to every shadow page
+# address; exercises 1 and 2 are writes, with what `write_effects()` does to every [shadow page](glossary.md#shadow-page)
 # of the written guest page; exercises 3 to 5 get their answers only.
 
 # %%

@@ -105,13 +105,17 @@ def test_simulator_page_shows_a_static_picture(offline_page, stem):
     page, _ = offline_page(stem)
     frozen = page.locator(".smmu-frozen")
     assert frozen.count() >= 1, f"{stem}: no static picture of the explorer"
-    first = frozen.first
-    assert "static picture" in first.locator(".smmu-frozen-note").inner_text().lower()
-    # a picture: the explorer's drawn views (tables or SVG), not only a note
-    assert first.locator("table, svg").count() >= 1, f"{stem}: the frozen explorer holds no picture"
-    # and no live-looking control: every control in it is disabled
-    live = first.locator("input:not([disabled]), button:not([disabled]), select:not([disabled])")
-    assert live.count() == 0, f"{stem}: {live.count()} enabled controls in a static picture"
+    pictured = 0
+    for i in range(frozen.count()):
+        one = frozen.nth(i)
+        assert "static picture" in one.locator(".smmu-frozen-note").inner_text().lower()
+        # no live-looking control: every control in it is disabled
+        live = one.locator("input:not([disabled]), button:not([disabled]), select:not([disabled])")
+        assert live.count() == 0, f"{stem}: {live.count()} enabled controls in static picture {i}"
+        pictured += one.locator("table, svg").count() >= 1
+    # a picture: the explorers' drawn views (tables or SVG), not only notes (07's predict-then-see
+    # prompts hold only their question until answered, so not every frozen widget has one)
+    assert pictured >= 1, f"{stem}: no frozen explorer holds a picture"
     # no widget the page pretends to run, no "run this notebook" placeholder alone
     assert page.locator(".jupyter-widgets .widget-text, .jupyter-widgets .widget-button").count() == 0
     assert "[live widget:" not in page.locator("body").inner_text()
