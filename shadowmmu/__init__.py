@@ -25,7 +25,8 @@ from .writes import (
 # the simulator (guest -> mmu)
 from .sim import events
 from .sim.coherence import FlushWindow
-from .sim.guest import Guest, GuestPageFault, GuestWalk
+from .sim.guest import Guest
+from .sim.paging32 import GuestPageFault, GuestWalk
 from .sim.mmu import Mismatch, MMUStats, ShadowMMU, ShadowPage, find_misconception_example
 
 __all__ = [

@@ -10,8 +10,8 @@ arrows the layering forbids:
 * sim imports none of scenarios, views, widgets;
 * scenarios import neither views nor widgets;
 * views import no widgets, no ipywidgets, not exhaustive (numpy) and not the
-  live simulator (sim.guest, sim.mmu and its parts, sim.records, sim.coherence
-  which drives a live guest and MMU), and call no
+  live simulator (sim.guest and its walk sim.paging32, sim.mmu and its parts,
+  sim.records, sim.coherence which drives a live guest and MMU), and call no
   live method (.mappings(), .shadow_pages(), ...): they draw plain records;
 * widgets import nothing from sim, and never name Guest or ShadowMMU:
   simulators are built by scenarios;
@@ -33,7 +33,8 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "shadowmmu"
 MODULES = sorted(p for p in PACKAGE.rglob("*.py"))
-LIVE_SIM = ("shadowmmu.sim.guest", "shadowmmu.sim.mmu", "shadowmmu.sim.cache", "shadowmmu.sim.fault",
+LIVE_SIM = ("shadowmmu.sim.guest", "shadowmmu.sim.paging32", "shadowmmu.sim.mmu", "shadowmmu.sim.roots",
+            "shadowmmu.sim.cache", "shadowmmu.sim.fault",
             "shadowmmu.sim.sync", "shadowmmu.sim.tracking", "shadowmmu.sim.inspection",
             "shadowmmu.sim.records", "shadowmmu.sim.coherence")
 #: Methods of live Guest/ShadowMMU objects a view must not call: views are given records.

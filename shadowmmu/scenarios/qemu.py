@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..sim.guest import GuestPageFault
+from ..sim.paging32 import GuestPageFault
 from ..sim.mmu import Mismatch, ShadowMMU
 from .real import ORACLE_VAS, RealGuest, real_guest
 

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 from ..consts import PAGE_SIZE, MiB
 from ..sim.events import GuestFaultInjected, GuestWalkStep
-from ..sim.guest import Guest, GuestPageFault
+from ..sim.guest import Guest
+from ..sim.paging32 import GuestPageFault
 from ..sim.mmu import ShadowMMU
 
 #: What small_guest() maps, (VA, gpa, size) per address space; the kernel half is shared.

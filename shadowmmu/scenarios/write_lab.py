@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 from ..consts import PAGE_SHIFT, PAGE_SIZE, MiB
 from ..sim.fault import OutsideGuestMemory
-from ..sim.guest import Guest, GuestPageFault
+from ..sim.guest import Guest
+from ..sim.paging32 import GuestPageFault
 from ..sim.mmu import ShadowMMU
 from ..sim.spte import SPTE_PRESENT
 

@@ -40,7 +40,7 @@ from ..consts import (
 )
 from ..role import PageRole
 from .events import GuestFaultInjected, ShadowPageCreated, ShadowPageFound, ShadowWalkStep
-from .guest import GuestPageFault, GuestWalk
+from .paging32 import GuestPageFault, GuestWalk
 from .shadow_page import ShadowPage
 from .spte import LARGE_GFNS, SPTE_ADDR_MASK, SPTE_LARGE, SPTE_PRESENT
 

@@ -1,19 +1,16 @@
-"""The guest: guest-physical memory holding real 32-bit page tables, a builder, and the hardware walk (notebook 06).
+"""The guest: guest-physical memory holding real 32-bit page tables, and the builder of its address spaces (notebook 06).
 
-This module knows the 32-bit non-PAE paging format (SDM vol. 3, "32-bit
-paging") and guest-physical memory. It does not know roles, quadrants, shadow
+This module knows guest-physical memory and how a guest lays out page tables
+in it: address spaces (CR3s), a shared kernel half, mappings made and
+removed. The paging format and the CPU's walk over it (``walk()``,
+``GuestWalk``, ``GuestPageFault``) are ``sim.paging32``'s; ``Guest``'s walk
+methods hand their memory to it. It does not know roles, quadrants, shadow
 pages or the shadow MMU: a shadow MMU *attaches* as an observer and is told
 about guest stores; the guest never asks it anything.
 
 Memory is sparse: a dict from guest frame number (gfn) to a 4 KiB bytearray,
 created on the first non-zero write. A frame never written reads as zeros, so
 a 4 GiB guest-physical space costs nothing until it is used.
-
-Entries are little-endian 4-byte words, as the CPU reads them:
-
-    PDE of a page table  0x003FE027 = frame 0x003FE | A . . U W P
-    PDE of a 4 MiB page  0xC00000E7 = base 0xC0000000 | PS D A . . U W P
-                                       31:22            7  6 5     2 1 0
 
 The builder hands out page-table frames from a reserved region at the top of
 guest memory (``table_base_gfn`` up to the end; by default the top eighth, at
@@ -22,61 +19,22 @@ never freed (unmapping clears entries only). Mappings take explicit
 guest-physical targets. Address spaces share a kernel half, as a 32-bit Linux
 guest with the 3G/1G split does: PDEs at or above ``kernel_base`` are the same
 in every page directory, so kernel page tables are shared, and a kernel
-mapping made through any CR3 is written into every page directory.
-
-What we model of the CPU: CR0.PG and CR0.WP set (Linux runs with WP, so
-supervisor writes honour R/W too), CR4.PAE clear, CR4.PSE as given (default
-on; with it clear, PDE bit 7 is ignored and the PDE points at a page table),
-no SMEP/SMAP, no NX (32-bit non-PAE paging has none). A 4 MiB PDE is read as
-KVM reads it (PSE-36, 36 physical address bits): bits 16:13 give physical
-bits 35:32, and any of bits 21:17 set is a reserved-bit fault (error code
-bit 3), not a mapping. A PDE whose page table lies outside guest memory
-faults as not present, as KVM's walk does when no memslot backs the table;
-a leaf outside guest memory is returned as it is (the CPU would send the
-access to the bus; KVM would emulate it as MMIO). ``walk()`` is pure: it
-does not set accessed/dirty bits. On real hardware with shadow paging the CPU
-walks KVM's shadow tables, not the guest's, so guest A/D bits are written by
-KVM itself (FNAME(update_accessed_dirty_bits), Linux 6.x); our shadow MMU does
-the same, writing guest memory directly, without trapping itself.
+mapping made through any CR3 is written into every page directory. The CPU
+state the guest holds is CR4 (only its PSE bit matters, default on); CR0.PG
+and CR0.WP are taken as set, CR4.PAE as clear.
 """
 
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
 from typing import Iterable, Iterator, Mapping, Protocol
 
 from ..address import check_va
-from ..consts import (
-    CR4_PSE,
-    PAGE_SHIFT,
-    PAGE_SIZE,
-    PT_ACCESSED_MASK,
-    PT_DIRTY_MASK,
-    PT_GLOBAL_MASK,
-    PT_PAGE_SIZE_MASK,
-    PT_PRESENT_MASK,
-    PT_USER_MASK,
-    PT_WRITABLE_MASK,
-    VA_MAX,
-)
-from .events import GuestWalkStep
+from ..consts import CR4_PSE, PAGE_SHIFT, PAGE_SIZE, PT_PAGE_SIZE_MASK, PT_PRESENT_MASK, VA_MAX
+from . import paging32
+from .paging32 import (LARGE_PAGE_SHIFT, LARGE_PAGE_SIZE, PT32_ENTRIES, TABLE_PDE_FLAGS, GuestPageFault,
+                       GuestWalk, is_large, leaf_flags, pte_gpa_of)
 
-LARGE_PAGE_SHIFT = 22  # a 4 MiB PSE page
-LARGE_PAGE_SIZE = 1 << LARGE_PAGE_SHIFT
-PT32_ENTRIES = 1024
-PAGE_MASK_32 = 0xFFFFF000
-LARGE_MASK_32 = 0xFFC00000
-#: PSE-36 as KVM sees a 32-bit guest (is_cpuid_PSE36() is always 1, 36
-#: physical address bits): 4 MiB PDE bits 16:13 are physical bits 35:32
-#: (pse36_gfn_delta()), and bits 21:17 are reserved (__reset_rsvds_bits_mask(),
-#: arch/x86/kvm/mmu/mmu.c). The SDM's rule for MAXPHYADDR M is the same with M = 36.
-PSE36_SHIFT = 13
-PSE36_MASK = 0xF << PSE36_SHIFT  # PDE bits 16:13
-PSE36_RSVD_MASK = 0x1F << 17  # PDE bits 21:17
-#: Flags of the PDE the builder writes for a new page table: everything
-#: allowed, the leaf PTE carries the restrictions (Linux's _PAGE_TABLE).
-TABLE_PDE_FLAGS = PT_PRESENT_MASK | PT_WRITABLE_MASK | PT_USER_MASK
 #: The top eighth of memory, at most this many frames (16 MiB), holds tables.
 DEFAULT_MAX_TABLE_PAGES = 4096
 GUEST_PHYS_MAX = 1 << 32
@@ -86,88 +44,10 @@ _U32 = struct.Struct("<I")
 _WRITE_SIZES = (1, 2, 4, 8)
 
 
-class GuestPageFault(Exception):
-    """The guest's own tables refuse an access; hardware would raise #PF:
-
-        >>> err = GuestPageFault(0xC0001000, "PTE not present", write=True, user=False, present=False)
-        >>> err.error_code, str(err)
-        (2, '#PF at 0xc0001000 (write, supervisor): PTE not present')
-
-    ``error_code`` is built like the CPU's: bit 0 set for a protection
-    violation or a reserved bit (the entry was present), bit 1 for a write,
-    bit 2 for a user access, bit 3 (RSVD) for a reserved bit set in an entry,
-    which always comes with bit 0 (KVM's PFERR_RSVD_MASK | PFERR_PRESENT_MASK).
-    KVM injects exactly this fault when FNAME(walk_addr_generic) fails.
-    """
-
-    def __init__(self, va: int, reason: str, *, write: bool, user: bool, present: bool,
-                 rsvd: bool = False):
-        self.va, self.reason, self.write, self.user = va, reason, write, user
-        self.present, self.rsvd = present or rsvd, rsvd
-        super().__init__(
-            f"#PF at 0x{va:08x} ({'write' if write else 'read'}, "
-            f"{'user' if user else 'supervisor'}): {reason}"
-        )
-
-    @property
-    def error_code(self) -> int:
-        return int(self.present) | int(self.write) << 1 | int(self.user) << 2 | int(self.rsvd) << 3
-
-
-@dataclass(frozen=True, slots=True)
-class GuestWalk:
-    """The result of the guest's 2-level walk for one address:
-
-        >>> g = Guest(16 << 20)
-        >>> cr3 = g.new_address_space()
-        >>> g.map_4k(cr3, 0xC0200000, 0x5000)
-        >>> w = g.walk(cr3, 0xC0200ABC)
-        >>> hex(w.gpa), w.level, w.writable, [s.index for s in w.steps]
-        ('0x5abc', 1, True, [768, 512])
-
-    ``level`` is 1 for a 4 KiB page (PDE then PTE), 2 for a 4 MiB PSE page
-    (the PDE is the leaf; ``pte_gpa`` and ``pte`` are None). ``writable`` and
-    ``user`` are the effective permissions (the AND over both levels).
-    """
-
-    va: int
-    gpa: int
-    level: int
-    pde_gpa: int
-    pde: int
-    pte_gpa: int | None
-    pte: int | None
-    writable: bool
-    user: bool
-
-    @property
-    def gfn(self) -> int:
-        """The guest frame the access lands in."""
-        return self.gpa >> PAGE_SHIFT
-
-    @property
-    def steps(self) -> tuple[GuestWalkStep, ...]:
-        """The walk as trace events, PDE first."""
-        pd_gfn = self.pde_gpa >> PAGE_SHIFT
-        out = [GuestWalkStep(2, pd_gfn, (self.pde_gpa & 0xFFF) >> 2, self.pde_gpa, self.pde)]
-        if self.pte_gpa is not None:
-            out.append(GuestWalkStep(1, self.pte_gpa >> PAGE_SHIFT, (self.pte_gpa & 0xFFF) >> 2,
-                                     self.pte_gpa, self.pte))
-        return tuple(out)
-
-
 class StoreObserver(Protocol):
     """What an attached shadow MMU must offer: to be told about every guest store."""
 
     def track_store(self, gpa: int, size: int, value: int) -> None: ...
-
-
-def _rsvd_reason(pde: int) -> str:
-    """Why a 4 MiB PDE is refused: which of its reserved bits 21:17 are set."""
-    bits = [b for b in range(21, 16, -1) if pde >> b & 1]
-    return (f"reserved bit{'s' if len(bits) > 1 else ''} {', '.join(map(str, bits))} set in 4 MiB "
-            f"PDE 0x{pde:08x} (PSE-36 with 36 physical bits: bits 21:17 must be 0)")
-
 
 
 class Guest:
@@ -226,7 +106,7 @@ class Guest:
             >>> Guest.from_pages({0x10: bytes(pd)}, cr3=0x10000, cr4=0).walk(0x10000, 0xC0001234)
             Traceback (most recent call last):
             ...
-            shadowmmu.sim.guest.GuestPageFault: #PF at 0xc0001234 (read, supervisor): PTE not present
+            shadowmmu.sim.paging32.GuestPageFault: #PF at 0xc0001234 (read, supervisor): PTE not present
 
         With CR4.PSE clear the same PDE points at a page table at frame
         0xC0000 (which reads as zeros), as on the CPU. ``cr3`` becomes the
@@ -409,12 +289,6 @@ class Guest:
         if gpa % align:
             raise ValueError(f"gpa 0x{gpa:x} is not {'4 MiB' if align == LARGE_PAGE_SIZE else '4 KiB'} aligned")
 
-    @staticmethod
-    def _leaf_flags(writable: bool, user: bool, global_: bool, accessed: bool, dirty: bool) -> int:
-        return (PT_PRESENT_MASK | PT_WRITABLE_MASK * bool(writable) | PT_USER_MASK * bool(user)
-                | PT_GLOBAL_MASK * bool(global_) | PT_ACCESSED_MASK * bool(accessed)
-                | PT_DIRTY_MASK * bool(dirty))
-
     def map_4k(self, cr3: int, va: int, gpa: int, *, writable: bool = True, user: bool = True,
                global_: bool = False, accessed: bool = False, dirty: bool = False) -> None:
         """Map the 4 KiB page at va to gpa, allocating a page table if the PDE has none:
@@ -433,13 +307,13 @@ class Guest:
         self._check_target(gpa, PAGE_SIZE)
         pd_gfn = self.cr3_gfn(cr3)
         pde = self.read32((pd_gfn << PAGE_SHIFT) | (va >> LARGE_PAGE_SHIFT) << 2)
-        if not pde & PT_PRESENT_MASK or self._is_large(pde):
+        if not pde & PT_PRESENT_MASK or is_large(pde, self.cr4):
             pt_gfn = self.alloc_table()
             pde = (pt_gfn << PAGE_SHIFT) | TABLE_PDE_FLAGS
             for pde_gpa in self._pde_gpas(cr3, va):
                 self._set_entry(pde_gpa, pde)
-        pte_gpa = (pde & PAGE_MASK_32) | ((va >> 10) & 0xFFC)
-        self._set_entry(pte_gpa, gpa | self._leaf_flags(writable, user, global_, accessed, dirty))
+        pte_gpa = pte_gpa_of(pde, va)
+        self._set_entry(pte_gpa, gpa | leaf_flags(writable, user, global_, accessed, dirty))
 
     def map_4m(self, cr3: int, va: int, gpa: int, *, writable: bool = True, user: bool = True,
                global_: bool = False, accessed: bool = False, dirty: bool = False) -> None:
@@ -459,7 +333,7 @@ class Guest:
             raise ValueError(f"va 0x{va:08x} is not 4 MiB aligned")
         self._check_target(gpa, LARGE_PAGE_SIZE)
         self.cr3_gfn(cr3)
-        pde = gpa | PT_PAGE_SIZE_MASK | self._leaf_flags(writable, user, global_, accessed, dirty)
+        pde = gpa | PT_PAGE_SIZE_MASK | leaf_flags(writable, user, global_, accessed, dirty)
         for pde_gpa in self._pde_gpas(cr3, va):
             self._set_entry(pde_gpa, pde)
 
@@ -477,63 +351,26 @@ class Guest:
         pde = self.read32((pd_gfn << PAGE_SHIFT) | (va >> LARGE_PAGE_SHIFT) << 2)
         if not pde & PT_PRESENT_MASK:
             return False
-        if self._is_large(pde):
+        if is_large(pde, self.cr4):
             for pde_gpa in self._pde_gpas(cr3, va):
                 self._set_entry(pde_gpa, 0)
             return True
-        pte_gpa = (pde & PAGE_MASK_32) | ((va >> 10) & 0xFFC)
+        pte_gpa = pte_gpa_of(pde, va)
         if not self.read32(pte_gpa) & PT_PRESENT_MASK:
             return False
         self._set_entry(pte_gpa, 0)
         return True
 
-    # -- the walk --------------------------------------------------------------------
-
-    def _is_large(self, pde: int) -> bool:
-        return bool(pde & PT_PAGE_SIZE_MASK and self.cr4 & CR4_PSE)
+    # -- the walk (sim.paging32) -----------------------------------------------------
 
     def walk_entries(self, pd_gfn: int, va: int, write: bool = False, user: bool = False) -> tuple:
         """The walk as a bare tuple (gpa, level, pde_gpa, pde, pte_gpa, pte, writable, user):
 
         the fast form the shadow MMU's fault path calls, 2**20 times in the
-        benchmark. Raises GuestPageFault like walk(); does not check its input.
+        benchmark (paging32.walk_entries() over this memory). Raises
+        GuestPageFault like walk(); does not check its input.
         """
-        pde_gpa = (pd_gfn << PAGE_SHIFT) | (va >> LARGE_PAGE_SHIFT) << 2
-        pde = self.read32(pde_gpa)
-        if not pde & PT_PRESENT_MASK:
-            raise GuestPageFault(va, "PDE not present", write=write, user=user, present=False)
-        if pde & PT_PAGE_SIZE_MASK and self.cr4 & CR4_PSE:
-            # FNAME(walk_addr_generic) checks reserved bits right after P, before
-            # any permission: the RSVD fault wins over a U/S or R/W violation.
-            if pde & PSE36_RSVD_MASK:
-                raise GuestPageFault(va, _rsvd_reason(pde), write=write, user=user, present=True,
-                                     rsvd=True)
-            pte_gpa = pte = None
-            gpa = ((pde & LARGE_MASK_32) | (va & (LARGE_PAGE_SIZE - 1))
-                   | (pde & PSE36_MASK) << (32 - PSE36_SHIFT))
-            level, eff = 2, pde
-        else:
-            pte_gpa = (pde & PAGE_MASK_32) | ((va >> 10) & 0xFFC)
-            if pte_gpa >= self.mem_size:
-                # No memslot behind the table: KVM's walk gives up with a
-                # not-present fault (kvm_is_error_hva() -> error, errcode 0).
-                raise GuestPageFault(va, f"PDE 0x{pde:08x} points at a page table at gpa "
-                                     f"0x{pde & PAGE_MASK_32:08x}, outside guest memory "
-                                     f"(0..0x{self.mem_size - 1:x})", write=write, user=user,
-                                     present=False)
-            pte = self.read32(pte_gpa)
-            if not pte & PT_PRESENT_MASK:
-                raise GuestPageFault(va, "PTE not present", write=write, user=user, present=False)
-            gpa = (pte & PAGE_MASK_32) | (va & 0xFFF)
-            level, eff = 1, pde & pte
-        can_write, can_user = bool(eff & PT_WRITABLE_MASK), bool(eff & PT_USER_MASK)
-        if user and not can_user:
-            raise GuestPageFault(va, "user access to a supervisor page", write=write, user=user,
-                                 present=True)
-        if write and not can_write:
-            raise GuestPageFault(va, "write to a read-only page", write=write, user=user,
-                                 present=True)
-        return gpa, level, pde_gpa, pde, pte_gpa, pte, can_write, can_user
+        return paging32.walk_entries(self.read32, self.mem_size, self.cr4, pd_gfn, va, write, user)
 
     def walk(self, cr3: int, va: int, *, write: bool = False, user: bool = False) -> GuestWalk:
         """What the CPU's 2-level walk gives for (CR3, va, access), or GuestPageFault:
@@ -543,7 +380,7 @@ class Guest:
             >>> g.walk(cr3, 0x1000, write=True)
             Traceback (most recent call last):
             ...
-            shadowmmu.sim.guest.GuestPageFault: #PF at 0x00001000 (write, supervisor): write to a read-only page
+            shadowmmu.sim.paging32.GuestPageFault: #PF at 0x00001000 (write, supervisor): write to a read-only page
 
         Pure: accessed and dirty bits are left alone (see the module doc).
         """
@@ -567,31 +404,12 @@ class Guest:
             >>> [(hex(va), size, hex(gpa)) for va, size, gpa, _ in g.mappings(cr3)]
             [('0xc0000000', 4096, '0x3000')]
         """
-        pd_base = self.cr3_gfn(cr3, known=False) << PAGE_SHIFT
-        for i in range(PT32_ENTRIES):
-            pde = self.read32(pd_base | i << 2)
-            if not pde & PT_PRESENT_MASK:
-                continue
-            if self._is_large(pde):
-                if not pde & PSE36_RSVD_MASK:  # reserved bits: a fault, not a mapping
-                    gpa = pde & LARGE_MASK_32 | (pde & PSE36_MASK) << (32 - PSE36_SHIFT)
-                    yield i << LARGE_PAGE_SHIFT, LARGE_PAGE_SIZE, gpa, pde
-                continue
-            frame = self._frames.get(pde >> PAGE_SHIFT)
-            if frame is None:
-                continue
-            for j, (pte,) in enumerate(struct.iter_unpack("<I", frame)):
-                if pte & PT_PRESENT_MASK:
-                    yield i << LARGE_PAGE_SHIFT | j << PAGE_SHIFT, PAGE_SIZE, pte & PAGE_MASK_32, pte
+        pd_gfn = self.cr3_gfn(cr3, known=False)
+        return paging32.leaves(self.read32, self._frames.get, self.cr4, pd_gfn)
 
     def table_frames(self, cr3s: Iterable[int] | None = None) -> set[int]:
         """The gfns of the page directories and page tables reachable from the address spaces."""
-        out = set()
+        out: set[int] = set()
         for cr3 in self._address_spaces if cr3s is None else cr3s:
-            pd_gfn = self.cr3_gfn(cr3, known=False)
-            out.add(pd_gfn)
-            for i in range(PT32_ENTRIES):
-                pde = self.read32(pd_gfn << PAGE_SHIFT | i << 2)
-                if pde & PT_PRESENT_MASK and not self._is_large(pde):
-                    out.add(pde >> PAGE_SHIFT)
+            out |= paging32.table_gfns(self.read32, self.cr4, self.cr3_gfn(cr3, known=False))
         return out

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from ..address import check_va
 from ..consts import NR_PAE_ROOTS, PAGE_SHIFT, PAGE_SIZE, PG_LEVEL_4K, PT32_ROOT_LEVEL
-from .guest import GuestPageFault
+from .paging32 import GuestPageFault
 from .shadow_page import Mismatch, MMUStats, ShadowPage
 from .spte import (
     LARGE_SHIFT,

@@ -7,6 +7,7 @@ four level-2 shadow pages, all for the CR3 gfn, quadrants 0..3 (or, for the
 four entries get page-directory children on demand). ``pae_root`` itself is a
 bare page, not a shadow page. The MMU owns, by composition:
 
+* the roots (``sim.roots``): pae_root, its four page directories, their reload;
 * ``cache`` (``sim.cache``): the shadow pages by (gfn, role), rmaps, write
   tracking and zapping;
 * the fault path (``sim.fault``): guest walk, A/D bits, FNAME(fetch);
@@ -35,18 +36,11 @@ from ..consts import (
     PT32_ROOT_LEVEL,
     PT32E_ROOT_LEVEL,
 )
-from ..role import PageRole, root_role
+from ..role import PageRole
 from ..rules import Rule, get_rule
-from . import fault, inspection
+from . import fault, inspection, roots
 from .cache import ShadowPageCache
-from .events import (
-    RootObsolete,
-    RootsFreed,
-    RootsLoaded,
-    ShadowPageFault,
-    ShadowWalkStep,
-    TlbFlush,
-)
+from .events import RootObsolete, ShadowPageFault, ShadowWalkStep, TlbFlush
 from .guest import Guest
 from .shadow_page import Mismatch, MMUStats, ShadowPage
 from .spte import (
@@ -153,7 +147,7 @@ class ShadowMMU:
                        key=lambda sp: (-sp.role.level, sp.gfn, sp.role.quadrant, sp.role.direct, sp.hpa))
         return ([self._special_root] if self._special_root else []) + pages
 
-    # -- roots -----------------------------------------------------------------------
+    # -- roots (shadowmmu.sim.roots) -------------------------------------------------
 
     def load_cr3(self, cr3: int) -> None:
         """A guest CR3 write: new roots (mmu_alloc_shadow_roots()), then a flush (kvm_mmu_sync_roots()).
@@ -168,60 +162,17 @@ class ShadowMMU:
         try:
             self.cr3 = cr3
             self._pd_gfn = pd_gfn
-            self._alloc_roots()
+            roots.alloc_roots(self)
             self.sync.sync_roots()
             self._emit(TlbFlush("cr3"))
         finally:
             self._exit()
 
-    def _alloc_roots(self) -> None:
-        """mmu_alloc_shadow_roots() for a non-PAE guest: all four, the same gfn, quadrant from the rule."""
-        for sp in self._roots:
-            if sp is not None:
-                self.cache.free_root(sp)
-        self._obsolete_roots = 0
-        self._roots = [None] * NR_PAE_ROOTS
-        self.pae_root[:] = [0] * NR_PAE_ROOTS
-        if self._special:
-            old = self._special_root
-            if old is not None:
-                for index in range(NR_PAE_ROOTS):
-                    self.cache.drop_spte(old, index)
-                del self.cache.by_hpa[old.hpa]
-            # Lai's one-off special root: a level-3 page of its own, not in the hash.
-            self._special_root = self.cache.new_page(self._pd_gfn, root_role())
-            self._special_root.root_count = 1
-            self._pdpt = self._special_root.spt
-        else:
-            for i, role in enumerate(self.rule.pd_roles(root_role())):
-                sp = fault.find_or_create(self, self._pd_gfn, role)
-                sp.root_count += 1
-                self._roots[i] = sp
-                self.pae_root[i] = sp.hpa | SPTE_PRESENT
-        self._emit(RootsLoaded(self.cr3, tuple(self._pdpt[:NR_PAE_ROOTS])))
-
-    def _current_pds(self) -> list[ShadowPage | None]:
-        """The page directory of each quarter for the current CR3, linked or not (None: none cached).
-
-        With the special rules the PDPT page is new at every CR3 load, but the
-        page directories below it are cached and will be linked again, with
-        their children, at the next fault in their quarter. So "reachable from
-        the current roots" must mean these pages, linked yet or not, or a flush
-        could miss an unsync child that the next fault makes visible again.
-        """
-        if not self._special:
-            return list(self._roots)
-        pds = []
-        for i in range(NR_PAE_ROOTS):
-            role = fault.child_role(self, self._special_root, i, i << 30, False, ACC_ALL)
-            pds.append(self.cache.pages.get((self._pd_gfn, role)))
-        return pds
-
     def _get_pd(self, i: int, va: int) -> ShadowPage:
         """The page directory for quarter i: a root, or (special rules) a child made on demand."""
         if not self._special:
             if self._roots[i] is None:
-                self._alloc_roots()
+                roots.alloc_roots(self)
             return self._roots[i]
         parent = self._special_root
         role = fault.child_role(self, parent, i, va, False, ACC_ALL)
@@ -408,21 +359,9 @@ class ShadowMMU:
         self._emit(RootObsolete(sp.gfn, sp.role))
 
     def _reload_obsolete_roots(self) -> None:
-        """vcpu_enter_guest() with KVM_REQ_MMU_FREE_OBSOLETE_ROOTS pending (Linux 5.18+).
-
-        kvm_mmu_free_obsolete_roots() frees the current root: for a PAE shadow
-        that is pae_root, which has no shadow page, so is_obsolete_root() counts
-        it obsolete and kvm_mmu_free_roots() drops all four page directories
-        (the zapped ones are freed with their last user). kvm_mmu_reload() ->
-        kvm_mmu_load() then runs mmu_alloc_shadow_roots() and
-        kvm_mmu_sync_roots(), as a CR3 load does: valid directories are found
-        again in the cache, the zapped quarters get new, empty ones.
-        """
-        if not self._obsolete_roots:
-            return
-        self._emit(RootsFreed(sum(sp is not None for sp in self._roots), self._obsolete_roots))
-        self._alloc_roots()
-        self.sync.sync_roots()
+        """Free and reload the roots if a store zapped one in use (roots.reload_obsolete_roots())."""
+        if self._obsolete_roots:
+            roots.reload_obsolete_roots(self)
 
 
 def find_misconception_example(rule: str | Rule = "halves") -> Mismatch | None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from ..consts import PAGE_SHIFT, PAGE_SIZE, SPTE_ENT_PER_PAGE
 from ..writes import get_level1_sp_gpa
+from . import roots
 from .events import PageSynced, PageUnsync
 from .shadow_page import ShadowPage
 from .spte import SPTE_ADDR_MASK, SPTE_LARGE, SPTE_PRESENT
@@ -81,14 +82,14 @@ class Sync:
         unsync = self.unsync_pages()
         if not unsync:
             return
-        pds = {sp.hpa for sp in self._mmu._current_pds() if sp is not None}
+        pds = {sp.hpa for sp in roots.current_pds(self._mmu) if sp is not None}
         for sp in unsync:
             if any(p & ~(PAGE_SIZE - 1) in pds for p in sp.parent_ptes):
                 self.sync_children(sp)
 
     def invalidate_addr(self, va: int) -> None:
         """kvm_mmu_invalidate_addr() (Linux 6.6), for invlpg: resync va's one sPTE if its page is unsync."""
-        found = self._leaf_below(self._mmu._current_pds()[va >> 30], va)
+        found = self._leaf_below(roots.current_pds(self._mmu)[va >> 30], va)
         if found is not None:
             sp, index = found
             if sp.unsync:  # the page stays unsync: only this entry is resynced
