@@ -1,4 +1,4 @@
-"""Imports flow one way: model -> sim -> scenarios -> views -> widgets; model -> frontend.
+"""Imports flow one way: model -> sim -> scenarios -> views -> widgets; scenarios -> states -> frontend.
 
 Every module of the package is parsed (ast, not imported) and each import it
 makes, at any depth, is resolved to a module name and checked against the
@@ -15,11 +15,15 @@ arrows the layering forbids:
   live method (.mappings(), .shadow_pages(), ...): they draw plain records;
 * widgets import nothing from sim, and never name Guest or ShadowMMU:
   simulators are built by scenarios;
+* states (the simulator explorers' records) may run scenarios and read the
+  simulator, and imports none of views, widgets, frontend, ipywidgets or
+  anywidget; it writes no HTML (no markup in its string constants);
 * frontend (the in-page explorers) imports the model (palette and exercises
-  included) and nothing else of the package: not sim or scenarios (the page
-  never needs a simulator), not widgets, and not views either -- the page
-  draws its own pictures (draw.js) from the model's tables, so an HTML view
-  there would be a second drawing of the same thing; nothing else imports it;
+  included) and the records of states, and nothing else of the package: not
+  sim or scenarios (a record is all the page needs; states runs the
+  simulator), not widgets, and not views either -- the page draws its own
+  pictures (draw.js and the explorers' modules), so an HTML view there would
+  be a second drawing of the same thing; nothing else imports it;
 * only widgets and frontend import ipywidgets, only frontend anywidget; only
   exhaustive imports numpy.
 Also: every import sits at the top of its module (no mid-file imports), and
@@ -27,6 +31,7 @@ every module opens with a docstring.
 """
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -41,17 +46,22 @@ LIVE_SIM = ("shadowmmu.sim.guest", "shadowmmu.sim.paging32", "shadowmmu.sim.mmu"
 LIVE_CALLS = ("mappings", "shadow_pages", "walk", "walk_entries", "table_frames", "access",
               "translate", "reachable_pages", "stats", "leaves")
 FRONTEND = "shadowmmu.frontend"
+STATES = "shadowmmu.states"
 FORBIDDEN = {
-    "model": ("shadowmmu.sim", "shadowmmu.scenarios", "shadowmmu.views", "shadowmmu.widgets", FRONTEND),
-    "sim": ("shadowmmu.scenarios", "shadowmmu.views", "shadowmmu.widgets", FRONTEND),
-    "scenarios": ("shadowmmu.views", "shadowmmu.widgets", FRONTEND),
-    "views": ("shadowmmu.widgets", "ipywidgets", "shadowmmu.exhaustive", FRONTEND) + LIVE_SIM,
-    "widgets": ("shadowmmu.sim", FRONTEND),
+    "model": ("shadowmmu.sim", "shadowmmu.scenarios", "shadowmmu.views", "shadowmmu.widgets", FRONTEND, STATES),
+    "sim": ("shadowmmu.scenarios", "shadowmmu.views", "shadowmmu.widgets", FRONTEND, STATES),
+    "scenarios": ("shadowmmu.views", "shadowmmu.widgets", FRONTEND, STATES),
+    "views": ("shadowmmu.widgets", "ipywidgets", "shadowmmu.exhaustive", FRONTEND, STATES) + LIVE_SIM,
+    "widgets": ("shadowmmu.sim", FRONTEND, STATES),
+    "states": ("shadowmmu.views", "shadowmmu.widgets", FRONTEND, "ipywidgets", "anywidget"),
     "frontend": ("shadowmmu.sim", "shadowmmu.scenarios", "shadowmmu.views", "shadowmmu.widgets"),
 }
 #: Third-party packages only some modules may import: module names or layers.
 ONLY = {"ipywidgets": ("widgets", "frontend"), "anywidget": ("frontend",),
         "numpy": ("shadowmmu.exhaustive",), "matplotlib": ("views",)}
+
+
+LAYERS = ("sim", "scenarios", "states", "views", "widgets", "frontend")
 
 
 def module_name(path: Path) -> str:
@@ -65,7 +75,7 @@ def layer(name: str) -> str | None:
     parts = name.split(".")
     if len(parts) == 1:
         return None  # shadowmmu/__init__.py: the facade that re-exports every layer
-    return parts[1] if parts[1] in ("sim", "scenarios", "views", "widgets", "frontend") else "model"
+    return parts[1] if parts[1] in LAYERS else "model"
 
 
 def imports(path: Path, source: str | None = None) -> list[tuple[int, str]]:
@@ -89,6 +99,16 @@ def imports(path: Path, source: str | None = None) -> list[tuple[int, str]]:
     return found
 
 
+MARKUP = re.compile(r"<(/?[a-zA-Z][a-zA-Z0-9]*)[\s>/]")
+
+
+def _docstring_node(source: str):
+    body = ast.parse(source).body
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        return body[0].value
+    return None
+
+
 def violations(path: Path, source: str | None = None) -> list[str]:
     name, out = module_name(path), []
     own = layer(name)
@@ -107,6 +127,12 @@ def violations(path: Path, source: str | None = None) -> list[str]:
                     and node.func.attr in LIVE_CALLS):
                 out.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno}: view module {name} "
                            f"calls .{node.func.attr}(): views take plain records")
+    if own == "states":
+        for node in ast.walk(ast.parse(source)):
+            if (isinstance(node, ast.Constant) and isinstance(node.value, str)
+                    and MARKUP.search(node.value) and node is not _docstring_node(source)):
+                out.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno}: states module {name} "
+                           f"writes markup: records are drawn by the page")
     if own == "widgets":
         for node in ast.walk(ast.parse(source)):
             ident = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else None
@@ -139,7 +165,7 @@ def test_imports_at_the_top_and_a_docstring(path):
 
 def test_the_checker_sees_every_layer():
     layers = {layer(module_name(p)) for p in MODULES}
-    assert layers == {None, "model", "sim", "scenarios", "views", "widgets", "frontend"}
+    assert layers == {None, "model", *LAYERS}
 
 
 @pytest.mark.parametrize("where, source, complaint", [
@@ -165,6 +191,12 @@ def test_the_checker_sees_every_layer():
     ("palette.py", "from .frontend import viewdata\n", "model module shadowmmu.palette imports shadowmmu.frontend"),
     ("widgets/fault.py", "import anywidget\n", "imports anywidget (only frontend may)"),
     ("views/common.py", "from ..frontend.viewdata import explorer_tables\n", "imports shadowmmu.frontend.viewdata"),
+    ("states/space.py", "from ..views.common import esc\n", "states module shadowmmu.states.space imports shadowmmu.views"),
+    ("states/space.py", "import anywidget\n", "imports anywidget"),
+    ("states/space.py", "ROW = '<tr><td>x</td></tr>'\n", "writes markup"),
+    ("scenarios/small.py", "from ..states import space\n", "imports shadowmmu.states"),
+    ("sim/mmu.py", "from ..states.space import state_key\n", "imports shadowmmu.states"),
+    ("frontend/simexplorer.py", "from ..scenarios.small import small_guest\n", "imports shadowmmu.scenarios"),
 ])
 def test_a_planted_back_edge_is_caught(where, source, complaint):
     found = violations(PACKAGE / where, source)
@@ -177,3 +209,6 @@ def test_allowed_arrows_pass():
                       "import anywidget\nimport ipywidgets\nfrom ..exercises import make_exercise\n"
                       "from ..palette import PALETTE\n") == []
     assert violations(PACKAGE / "widgets" / "fault.py", "from ..scenarios.small import small_session\n") == []
+    assert violations(PACKAGE / "frontend" / "simexplorer.py", "from ..states.space import state_key\n") == []
+    assert violations(PACKAGE / "states" / "space.py", "from ..scenarios.small import run_access\n"
+                      "from ..sim.records import page_records\nNOTE = 'a < b and x > y'\n") == []

@@ -1,10 +1,15 @@
-"""The front-end room: explorers that compute in the page (anywidget), for notebooks 02-05 and 09.
+"""The front-end room: the in-page explorers (anywidget), for notebooks 02-10.
 
-This package knows the model (consts, address, role, rules, writes), the palette
-and, for notebook 09's questions, the exercise engine's public functions. It
-never imports or constructs the simulator.
+Notebooks 02-05 and 09 compute in the page from the model's tables; notebooks
+06, 07, 08 and 10 draw records of ``shadowmmu.states`` (the simulator's results,
+computed in Python). This package knows the model (consts, address, role, rules,
+writes), the palette, the exercise engine's public functions and the records of
+``states``. It never imports or constructs the simulator itself.
 
 * ``viewdata``  the tables the page computes from (layouts, rule tables, palette);
 * ``assets``    the ES modules (``model.js``, ``draw.js``, ``explorer.js``) joined;
-* ``explorers`` the anywidget classes and their builders, plus ``static_svg()``.
+* ``explorers`` the anywidget classes and their builders, plus ``static_svg()``;
+* ``node``      runs the page's drawing functions under node for static pictures;
+* ``simexplorer`` the base of the simulator explorers (``sim.js`` is its page half):
+  precomputed states, and request/answer with a kernel for any other input.
 """

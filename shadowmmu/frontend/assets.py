@@ -5,6 +5,7 @@ three plain ES modules, written to be read and tested one by one:
 
     model.js     bit slicing, rule-table lookups, the address parser (no DOM)
     draw.js      state -> SVG/HTML strings (no DOM either, so node can run it)
+    sim.js       what the simulator explorers share (and the DOM helper everyone uses)
     explorer.js  render({model, el}) for anywidget: events, keys, hover, sync
 
 anywidget loads a widget's ``_esm`` from a string (a blob URL), where relative
@@ -21,8 +22,8 @@ from functools import lru_cache
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-MODULES = ("model.js", "draw.js", "explorer.js")
-_LOCAL_IMPORT = re.compile(r'^import [^;]* from "\./[a-z]+\.js";\n', re.M)
+MODULES = ("model.js", "draw.js", "sim.js", "explorer.js")
+_LOCAL_IMPORT = re.compile(r'^import [^;]* from "\./[a-z_]+\.js";\n', re.M)
 
 
 def module_text(name: str) -> str:

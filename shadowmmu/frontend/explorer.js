@@ -21,6 +21,7 @@
 // address asks again. The data-* contract above is kept up to date meanwhile.
 import { bits, checkRule, decompose, explorerState, field, hex, parseAddress, parseAnswer, withBits, withField } from "./model.js";
 import { drawExplorer, vaBits } from "./draw.js";
+import { simElement } from "./sim.js";
 
 const ATTRS = {
   address: "address", guestPdeIndex: "guestPdeIndex", guestPteIndex: "guestPteIndex",
@@ -39,18 +40,6 @@ const PREDICT = {
     name: (p) => `PAE PT q${p.quadrant}, ${p.quadrant ? "upper" : "lower"} ${p.size}` },
 };
 
-function element(tag, props = {}, children = []) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(props)) {
-    if (k === "class") e.className = v;
-    else if (k === "text") e.textContent = v;
-    else if (k.startsWith("data-") || k.startsWith("aria-") || k === "for" || k === "role") e.setAttribute(k, v);
-    else e[k] = v;
-  }
-  for (const c of children) e.append(c);
-  return e;
-}
-
 function save(model) {
   try {
     model.save_changes();
@@ -68,45 +57,45 @@ export function render({ model, el }) {
   state.predict = ask ? "pending" : null;
   let timer = null, refocusing = false;
 
-  const root = element("div", { class: "smmu-explorer", "data-explorer": kind, tabIndex: 0,
+  const root = simElement("div", { class: "smmu-explorer", "data-explorer": kind, tabIndex: 0,
     "aria-label": `${kind} explorer; arrow keys step through entries` });
-  const box = element("input", { class: "smmu-address", type: "text", spellcheck: false,
+  const box = simElement("input", { class: "smmu-address", type: "text", spellcheck: false,
     "aria-label": `address (${T.parser.valid_range}); Enter to commit` });
-  const error = element("span", { class: "smmu-error", role: "alert", hidden: true });
-  const controls = element("div", { class: "smmu-controls" }, [element("label", { text: "address" }), box]);
-  const presets = element("span", { class: "smmu-presets" });
-  for (const p of T.presets) presets.append(element("button", { type: "button", text: hex(T, p), "data-select-address": hex(T, p) }));
+  const error = simElement("span", { class: "smmu-error", role: "alert", hidden: true });
+  const controls = simElement("div", { class: "smmu-controls" }, [simElement("label", { text: "address" }), box]);
+  const presets = simElement("span", { class: "smmu-presets" });
+  for (const p of T.presets) presets.append(simElement("button", { type: "button", text: hex(T, p), "data-select-address": hex(T, p) }));
   controls.append(presets);
   let ruleBox = null;
   if (withRule) {
-    ruleBox = element("select", { class: "smmu-rule", "aria-label": "quadrant rule" });
+    ruleBox = simElement("select", { class: "smmu-rule", "aria-label": "quadrant rule" });
     for (const name of T.rule_order) {
       const r = T.rules[name];
-      ruleBox.append(element("option", { value: name, text: `${name}${r.correct ? "" : " (wrong)"}` }));
+      ruleBox.append(simElement("option", { value: name, text: `${name}${r.correct ? "" : " (wrong)"}` }));
     }
-    controls.append(element("label", { text: "rule" }), ruleBox);
+    controls.append(simElement("label", { text: "rule" }), ruleBox);
   }
-  const question = element("div", { class: "smmu-question" });
-  const answers = element("div", { class: "smmu-answers" });
-  const picture = element("div", { class: "smmu-picture" });
+  const question = simElement("div", { class: "smmu-question" });
+  const answers = simElement("div", { class: "smmu-answers" });
+  const picture = simElement("div", { class: "smmu-picture" });
   root.append(controls, error);
   if (kind === "exercise") root.append(question, answers);
-  const predictBox = element("div", { class: "smmu-predict" });
+  const predictBox = simElement("div", { class: "smmu-predict" });
   if (ask) {
-    const choices = element("span", { class: "smmu-predict-choices" });
+    const choices = simElement("span", { class: "smmu-predict-choices" });
     for (const p of T.shadow[ask.parts]) {
-      choices.append(element("button", { type: "button", class: "smmu-predict-answer", "data-answer": String(p.quadrant), text: ask.name(p) }), " ");
+      choices.append(simElement("button", { type: "button", class: "smmu-predict-answer", "data-answer": String(p.quadrant), text: ask.name(p) }), " ");
     }
-    choices.append(element("button", { type: "button", class: "smmu-predict-show", text: "show" }));
-    predictBox.append(element("span", { class: "smmu-predict-question", text: ask.ask }), " ", choices,
-      " ", element("span", { class: "smmu-predict-verdict", role: "status" }));
+    choices.append(simElement("button", { type: "button", class: "smmu-predict-show", text: "show" }));
+    predictBox.append(simElement("span", { class: "smmu-predict-question", text: ask.ask }), " ", choices,
+      " ", simElement("span", { class: "smmu-predict-verdict", role: "status" }));
     root.append(predictBox);
   }
   root.append(picture);
-  const checkBox = element("div", { class: "smmu-rule-check" });
+  const checkBox = simElement("div", { class: "smmu-rule-check" });
   if (withRule) {
-    checkBox.append(element("button", { type: "button", class: "smmu-check-all", text: "check this rule on every guest page" }),
-      " ", element("span", { class: "smmu-rule-result", role: "status" }));
+    checkBox.append(simElement("button", { type: "button", class: "smmu-check-all", text: "check this rule on every guest page" }),
+      " ", simElement("span", { class: "smmu-rule-result", role: "status" }));
     root.append(checkBox);
   }
   el.append(root);
@@ -205,18 +194,18 @@ export function render({ model, el }) {
       return;
     }
     question.replaceChildren(
-      element("button", { type: "button", class: "smmu-prev", text: "< previous", disabled: state.number <= 0 }),
-      " ", element("b", { text: `Exercise ${ex.number} (seed ${ex.seed}): ` }), ex.question, " ",
-      element("button", { type: "button", class: "smmu-next", text: "next >", disabled: state.number >= exercises().length - 1 }));
+      simElement("button", { type: "button", class: "smmu-prev", text: "< previous", disabled: state.number <= 0 }),
+      " ", simElement("b", { text: `Exercise ${ex.number} (seed ${ex.seed}): ` }), ex.question, " ",
+      simElement("button", { type: "button", class: "smmu-next", text: "next >", disabled: state.number >= exercises().length - 1 }));
     for (const a of ex.answers) {
-      answers.append(element("label", { text: a.label, for: `smmu-answer-${a.name}` }),
-        element("input", { class: `smmu-answer smmu-answer-${a.name}`, "data-field": a.name, type: "text",
+      answers.append(simElement("label", { text: a.label, for: `smmu-answer-${a.name}` }),
+        simElement("input", { class: `smmu-answer smmu-answer-${a.name}`, "data-field": a.name, type: "text",
           "aria-label": a.label }),
-        element("span", { class: "smmu-verdict", "data-field": a.name }));
+        simElement("span", { class: "smmu-verdict", "data-field": a.name }));
     }
-    answers.append(element("span", { class: "smmu-answer-buttons" }, [
-      element("button", { type: "button", class: "smmu-check", text: "check my answer" }), " ",
-      element("button", { type: "button", class: "smmu-reveal", text: "reveal" })]));
+    answers.append(simElement("span", { class: "smmu-answer-buttons" }, [
+      simElement("button", { type: "button", class: "smmu-check", text: "check my answer" }), " ",
+      simElement("button", { type: "button", class: "smmu-reveal", text: "reveal" })]));
   }
 
   function setNumber(n) {

@@ -17,22 +17,13 @@ explorers sharing one selection through ``ipywidgets.jslink``, which also
 works in a static HTML page.
 
 Static readers (GitHub, nbviewer) cannot run widgets, so every explorer's
-output also carries ``image/svg+xml``: its initial state drawn by the *same*
-``draw.js`` function the page uses, run under ``node`` (``static_svg()``).
-One drawing code, so the static picture cannot drift from the live one; the
-price is that node must be on PATH when the notebooks are built (it is, for
-``make notebooks`` and CI). Without node the widget still works and the
-output simply has no SVG.
+output also carries ``image/svg+xml``: its current state drawn by the *same*
+``draw.js`` function the page uses, run under node (``node.node_call``).
 """
 
 from __future__ import annotations
 
-import json
-import shutil
 import subprocess
-import tempfile
-from functools import lru_cache
-from pathlib import Path
 
 import anywidget
 import ipywidgets as W
@@ -43,19 +34,11 @@ from ..consts import GPTE_SIZE, GUEST_4K
 from ..rules import get_rule
 from ..exercises import make_exercise
 from .assets import css_source, esm_source
+from .node import node_call, stack_svgs
 from .viewdata import explorer_tables
 
-NODE_TIMEOUT_S = 30
 #: The explorers that can ask the reader first (``predict=True``); explorer.js knows their questions.
 PREDICTING = ("pd-split", "pt-split")
-_STATIC_MAIN = """
-import { drawExplorer } from "./draw.mjs";
-let input = "";
-process.stdin.setEncoding("utf8");
-for await (const chunk of process.stdin) input += chunk;
-const jobs = JSON.parse(input);
-process.stdout.write(JSON.stringify(jobs.views.map((v) => drawExplorer(jobs.tables, v.kind, v))));
-"""
 
 
 class Address(t.Int):
@@ -230,28 +213,9 @@ def linked(*explorers: Explorer) -> Linked:
 
 # ---------------------------------------------------------------- static pictures
 
-@lru_cache(maxsize=1)
-def _static_dir() -> Path | None:
-    node = shutil.which("node")
-    if node is None:
-        return None
-    d = Path(tempfile.mkdtemp(prefix="smmu-static-"))
-    (d / "draw.mjs").write_text(esm_source(("model.js", "draw.js")), encoding="utf-8")
-    (d / "main.mjs").write_text(_STATIC_MAIN, encoding="utf-8")
-    return d
-
-
 def draw_with_node(views: list[dict]) -> list[str] | None:
     """draw.js's drawExplorer() for each view, run by node; None without node."""
-    d = _static_dir()
-    if d is None:
-        return None
-    jobs = json.dumps({"tables": explorer_tables(), "views": views})
-    proc = subprocess.run([shutil.which("node") or "node", str(d / "main.mjs")], input=jobs,
-                          capture_output=True, text=True, timeout=NODE_TIMEOUT_S, check=False)
-    if proc.returncode != 0:
-        raise RuntimeError(f"node could not draw the static picture: {proc.stderr[-800:]}")
-    return json.loads(proc.stdout)
+    return node_call(("model.js", "draw.js"), "drawExplorer", [[explorer_tables(), v["kind"], v] for v in views])
 
 
 def static_svg(x: Explorer) -> str | None:
@@ -262,13 +226,4 @@ def static_svg(x: Explorer) -> str | None:
 
 def stacked_svg(explorers: list[Explorer]) -> str | None:
     """Several explorers' pictures one under another, in one SVG."""
-    out = draw_with_node([x.view() for x in explorers])
-    if not out:
-        return None
-    body, y, width = "", 0, 0
-    for svg in out:
-        w, h = (int(svg.split(f'{k}="', 1)[1].split('"', 1)[0]) for k in ("width", "height"))
-        body += svg.replace("<svg ", f'<svg x="0" y="{y}" ', 1)
-        y, width = y + h + 8, max(width, w)
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {y}" width="{width}" '
-            f'height="{y}">{body}</svg>')
+    return stack_svgs(draw_with_node([x.view() for x in explorers]) or [])

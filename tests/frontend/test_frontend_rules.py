@@ -18,8 +18,12 @@ MODEL = {"consts", "address", "role", "rules", "writes", "exhaustive", "exercise
 # viewdata hands the page plain data: model and palette only. explorers may also use the
 # widget libraries and, for notebook 09's questions, the exercise engine (model code).
 # Neither imports views: the page draws its own pictures (draw.js) from the model's tables.
-ALLOWED = {"viewdata": MODEL, "assets": set(), "__init__": set(),
-           "explorers": MODEL | {"frontend"}}
+# The simulator explorers (simexplorer and every *_explorer module) take their records from
+# states, which runs the simulator for them; they never import it themselves.
+SIM_EXPLORER = MODEL | {"frontend", "states"}
+ALLOWED = {"viewdata": MODEL, "assets": set(), "__init__": set(), "node": {"frontend"},
+           "explorers": MODEL | {"frontend"}, "simexplorer": SIM_EXPLORER}
+ALLOWED |= {p.stem: SIM_EXPLORER for p in ROOM.glob("*_explorer.py")}
 SIMULATOR = {"guest", "mmu", "sim", "scenarios", "events", "snapshot"}
 
 

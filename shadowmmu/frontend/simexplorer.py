@@ -1,0 +1,159 @@
+"""The anywidget base of the simulator explorers (notebooks 06, 07, 08, 10): a record per input.
+
+A simulator explorer shows one record of ``shadowmmu.states`` for the reader's
+inputs. The records are computed in Python, by the simulator, never in the
+page; the page (``sim.js`` plus the explorer's own module) draws them. So that
+the page can answer in one frame, and answer at all with no kernel, the widget
+carries a *state space*: the records of a list of input combinations computed
+when the widget is made (``make site`` stores them in the static page). Any
+other input is a ``request`` the kernel answers with an ``answer``; without a
+kernel the page says that input needs the live notebook.
+
+A subclass names its ``kind`` (the root's ``data-explorer``), its ``key_fields``,
+its ES modules and drawing function, and two pure functions: ``normalise``
+(inputs -> checked inputs, or ValueError saying which input and what is valid)
+and ``compute`` (checked inputs -> record). It holds no simulator of its own.
+
+Knows: anywidget, traitlets, ``states.space``. Does not know what a record holds.
+"""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+from itertools import count
+
+import anywidget
+import traitlets as t
+
+from ..states.space import check_record, state_key, state_space
+from .assets import css_source, esm_source
+from .node import node_call
+from .viewdata import explorer_tables
+
+LOG = logging.getLogger(__name__)
+_SERIAL = count(1)
+
+
+class SimExplorer(anywidget.AnyWidget):
+    """One simulator explorer: ``inputs`` shown, ``states`` precomputed, request/answer for the rest."""
+
+    #: The ES modules joined into this explorer's ``_esm``, and the drawing function node runs.
+    modules: tuple[str, ...] = ("model.js", "sim.js")
+    draw_function = ""
+    key_fields: tuple[str, ...] = ()
+    static_note = ("This is a static page with no Python kernel: its explorers answer from states "
+                   "the simulator computed when the site was built.")
+
+    _css = css_source()
+    kind = t.Unicode("").tag(sync=True)
+    tables = t.Dict().tag(sync=True)
+    spec = t.Dict().tag(sync=True)
+    inputs = t.Dict().tag(sync=True)
+    states = t.Dict().tag(sync=True)
+    request = t.Dict().tag(sync=True)
+    answer = t.Dict().tag(sync=True)
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.draw_function:
+            cls._esm = esm_source(tuple(cls.modules))
+
+    def __init__(self, inputs: dict, space=(), **kwargs):
+        inputs = self.normalise(dict(inputs))
+        space = [self.normalise(dict(i)) for i in space]
+        states = state_space(self.key_fields, self.compute, space)
+        key = state_key(self.key_fields, inputs)
+        if key not in states:
+            states[key] = self.compute(inputs)
+            check_record(states[key], f"state {key}")
+        super().__init__(kind=self.kind_name(), inputs=inputs, states=states,
+                         spec={"key_fields": list(self.key_fields), "presets": space,
+                               "static_note": self.static_note}, **kwargs)
+        self._extra: dict[str, dict] = {}
+
+    # ---- what a subclass provides
+
+    def kind_name(self) -> str:
+        """The root's data-explorer."""
+        raise NotImplementedError
+
+    def normalise(self, inputs: dict) -> dict:
+        """The inputs checked and in canonical form; ValueError names the bad input and what is valid."""
+        raise NotImplementedError
+
+    def compute(self, inputs: dict) -> dict:
+        """The record for checked inputs (a pure function of them)."""
+        raise NotImplementedError
+
+    @t.default("tables")
+    def _tables(self):
+        return explorer_tables()
+
+    # ---- the kernel side of the protocol
+
+    @property
+    def key(self) -> str:
+        """The key of the inputs shown."""
+        return state_key(self.key_fields, self.inputs)
+
+    @property
+    def record(self) -> dict:
+        """The record shown (precomputed, or computed for a request)."""
+        return self.states.get(self.key) or self._extra[self.key]
+
+    def record_for(self, inputs: dict) -> dict:
+        """The record of some inputs: looked up if known, else computed (and kept)."""
+        inputs = self.normalise(dict(inputs))
+        key = state_key(self.key_fields, inputs)
+        if key in self.states:
+            return self.states[key]
+        if key not in self._extra:
+            rec = self.compute(inputs)
+            check_record(rec, f"state {key}")
+            self._extra[key] = rec
+        return self._extra[key]
+
+    def show(self, **inputs) -> None:
+        """Show other inputs from Python (a kernel-side control): ``x.show(va=0xC0000000)``."""
+        merged = self.normalise({**self.inputs, **inputs})
+        record = self.record_for(merged)
+        self.inputs = merged
+        self.answer = {"id": f"py-{next(_SERIAL)}", "key": self.key, "inputs": merged, "record": record}
+
+    @t.observe("request")
+    def _on_request(self, change):
+        req = change["new"] or {}
+        rid = req.get("id")
+        try:
+            inputs = self.normalise(dict(req.get("inputs") or {}))
+            record = self.record_for(inputs)
+        except ValueError as err:
+            self.answer = {"id": rid, "error": str(err)}
+            return
+        except Exception as err:  # a widget never shows a traceback; the log keeps it
+            LOG.exception("simulator explorer %s failed on %r", self.kind, req)
+            self.answer = {"id": rid, "error": f"the simulator failed on these inputs: {type(err).__name__}: {err}"}
+            return
+        self.inputs = inputs
+        self.answer = {"id": rid, "key": state_key(self.key_fields, inputs), "inputs": inputs,
+                       "record": record}
+
+    # ---- static picture
+
+    def static_svg(self) -> str | None:
+        """The current state as the page draws it first, by node; None without node."""
+        out = node_call(tuple(self.modules), self.draw_function,
+                        [[self.tables, self.spec, self.record, self.inputs]])
+        return None if out is None else out[0]
+
+    def _repr_mimebundle_(self, **kwargs):
+        data, metadata = super()._repr_mimebundle_(**kwargs)
+        try:
+            svg = self.static_svg()
+        except (OSError, RuntimeError, subprocess.TimeoutExpired, ValueError) as err:
+            data["text/plain"] = f"{data['text/plain']}\n[no static picture: {err}]"
+            return data, metadata
+        if svg is not None:
+            data["image/svg+xml"] = svg
+        return data, metadata

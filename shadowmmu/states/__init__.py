@@ -1,0 +1,15 @@
+"""The states the in-page simulator explorers show (notebooks 06, 07, 08, 10): plain records.
+
+This layer sits between the simulator and the page. It runs the scenarios
+(``shadowmmu.scenarios``) and reads the simulator's results and state
+(``shadowmmu.sim``), and turns them into JSON-ready records: dicts, lists,
+ints, strings and booleans, nothing else. It writes no HTML and draws nothing;
+the ES modules of ``shadowmmu.frontend`` draw these records. It knows no
+widget, no DOM and no ipywidgets.
+
+One function per explorer maps the reader's inputs to one record. It is pure: the
+same inputs give the same record, byte for byte, whether it runs live in a kernel
+or at ``make site`` time to precompute the static page's state space (``space``).
+
+* ``space``  the input keys and the state spaces (inputs -> record, precomputed).
+"""
