@@ -39,6 +39,6 @@ def esm_source(modules: tuple[str, ...] = MODULES) -> str:
     return "\n".join(parts)
 
 
-def css_source() -> str:
-    """The explorers' style sheet (the widgets' ``_css``)."""
-    return module_text("explorer.css")
+def css_source(*extra: str) -> str:
+    """The explorers' style sheet (the widgets' ``_css``), plus any extra sheets named."""
+    return "\n".join(module_text(name) for name in ("explorer.css", *extra))
