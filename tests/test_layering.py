@@ -102,13 +102,6 @@ def imports(path: Path, source: str | None = None) -> list[tuple[int, str]]:
 MARKUP = re.compile(r"<(/?[a-zA-Z][a-zA-Z0-9]*)[\s>/]")
 
 
-def _docstring_node(source: str):
-    body = ast.parse(source).body
-    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
-        return body[0].value
-    return None
-
-
 def violations(path: Path, source: str | None = None) -> list[str]:
     name, out = module_name(path), []
     own = layer(name)
@@ -128,9 +121,13 @@ def violations(path: Path, source: str | None = None) -> list[str]:
                 out.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno}: view module {name} "
                            f"calls .{node.func.attr}(): views take plain records")
     if own == "states":
-        for node in ast.walk(ast.parse(source)):
+        tree = ast.parse(source)
+        docs = {id(n.body[0].value) for n in ast.walk(tree)
+                if isinstance(n, (ast.Module, ast.FunctionDef, ast.ClassDef)) and n.body
+                and isinstance(n.body[0], ast.Expr) and isinstance(n.body[0].value, ast.Constant)}
+        for node in ast.walk(tree):
             if (isinstance(node, ast.Constant) and isinstance(node.value, str)
-                    and MARKUP.search(node.value) and node is not _docstring_node(source)):
+                    and MARKUP.search(node.value) and id(node) not in docs):
                 out.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno}: states module {name} "
                            f"writes markup: records are drawn by the page")
     if own == "widgets":
@@ -194,6 +191,7 @@ def test_the_checker_sees_every_layer():
     ("states/space.py", "from ..views.common import esc\n", "states module shadowmmu.states.space imports shadowmmu.views"),
     ("states/space.py", "import anywidget\n", "imports anywidget"),
     ("states/space.py", "ROW = '<tr><td>x</td></tr>'\n", "writes markup"),
+    ("states/space.py", "def f():\n    'a <b>doc</b>'\n    return '<b>bold</b>'\n", "writes markup"),
     ("scenarios/small.py", "from ..states import space\n", "imports shadowmmu.states"),
     ("sim/mmu.py", "from ..states.space import state_key\n", "imports shadowmmu.states"),
     ("frontend/simexplorer.py", "from ..scenarios.small import small_guest\n", "imports shadowmmu.scenarios"),
@@ -212,3 +210,4 @@ def test_allowed_arrows_pass():
     assert violations(PACKAGE / "frontend" / "simexplorer.py", "from ..states.space import state_key\n") == []
     assert violations(PACKAGE / "states" / "space.py", "from ..scenarios.small import run_access\n"
                       "from ..sim.records import page_records\nNOTE = 'a < b and x > y'\n") == []
+    assert violations(PACKAGE / "states" / "space.py", "'Records, not <table> markup.'\n") == []
