@@ -65,12 +65,16 @@ export function wrStale(step) {
   return s ? `va=${wrHex(s.va, 8)} shadow=${wrGpa(s.shadow)} guest=${wrGpa(s.guest)}` : "";
 }
 
-// One box per quadrant: the live page, else the last zapped one (crossed out).
+// One box per quadrant: the live page, else the last zapped one (crossed out); a live
+// page loaded after a zap names the page it replaces.
 function wrShown(record, step) {
   const byQ = new Map();
   for (const p of step.state.pages) {
-    const cat = record.pages[p.id], q = cat.quadrant, cur = byQ.get(q);
-    if (!cur || p.gone === null || cur.gone !== null) byQ.set(q, { ...cat, ...p });
+    const page = { ...record.pages[p.id], ...p }, cur = byQ.get(page.quadrant);
+    if (!cur) byQ.set(page.quadrant, page);
+    else if (p.gone === null) byQ.set(page.quadrant, { ...page, replaces: cur.gone !== null ? cur : cur.replaces });
+    else if (cur.gone !== null) byQ.set(page.quadrant, page);
+    else cur.replaces = page;
   }
   return [...byQ.values()].sort((a, b) => a.quadrant - b.quadrant);
 }
@@ -99,10 +103,12 @@ function wrPage(T, record, step, at, p, x, y, w) {
   if (p.root) tags.push("root in use");
   if (p.level === 2 && !gone) tags.push(`flooding ${p.flooding}/3`);
   if (p.id.endsWith("+") && !gone) tags.push("new root");
-  const zappedHere = step.zapped.filter((z) => z.split(":")[0] === p.id);
+  const mine = [p.id].concat(p.replaces ? [p.replaces.id] : []);
+  const zappedHere = step.zapped.filter((z) => mine.includes(z.split(":")[0]));
   const rows = p.sptes.map((s) => ({ id: `${p.id}:${s.index}`, text: `sPTE ${s.index}: ${s.what}`, zap: false }))
     .concat(zappedHere.filter((z) => !p.sptes.some((s) => `${p.id}:${s.index}` === z))
-      .map((z) => ({ id: z, text: `sPTE ${z.split(":")[1]} ZAPPED (was ${wrWas(record, at, z)})`, zap: true })));
+      .map((z) => ({ id: z, text: `${z} ZAPPED (was ${wrWas(record, at, z)})`, zap: true })));
+  if (p.replaces) rows.unshift({ id: "", text: `replaces ${p.replaces.id}: ${p.replaces.gone}`, zap: false });
   const shown = rows.slice(0, 4), h = 50 + 16 * Math.max(1, shown.length + (rows.length > 4 ? 1 : 0));
   let o = `<g data-page="${wrEsc(p.id)}"${focus ? ' class="smmu-hot"' : ""}>`
     + wrBox(x, y, w, h, { fill: gone ? "url(#wr-hatch)" : skipped ? "#f2f2f2" : "#fff", stroke: cq, sw: focus ? 4 : 2, dash: skipped ? "5 3" : "" })
@@ -113,7 +119,7 @@ function wrPage(T, record, step, at, p, x, y, w) {
   if (!shown.length) o += wrText(x + 6, y + 60, gone ? "(emptied)" : "no present sPTEs", { size: 11 });
   shown.forEach((r, i) => {
     const ry = y + 50 + 16 * i, hot = step.focus.includes(r.id);
-    o += `<g data-spte="${wrEsc(r.id)}"${r.zap ? ' data-zapped="1"' : ""}>`
+    o += `<g${r.id ? ` data-spte="${wrEsc(r.id)}"` : ""}${r.zap ? ' data-zapped="1"' : ""}>`
       + wrBox(x + 4, ry, w - 8, 14, { fill: r.zap ? C.spte : "#fff", stroke: cs, sw: hot ? 3 : 1 })
       + wrText(x + 8, ry + 11, r.text.slice(0, Math.floor((w - 16) / 6.7)), { size: 11, weight: r.zap || hot ? "bold" : "normal" }) + "</g>";
   });
@@ -136,9 +142,9 @@ function wrGuest(T, record, step, pages, y0) {
       + wrText(X + 4, y + 27, wrHex(p.byte_hi, 3), { size: 11 }) + wrText(X + 4, y + 40, `q${p.quadrant}`, { size: 11 });
   }
   const wy = y0 + off * scale, hot = step.focus.includes("guest:written");
-  o += `<g data-guest="written"${hot ? ' class="smmu-hot"' : ""}>`
-    + wrBox(X - 4, wy - 2, W + 8, Math.max(4, size * scale), { fill: ce, stroke: "#000", sw: hot ? 3 : 1 })
-    + wrText(X + W + 10, wy + 4, `byte ${wrHex(off, 3)}, ${size} byte(s)`, { size: 11, weight: "bold" });
+  o += `<g data-guest="written">`
+    + wrBox(X + W - 22, wy - 4, 34, 8, { fill: ce, stroke: ce, sw: hot ? 3 : 1 })
+    + wrText(X + W + 16, wy + 4, `<- byte ${wrHex(off, 3)}, ${size} byte(s) written`, { size: 11, weight: hot ? "bold" : "normal" });
   step.state.entries.forEach((e, i) => {
     o += wrText(X + W + 10, wy + 18 + 14 * i, `entry ${e.index} = ${wrHex(e.value, 8)}`, { size: 11 });
   });
@@ -150,11 +156,12 @@ export function drawWrite(T, spec, record, inputs, at = 0) {
   const step = record.steps[at], I = record.inputs;
   const pages = wrShown(record, step), pd = I.table === "pd";
   const title = `guest store: ${I.size} byte(s) at byte ${wrHex(I.offset, 3)} of the ${record.table_name}, step ${at + 1} of ${record.steps.length}`;
-  const y0 = 56, GX = 340, cols = pd ? 2 : 2, PW = (WR_WIDTH - GX - 10) / cols - 8;
+  const y0 = 72, GX = 340, cols = pd ? 2 : 2, PW = (WR_WIDTH - GX - 10) / cols - 8;
   let body = wrText(10, 16, `${I.size}-byte store of ${wrHex(record.value, 2 * I.size)} at byte ${wrHex(I.offset, 3)} of the ${record.table_name} (VA ${wrHex(record.va, 8)}); ${I.unsync ? "page tables may go unsync" : "page tables write-tracked"}${I.stores > 1 ? `; ${I.stores} identical stores` : ""}`, { size: 12, weight: "bold" })
     + wrText(10, 34, `step ${at + 1} of ${record.steps.length}: ${step.title}`, { size: 13, weight: "bold" });
   body += wrGuest(T, record, step, Object.values(record.pages), y0 + 8);
-  body += wrText(GX, y0, `shadow pages of gfn ${wrHex(record.gfn, 3)} (8-byte sPTEs); dashed: skipped; hatched and crossed: zapped whole; yellow: zapped sPTE`, { size: 11 });
+  body += wrText(GX, y0 - 14, `shadow pages of gfn ${wrHex(record.gfn, 3)} (8-byte sPTEs). Dashed: skipped for quadrant;`, { size: 11 })
+    + wrText(GX, y0, "hatched and crossed: zapped whole; yellow row: a zapped sPTE", { size: 11 });
   let y = y0 + 8, rowH = 0;
   pages.forEach((p, i) => {
     const c = i % cols, x = GX + c * (PW + 8);
@@ -163,12 +170,12 @@ export function drawWrite(T, spec, record, inputs, at = 0) {
     rowH = Math.max(rowH, g.h);
     body += g.svg;
   });
-  y = Math.max(y + rowH + 14, y0 + 8 + 256 + 50);
+  y = Math.max(y + rowH + 14, y0 + 8 + 256 + 14);
   const tr = step.state.translation;
   if (tr) {
     const stale = step.stale;
     body += `<g data-translation="1"${step.focus.includes("stale") || step.focus.includes("translation") ? ' class="smmu-hot"' : ""}>`
-      + wrBox(10, y, WR_WIDTH - 20, 38, { fill: stale ? "url(#wr-hatch)" : "#fff", stroke: "#000", sw: stale ? 3 : 1 })
+      + wrBox(10, y, WR_WIDTH - 20, 38, { stroke: "#000", sw: stale ? 3 : 1, dash: stale ? "8 4" : "" })
       + wrText(16, y + 15, `ShadowMMU.translate(${wrHex(tr.va, 8)}): before ${wrGpa(tr.before)}, now ${wrGpa(tr.shadow)}; the guest's own walk: ${wrGpa(tr.guest)}`, { size: 12, weight: "bold" })
       + wrText(16, y + 31, stale ? `STALE: the shadow still gives the old frame until the guest flushes this address (${stale.permitted ? "allowed, as a TLB may hold it" : "NOT allowed"})` : "nothing stale", { size: 12, weight: stale ? "bold" : "normal" })
       + "</g>";
@@ -179,7 +186,7 @@ export function drawWrite(T, spec, record, inputs, at = 0) {
   y += 16 * lines.length + 8;
   step.events.forEach((e, i) => { body += wrText(10, y + 12 + 14 * i, `event: ${e}`.slice(0, 140), { size: 11, fill: "#333" }); });
   y += 14 * step.events.length + 10;
-  const hatch = `<pattern id="wr-hatch" width="8" height="8" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="8" height="8" fill="#fff"/><line x1="0" y1="0" x2="0" y2="8" stroke="#999" stroke-width="3"/></pattern>`;
+  const hatch = `<pattern id="wr-hatch" width="8" height="8" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="8" height="8" fill="#fff"/><line x1="0" y1="0" x2="0" y2="8" stroke="#ccc" stroke-width="2"/></pattern>`;
   return `<svg xmlns="http://www.w3.org/2000/svg" class="smmu-svg" viewBox="0 0 ${WR_WIDTH} ${y}" width="${WR_WIDTH}" height="${y}" role="img" aria-label="${wrEsc(title)}" font-family="${WR_FONT}" style="max-width:100%;height:auto;background:#fff"><defs>${hatch}</defs><title>${wrEsc(title)}</title>${body}</svg>`;
 }
 
@@ -307,8 +314,9 @@ export function render({ model, el }) {
     const said = b.classList.contains("smmu-predict-show") ? null : b.dataset.answer;
     const n = steps.asking, p = record.steps[n].predict, v = steps.answer(said);
     root.dataset.verdict = v;
-    verdict.textContent = v === "right" ? `Right: ${p.answer}.` : v === "wrong"
-      ? `Not this time. You said: ${said}. What KVM does: ${p.answer}.` : `The answer: ${p.answer}.`;
+    const label = (value) => (p.choices.find((c) => c.value === value) || { label: value }).label;
+    verdict.textContent = v === "right" ? `Right: ${label(p.answer)}.` : v === "wrong"
+      ? `Not this time. You said: ${label(said)}. What KVM does: ${label(p.answer)}.` : `The answer: ${label(p.answer)}.`;
     draw();
     next.focus();
   });

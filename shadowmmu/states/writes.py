@@ -115,7 +115,7 @@ def _spte(mmu, sp, index: int, spte: int) -> dict:
         return {"index": index, "what": f"{kind}: gpa 0x{spte_frame(spte) << PAGE_SHIFT:X}"}
     child = mmu.cache.by_hpa.get(spte & SPTE_ADDR_MASK)
     target = f"gfn 0x{child.gfn:X} {child.role.describe()}" if child is not None else "a freed page"
-    return {"index": index, "what": f"link to {target}"}
+    return {"index": index, "what": f"link: {target}"}
 
 
 def _page(mmu, sp, generation: int) -> dict:
