@@ -203,8 +203,8 @@ HTML(render_write_result(write_experiment("pt", 0x000, 8, unsync=False)))
 # asking first where a step answers a question; **show all** answers nothing and shows the
 # end. A bad offset shows an error and keeps the last picture. Without a Python kernel
 # (the static site), the explorer answers from the stores computed when the page was
-# built: the presets' tables and offsets, every size, unsync on and off, one or three
-# stores; any other offset needs the live notebook.
+# built: the presets' tables and offsets, every size, unsync on and off, and three stores
+# in a row for the page directory; any other store needs the live notebook.
 
 # %%
 # NBVAL_IGNORE_OUTPUT

@@ -41,7 +41,15 @@ export function stateKey(fields, inputs) {
   return fields.map((f) => keyPart(inputs[f])).join("|");
 }
 
+// A page exported with its widget state (nbconvert; the static site) has no kernel, and
+// there @jupyter-widgets/html-manager's save_changes() quietly does nothing instead of throwing.
+function exportedPage() {
+  return typeof document !== "undefined"
+    && document.querySelector('script[type="application/vnd.jupyter.widget-state+json"]') !== null;
+}
+
 function trySave(model) {
+  if (exportedPage()) return false;
   try {
     model.save_changes();
     return true;

@@ -5,8 +5,9 @@
 size, unsync switch, number of identical stores), drawn by ``writes.js`` on
 the guest table and the shadow pages of its gfn, revealed one step at a time
 with "predict, then see" questions. Its default ``space`` holds the records
-for notebook 07's preset stores, in every size, with unsync on and off and
-one or three stores; any other store needs the live notebook (a kernel).
+for notebook 07's preset stores, in every size, with unsync on and off, and
+three stores in a row for the page directory (flooding); any other store
+needs the live notebook (a kernel).
 
 Knows: ``SimExplorer``, ``states.writes``. Does not know the simulator.
 """
@@ -45,11 +46,12 @@ PRESETS = (
 
 
 def default_space() -> list[dict]:
-    """Every preset's table and offset, in every size that fits, unsync on and off, 1 or 3 stores."""
+    """Every preset's table and offset, in every size that fits, unsync on and off; for the
+    page directory (the one that can flood) also three stores in a row."""
     places = dict.fromkeys((table, offset) for _, table, offset, _, _ in PRESETS)
     return [{"table": table, "offset": offset, "size": size, "unsync": unsync, "stores": stores}
             for (table, offset), size, unsync, stores in product(places, SIZES, (True, False), (1, MAX_STORES))
-            if offset <= offset_limit(size)]
+            if offset <= offset_limit(size) and (stores == 1 or table == "pd")]
 
 
 class WriteExplorer(SimExplorer):
@@ -60,8 +62,8 @@ class WriteExplorer(SimExplorer):
     key_fields = KEY_FIELDS
     _css = css_source("writes.css")
     static_note = ("This is a static page with no Python kernel: the write explorer answers from the "
-                   "stores the simulator ran when the site was built (the preset stores, every size, "
-                   "unsync on and off, one or three stores).")
+                   "stores the simulator ran when the site was built (the presets' tables and offsets, "
+                   "every size, unsync on and off, and three stores in a row for the page directory).")
 
     def __init__(self, inputs: dict, space=(), **kwargs):
         super().__init__(inputs, space, **kwargs)
