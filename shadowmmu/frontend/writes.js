@@ -192,7 +192,7 @@ export function drawWrite(T, spec, record, inputs, at = 0) {
 
 // ---------------------------------------------------------------- the page
 
-function wrParseOffset(T, spec, text, size) {
+export function wrParseOffset(T, spec, text, size) {
   const lim = spec.offsets[String(size)];
   return parseAddress({ ...T.parser, va_max: lim.max, valid_range: lim.valid_range, example: "0x800" }, text, "byte offset");
 }
