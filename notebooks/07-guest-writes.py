@@ -22,15 +22,17 @@
 # the [quadrant](glossary.md#quadrant) lets KVM skip the shadow pages a write cannot concern; why one aligned guest
 # PDE write zaps two sPTEs in exactly one of the four roots; why an 8-byte store zaps whole
 # pages, even the roots the vCPU is using, and what KVM does about that; and what a stale
-# sPTE would do between the write and the guest's `invlpg`. Twice you predict the answer
-# before the picture shows it.
+# sPTE would do between the write and the guest's `invlpg`. The explorers step through each
+# store and ask you to predict before they show.
 # **What you'll need:** notebooks 04-06.
 #
 # The guest is `shadowmmu.scenarios.write_lab()`: one guest page table, for guest PDE 32
 # (0x08000000-0x083FFFFF), with gPTEs 0, 1 and 512 faulted in, so both of its PAE page
 # tables exist. Each experiment is `shadowmmu.scenarios.write_experiment()` on a fresh one:
-# `ShadowMMU.guest_write()`, then `translate()` and `invlpg()`. The pictures are
-# `shadowmmu.views.render_write_result()` and `render_write_presets()`.
+# `ShadowMMU.guest_write()`, then `translate()` and `invlpg()`. The tables are
+# `shadowmmu.views.render_write_result()` and `render_write_presets()`; the step-by-step
+# explorer is `shadowmmu.frontend.writes_explorer.guest_write_explorer()`, whose records come from
+# `shadowmmu.states.writes.write_record()`.
 #
 # > **For reviewers.** The code followed (mainline 56ea38e436ea, about v6.10):
 # > `kvm_mmu_track_write()` → `get_written_sptes()` for emulated writes,
@@ -43,7 +45,7 @@ from shadowmmu.sim.records import page_records
 from shadowmmu.scenarios.write_lab import write_lab, write_experiment
 from shadowmmu.views.fault import render_shadow_pages
 from shadowmmu.views.writes import render_write_result, render_write_presets
-from shadowmmu.widgets.writes import guest_write_explorer, predict_write
+from shadowmmu.frontend.writes_explorer import guest_write_explorer
 from IPython.display import HTML
 
 # %% [markdown]
@@ -120,11 +122,13 @@ HTML(render_write_result(write_experiment("pt", 0x800, 4, unsync=False)))
 #
 # The guest clears PDE 32 (byte 0x080 of its PD), unmapping 0x08000000-0x083FFFFF. The PD
 # is write-tracked, so the store is emulated whatever the unsync switch says. Before you
-# read on, predict: which sPTEs does KVM zap? Pick an answer; the picture comes with it.
+# read on, predict: which sPTEs does KVM zap? Press **next step**: before a step that
+# answers a question, the explorer asks it (one button per answer, or "just show me"),
+# then shows the step on the picture, one shadow page at a time.
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-predict_write("pd", 0x080, 4)
+guest_write_explorer("pd", 0x080, 4, space=[])
 
 # %% [markdown]
 # The answer. One 4-byte guest PDE covers 4 MiB, two PAE PDEs of 2 MiB: `get_written_sptes()`
@@ -144,7 +148,7 @@ HTML(render_write_result(write_experiment("pd", 0x080, 4, unsync=True)))
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-predict_write("pd", 0x080, 8)
+guest_write_explorer("pd", 0x080, 8, space=[])
 
 # %% [markdown]
 # The answer. For 4-byte gPTEs an 8-byte store is misaligned (next section), so KVM zaps
@@ -182,11 +186,25 @@ HTML(render_write_result(write_experiment("pd", 0x080, 8, unsync=True)))
 HTML(render_write_result(write_experiment("pt", 0x000, 8, unsync=False)))
 
 # %% [markdown]
+# ## Write flooding
+#
+# A page directory that keeps being written without being used is probably no longer a
+# page directory. KVM counts emulated writes to each shadow page above level 1
+# (`detect_write_flooding()`); a fault through the page resets the count. At the third
+# write in a row, the page is zapped whole, even when its quadrant would have skipped the
+# store. Choose the preset "write flooding: 3 PDE stores" in the explorer below and step to
+# the third store. (Level-1 pages never flood: they can go unsync instead.)
+#
 # ## Try it
 #
-# Pick the table, a byte offset (hex like 0x800, or decimal) and a size; untick "may go
-# unsync" to make the page table write-tracked and see the emulated path. A bad offset
-# shows an error and keeps the last picture.
+# Pick the table, a byte offset (hex like 0x800, or decimal; Enter applies it), a size and
+# one or three stores, or a preset; untick "may go unsync" to make the page table
+# write-tracked and see the emulated path. Then step: **next step** reveals one step,
+# asking first where a step answers a question; **show all** answers nothing and shows the
+# end. A bad offset shows an error and keeps the last picture. Without a Python kernel
+# (the static site), the explorer answers from the stores computed when the page was
+# built: the presets' tables and offsets, every size, unsync on and off, and three stores
+# in a row for the page directory; any other store needs the live notebook.
 
 # %%
 # NBVAL_IGNORE_OUTPUT

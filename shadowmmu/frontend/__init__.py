@@ -11,5 +11,6 @@ writes), the palette, the exercise engine's public functions and the records of
 * ``explorers`` the anywidget classes and their builders, plus ``static_svg()``;
 * ``node``      runs the page's drawing functions under node for static pictures;
 * ``simexplorer`` the base of the simulator explorers (``sim.js`` is its page half):
-  precomputed states, and request/answer with a kernel for any other input.
+  precomputed states, and request/answer with a kernel for any other input;
+* ``writes_explorer`` notebook 07's guest-write explorer (``writes.js``).
 """

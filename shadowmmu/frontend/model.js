@@ -176,7 +176,7 @@ export function parseAddress(P, value, name = P.name) {
     const digits = head === "0x" || head === "0X" ? text.slice(2) : text;
     number = BigInt("0x" + digits.replaceAll("_", ""));
   } else {
-    return fail(`${name} ${rv} is not a number; give hex like 0xC0200000 or decimal, in ${R}`);
+    return fail(`${name} ${rv} is not a number; give hex like ${P.example || "0xC0200000"} or decimal, in ${R}`);
   }
   if (number < 0n || number > BigInt(P.va_max)) return fail(`${name} ${rv} is outside ${R}`);
   return { ok: true, value: Number(number) };

@@ -95,6 +95,16 @@ def write_value(table: str, size: int) -> int:
     return full & ((1 << (8 * size)) - 1)
 
 
+def written_va(table: str, offset: int) -> int:
+    """The first address mapped by the entry that byte offset of write_lab()'s PT or PD belongs to:
+
+        >>> hex(written_va("pt", 0x800)), hex(written_va("pd", 0x080))
+        ('0x8200000', '0x8000000')
+    """
+    entry = offset // 4
+    return LAB_MAPS[0][0] | entry << PAGE_SHIFT if table == "pt" else entry << 22
+
+
 def write_experiment(table: str = "pt", offset: int = 0, size: int = 4,
                      unsync: bool = True) -> WriteResult:
     """Store into write_lab()'s guest PT ("pt") or PD ("pd") at byte offset, then invlpg:
@@ -117,8 +127,7 @@ def write_experiment(table: str = "pt", offset: int = 0, size: int = 4,
     lab = write_lab(unsync)
     mmu, guest = lab.mmu, lab.guest
     base = lab.pt_gpa if table == "pt" else lab.pd_gpa
-    entry = offset // 4
-    va = 0x08000000 | entry << PAGE_SHIFT if table == "pt" else entry << 22
+    va = written_va(table, offset)
     gfn = base >> PAGE_SHIFT
     value = write_value(table, size)
     before = _pages_of(mmu, gfn)

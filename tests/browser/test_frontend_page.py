@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from frontend.harness import page
+from frontend.harness import offline_file_page, page
 from shadowmmu import decompose, parse_address
 from shadowmmu.exhaustive import check_rule
 from shadowmmu.frontend.explorers import address_anatomy, exercise, pd_split, pt_split, rule_explorer
@@ -29,18 +29,8 @@ def browser_page(chromium_context, tmp_path_factory):
                           # last, so the plain explorers above stay the first of their kind
                           pd_split(0xC0200000, predict=True), pt_split(0x00200000, predict=True)]),
                     encoding="utf-8")
-    pg = chromium_context.new_page()
-    pg.set_viewport_size({"width": 1000, "height": 1400})
-    outside, errors = [], []
-    pg.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:")
-             else (outside.append(r.request.url), r.abort()))
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    pg.goto(html.as_uri())
-    pg.wait_for_function("window.smmuReady === true", timeout=20_000)
-    yield pg
-    pg.close()
-    assert not errors, errors
-    assert outside == []
+    with offline_file_page(chromium_context, html) as pg:
+        yield pg
 
 
 def state(pg, kind):

@@ -11,6 +11,7 @@ thing (nbconvert + the vendored widget manager).
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 
 import anywidget
 
@@ -76,3 +77,21 @@ def page(explorers) -> str:
     divs = "\n".join(f'<div id="w{i}"></div>' for i in range(len(states)))
     return _PAGE.format(css=css_source(), divs=divs, esm=esm_source(),
                         states=json.dumps(states).replace("</", "<\\/"))
+
+
+@contextmanager
+def offline_file_page(context, html_path):
+    """A Chromium tab on html_path with every non-file request aborted; on leaving it, checks
+    that the page raised no error and asked for nothing outside."""
+    pg = context.new_page()
+    pg.set_viewport_size({"width": 1000, "height": 1400})
+    outside, errors = [], []
+    pg.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:")
+             else (outside.append(r.request.url), r.abort()))
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.goto(html_path.as_uri())
+    pg.wait_for_function("window.smmuReady === true", timeout=20_000)
+    yield pg
+    pg.close()
+    assert not errors, errors
+    assert outside == []

@@ -1,4 +1,4 @@
-"""Fuzz the ipywidgets explorers' Python callbacks (notebooks 06-08, 10), headless.
+"""Fuzz the ipywidgets explorers' Python callbacks (notebooks 06, 08, 10), headless.
 
 Each example builds an explorer with its public builder (shadowmmu.widgets)
 and sets its controls to a list of fuzzed values, as a reader clicking and
@@ -21,12 +21,7 @@ from hypothesis import strategies as st
 
 from fuzz_support import ANY_TEXT, NEAR_MISS, VA_MAX, budget, digits_spell, spelled_numbers
 from shadowmmu import QUADRANT_RULES
-from shadowmmu.widgets import (
-    guest_write_explorer,
-    page_fault_explorer,
-    real_guest_explorer,
-    whole_guest_explorer,
-)
+from shadowmmu.widgets import page_fault_explorer, real_guest_explorer, whole_guest_explorer
 
 ERROR = '<div class="smmu-error" role="alert">'
 TYPED = st.one_of(spelled_numbers(), st.one_of(ANY_TEXT, NEAR_MISS).map(lambda t: (None, t)))
@@ -117,49 +112,6 @@ def pick_snapshot(ex, _kind, index):
 def test_real_guest_explorer(fuzz_inputs, steps):
     run_address_steps(real_guest_explorer(), steps, fuzz_inputs, "widgets: real guest",
                       pick_snapshot)
-
-
-# -- the write lab: a byte offset typed, sizes and tables clicked ------------------------
-
-@st.composite
-def spelled_offsets(draw):
-    """(n, text): an offset as a reader would type it (decimal or 0x hex; maybe negative)."""
-    n = draw(st.one_of(st.integers(0, 4095), st.integers(4096, 1 << 20), st.integers(-9, -1),
-                       st.sampled_from([0, 4088, 4092, 4094, 4095, 4096])))
-    text = draw(st.sampled_from([str(n), hex(n), f" {n} ", hex(n).upper().replace("X", "x")]))
-    return n, text
-
-
-@budget(2)
-@given(st.lists(st.one_of(
-    st.one_of(spelled_offsets(), st.one_of(ANY_TEXT, NEAR_MISS).map(lambda t: (None, t))).map(
-        lambda c: ("offset", c)),
-    st.sampled_from([1, 2, 4, 8]).map(lambda s: ("size", s)),
-    st.sampled_from(["pt", "pd"]).map(lambda t: ("table", t)),
-    st.booleans().map(lambda b: ("unsync", b))), min_size=1, max_size=12))
-def test_guest_write_explorer(fuzz_inputs, steps):
-    ex = guest_write_explorer()
-    for kind, arg in steps:
-        fuzz_inputs.add("widgets: guest write")
-        widget = getattr(ex, kind)
-        value = arg[1] if kind == "offset" else arg
-        if widget.value == value:
-            continue
-        before, before_view = ex.state.result, ex.view.value
-        widget.value = value
-        assert ex.debug.value == "", ex.debug.value
-        text = ex.offset.value
-        if ERROR in ex.status.value:  # refused: the last good result and view stay
-            assert ex.state.result is before and ex.view.value == before_view
-            if kind == "offset" and arg[0] is not None:
-                assert not 0 <= arg[0] <= 4096 - ex.size.value, (text, ex.status.value)
-            continue
-        r = ex.state.result
-        assert ex.status.value == "" and r is not before
-        assert (r.table, r.size, r.unsync) == (ex.table.value, ex.size.value, ex.unsync.value)
-        assert 0 <= r.offset <= 4096 - r.size  # accepted, never clamped into range:
-        typed = arg[0] if kind == "offset" else None
-        assert r.offset == typed if typed is not None else digits_spell(text, r.offset), text
 
 
 # -- the whole guest: every control is a choice, each change re-runs the guest ---------

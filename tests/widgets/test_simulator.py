@@ -9,7 +9,7 @@ import pytest
 
 from tables import row_named
 
-from shadowmmu.widgets import Explorer, guest_write_explorer, page_fault_explorer, whole_guest_explorer
+from shadowmmu.widgets import Explorer, page_fault_explorer, whole_guest_explorer
 
 
 def walk(widget):
@@ -24,7 +24,7 @@ def shown(html: str) -> dict[str, str]:
     return dict(re.findall(r'<span class="smmu-v" data-field="([a-z_]+)">([^<]*)</span>', summary))
 
 
-@pytest.mark.parametrize("build", [page_fault_explorer, guest_write_explorer, whole_guest_explorer])
+@pytest.mark.parametrize("build", [page_fault_explorer, whole_guest_explorer])
 def test_builders_return_an_explorer_with_no_error(build):
     ex = build()
     assert isinstance(ex, Explorer) and "smmu-explorer" in ex._dom_classes
@@ -113,34 +113,6 @@ def test_write_access_sets_dirty_and_writable():
     assert "write of" in ex.view.value and "writable" in ex.view.value
 
 
-def test_guest_write_explorer_controls():
-    ex = guest_write_explorer("pt", 0x800, 4, unsync=False)
-    v = ex.view.value
-    assert "zap sPTE 0 of gfn" in v and "L1 q1" in v and "skip gfn" in v
-    ex.unsync.value = True
-    assert 'data-action="unsync"' in ex.view.value and "STALE" in ex.view.value
-    ex.table.value = "pd"
-    ex.offset.value = "0x080"
-    assert "zap sPTE 64" in ex.view.value and "zap sPTE 65" in ex.view.value
-    ex.table.value = "pt"
-    ex.unsync.value = False
-    ex.size.value = 8
-    ex.offset.value = "0"
-    assert "misaligned" in ex.view.value and "zap whole page" in ex.view.value
-
-
-def test_guest_write_explorer_bad_offset_keeps_view():
-    ex = guest_write_explorer()
-    before = ex.view.value
-    # the one number parser (address.parse_number): "abc" is hex 0xABC, "00800" is ambiguous
-    for bad in ("0x1000", "xyz", "4093", "00800"):
-        ex.offset.value = bad
-        assert '<div class="smmu-error" role="alert">' in ex.status.value
-        assert ex.view.value == before
-    ex.offset.value = "2048"
-    assert ex.status.value == ""
-
-
 def census_total(ex) -> int:
     return int(row_named(ex.census.value, "total")[1])
 
@@ -167,7 +139,6 @@ def test_whole_guest_explorer_switches():
 
 @pytest.mark.parametrize("build,drive", [
     (page_fault_explorer, lambda ex, i: setattr(ex.address, "value", f"0x{0xDEAD0000 + i * 0x1000:08X}")),
-    (guest_write_explorer, lambda ex, i: setattr(ex.offset, "value", str(4 * (i % 1024)))),
     (whole_guest_explorer, lambda ex, i: setattr(ex.processes, "value", 1 + i % 8)),
 ])
 def test_repeated_callbacks_leave_no_error(build, drive):
