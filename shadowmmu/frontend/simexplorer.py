@@ -56,7 +56,8 @@ class SimExplorer(anywidget.AnyWidget):
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        if cls.draw_function:
+        # add_traits() (anywidget's __init__) makes a subclass holding the _esm trait: keep it
+        if cls.draw_function and not isinstance(cls.__dict__.get("_esm"), t.TraitType):
             cls._esm = esm_source(tuple(cls.modules))
 
     def __init__(self, inputs: dict, space=(), **kwargs):
