@@ -24,7 +24,6 @@ from shadowmmu import QUADRANT_RULES
 from shadowmmu.widgets import (
     guest_write_explorer,
     page_fault_explorer,
-    real_guest_explorer,
     whole_guest_explorer,
 )
 
@@ -103,20 +102,6 @@ def fault_control(ex, kind, arg):
 def test_page_fault_explorer(fuzz_inputs, steps):
     run_address_steps(page_fault_explorer(), steps, fuzz_inputs, "widgets: page fault",
                       fault_control)
-
-
-def pick_snapshot(ex, _kind, index):
-    names = [v for _, v in ex.snapshot.options] if isinstance(ex.snapshot.options[0], tuple) \
-        else list(ex.snapshot.options)
-    ex.snapshot.value = names[index % len(names)]
-    assert ex.state.result.va == ex.state.va
-
-
-@budget(4)
-@given(address_steps([st.integers(0, 5).map(lambda i: ("snapshot", i))]))
-def test_real_guest_explorer(fuzz_inputs, steps):
-    run_address_steps(real_guest_explorer(), steps, fuzz_inputs, "widgets: real guest",
-                      pick_snapshot)
 
 
 # -- the write lab: a byte offset typed, sizes and tables clicked ------------------------
