@@ -42,6 +42,10 @@ export function stateKey(fields, inputs) {
 }
 
 function trySave(model) {
+  // A static page's widget manager (the HTML manager of make site) has no kernel, and its
+  // save_changes() does not throw: it drops the message. JupyterLab's and Voila's have one.
+  const manager = model.widget_manager;
+  if (manager && !manager.kernel) return false;
   try {
     model.save_changes();
     return true;

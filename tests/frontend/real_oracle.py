@@ -129,3 +129,14 @@ def switch_errors(rec: dict) -> list[str]:
             errors.append(f"{rec['first']}->{rec['second']} {rec['rule']} {what}: record {have!r}, "
                           f"trace {want!r}")
     return errors
+
+
+def probe_dataset(name: str, va: int, host_large_pages: bool = True) -> dict:
+    """The real-guest explorer's root data-* for these inputs, as the oracles say (absent: None)."""
+    gpa, _ = shadow_gpa(name, va, host_large_pages)
+    asked, qemu = qemu_said(name, va)
+    agree = gpa == mini_walk(_SNAPS[name], va) and (asked == "no" or qemu == gpa)
+    hexed = lambda v: None if v is None else f"0x{v:08X}"  # noqa: E731
+    return {"snapshot": name, "address": hexed(va), "gpa": hexed(gpa), "qemu": asked,
+            "qemuGpa": hexed(qemu), "agree": "1" if agree else "0",
+            "largePages": "1" if host_large_pages else "0"}
