@@ -1,4 +1,4 @@
-"""Notebook 10's in-page explorers in Chromium: a bare page, the static site, JupyterLab.
+"""Notebook 10's in-page explorers in Chromium: a bare page, the static site, JupyterLab, Voila.
 
 The bare page (tests/frontend/harness.py sim_page, save_changes throws as with no
 kernel) and the static site (no kernel, every non-loopback request aborted) are
@@ -176,3 +176,13 @@ def test_jupyterlab_computes_an_address_off_the_presets(lab):
         got = wait_probe(page, probe_dataset(name, va))
         assert got["status"] == ""
     assert not nb.report().problems()
+
+
+def test_voila_computes_an_address_off_the_presets(voila):
+    page = voila("10-real-guest.ipynb")
+    page.wait_for_selector(PROBE, timeout=60_000)
+    wait_probe(page, probe_dataset("user-1", 0x08048000))
+    page.fill(f"{PROBE} input.smmu-address", f"0x{OFF_PRESET:08X}")
+    page.press(f"{PROBE} input.smmu-address", "Enter")
+    assert wait_probe(page, probe_dataset("user-1", OFF_PRESET))["status"] == ""
+    drive_switch(page)
