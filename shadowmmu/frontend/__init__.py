@@ -12,4 +12,6 @@ writes), the palette, the exercise engine's public functions and the records of
 * ``node``      runs the page's drawing functions under node for static pictures;
 * ``simexplorer`` the base of the simulator explorers (``sim.js`` is its page half):
   precomputed states, and request/answer with a kernel for any other input.
+* ``real_guest_explorer`` notebook 10's explorers (``real.js``): one address of a real
+  snapshot and its page directory, and the CR3 switch.
 """
