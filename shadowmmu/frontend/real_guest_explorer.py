@@ -5,8 +5,9 @@ translated by QEMU, by the guest walk and by the shadow MMU, the shadow pages
 the access went through, and the snapshot's page directory with that address's
 PDE and PAE PDE marked. ``cr3_switch_explorer()`` shows what the second user
 process finds in the shadow-page cache after a CR3 switch, and what its faults
-create. Both draw records of ``shadowmmu.states.real_guest`` with ``real.js``;
-their default spaces are every preset, so the static page answers them all.
+create. Both draw records of ``shadowmmu.states.real_guest`` with
+``real_draw.js`` (``real.js`` wires the controls); their default spaces are
+every preset, so the static page answers them all.
 
 Knows: ``states.real_guest`` (records, input checks, preset lists) and
 ``SimExplorer``. Does not know: the simulator, the scenarios, HTML.
@@ -32,7 +33,7 @@ from ..states.real_guest import (
 from .assets import css_source
 from .simexplorer import SimExplorer
 
-_MODULES = ("model.js", "sim.js", "real.js")
+_MODULES = ("model.js", "sim.js", "real_draw.js", "real.js")
 _NOTE = (" The precomputed states are every snapshot with every preset address (host large "
          "pages on and off), and every CR3 switch setting.")
 
