@@ -12,8 +12,9 @@ click on a bit toggle — to the moment the explorer's DOM shows every new value
 the end. Timing across Playwright calls would add ~25 ms of protocol round trips and hide
 the figure we care about.
 
-Notebooks 06 and 10 are timed the same way (type + Enter, until their fault/probe view
-shows the new ``va``, ``pdpte_index``, ``shadow_pde_index``... spans). Notebook 08 has no
+Notebook 06 is timed the same way (type + Enter, until its fault view shows the new
+``va``, ``pdpte_index``, ``shadow_pde_index``... spans); 10's explorer now runs in the page
+and is not timed here. Notebook 08 has no
 address box: there a control changes (the host-large-pages checkbox is clicked, or the rule
 dropdown set) and the end is the moment the explorer's text contains the census, overhead
 and bug-lab tables that the same explorer, built in plain Python here and driven through the
