@@ -32,8 +32,10 @@
 # `Guest.adopt_address_space()`); the experiments are `scenarios.page_directory_entries()`,
 # `page_table_halves()`, `real_guest_stats()`, `real_cr3_switch()` and `qemu_oracle()`.
 # The pictures reuse notebook 08's `render_quadrant_usage()`, `render_address_map()`,
-# `render_census()` and `render_overhead()`, plus `render_real_pd()`, `render_pt_halves()`,
-# `render_real_switch()` and `render_oracle_tally()` from `shadowmmu.views`.
+# `render_census()` and `render_overhead()`, plus `render_pt_halves()`,
+# `render_real_switch()` and `render_oracle_tally()` from `shadowmmu.views`. The two
+# explorers are `shadowmmu.frontend.real_guest_explorer`'s: they draw, in the page, records
+# that `shadowmmu.states.real_guest` computes with the simulator.
 
 # %%
 from shadowmmu.sim.records import address_spaces, page_records
@@ -43,12 +45,12 @@ from shadowmmu.scenarios.real import (real_snapshot_names, real_guest, real_gues
                                       real_cr3_switch, REAL_PAIR)
 from shadowmmu.views.common import render_table
 from shadowmmu.views.fault import render_shadow_pages
-from shadowmmu.views.real_guest import (render_real_pd, render_real_pd_counts, render_user_areas,
+from shadowmmu.views.real_guest import (render_real_pd_counts, render_user_areas,
                                         render_pt_halves, render_half_summary, render_real_switch,
                                         render_oracle_sample, render_oracle_tally)
 from shadowmmu.views.whole_guest import (render_quadrant_usage, render_address_map, render_census,
                                          render_overhead)
-from shadowmmu.widgets.real_guest import real_guest_explorer
+from shadowmmu.frontend.real_guest_explorer import real_guest_explorer, cr3_switch_explorer
 from IPython.display import HTML
 
 # %% [markdown]
@@ -90,12 +92,40 @@ HTML(render_table(("snapshot", "CR3", "CR4", "CPL", "page-table frames", "gva2gp
 #
 # `user-1`'s page directory: 26 present guest PDEs, 12 of them 4 MiB pages (the kernel's
 # direct map of RAM, which starts at 0xC0000000; four of its sixteen PDEs go through page
-# tables instead) and 14 page tables, as the fixture README counted by hand. The top strip is the guest page directory; below it, the four PAE page directories
-# KVM builds for it, every present guest PDE filling two PAE PDEs of its quarter's PD.
+# tables instead) and 14 page tables, as the fixture README counted by hand.
+#
+# The explorer below shows one address of a snapshot at a time. Its lower half is the
+# snapshot's page directory: the top strip is the guest page directory; below it, the four
+# PAE page directories KVM builds for it, every present guest PDE filling two PAE PDEs of its
+# quarter's PD, and then every present PDE in words (its VA, the page table or 4 MiB frame it
+# maps, and its pair of PAE PDEs). The address's own guest PDE and PAE PDE are framed.
+#
+# Its upper half translates the address three ways: QEMU's answer from the capture, the
+# guest's own walk, and the shadow MMU's (`ShadowMMU.access()` on a fresh shadow MMU with
+# only the snapshot's CR3 loaded), with the [shadow pages](glossary.md#shadow-page) the access
+# went through (each with its [gfn](glossary.md#gfn) and [role](glossary.md#role), so
+# `role.quadrant`) and every step it took. Pick a snapshot, type an address and press Enter,
+# or press a preset; "host large pages" changes how the host backs guest memory. Try
+# 0x08048000 (busybox's first page, behind the even PAE PDE 64) and then 0x08200000: the
+# same guest PDE 32, but VA bit 21 is set, so the odd PAE PDE 65 and a level-1 page of
+# quadrant 1. Then 0xC0400000, a 4 MiB page, with host large pages on (a 2 MiB
+# [leaf](glossary.md#link-leaf-spte) in the root's page directory, no page below it) and off
+# (a [direct page](glossary.md#direct-page)). Every address starts from an empty cache, so the
+# page it needs is always created; section (e) shows what a second process finds.
+#
+# On the static site (no Python kernel) the explorer answers for every snapshot, preset and
+# setting, computed when the site was built; any other address needs the live notebook
+# (JupyterLab or Voila), where it is computed at once.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+real_guest_explorer("user-1", 0x08048000)
+
+# %% [markdown]
+# Counted per PD quadrant:
 
 # %%
 pdes = page_directory_entries(rg.guest, rg.cr3s[0])
-HTML(render_real_pd(pdes, title="user-1's guest page directory"))
 
 # %%
 HTML(render_real_pd_counts(pdes))
@@ -219,11 +249,14 @@ HTML(render_half_summary(halves, stats["user-1, host large pages on"]))
 # After `user-1` has run, we load `user-2`'s CR3 and read every page QEMU translated for
 # it. Then we sort the shadow pages reachable from `user-2`'s roots into those that were
 # already in the cache (same [gfn](glossary.md#gfn), same [role](glossary.md#role): `kvm_mmu_find_shadow_page()` finds them) and
-# those its faults created:
+# those its faults created. The explorer draws them per root, found (dashed, grey) and
+# created (solid) each labelled, and counts them by kind. Its controls run the other process
+# first, turn host large pages off, or use another quadrant rule; all of them are
+# precomputed, so they answer on the static site too.
 
 # %%
-switch = real_cr3_switch(REAL_PAIR, host_large_pages=True)
-HTML(render_real_switch(switch))
+# NBVAL_IGNORE_OUTPUT
+cr3_switch_explorer("user-1", host_large_pages=True, rule="mainline")
 
 # %% [markdown]
 # The four PAE page directories are all new: a root's gfn is the guest PD's, and `user-2`'s
@@ -241,7 +274,7 @@ HTML(render_real_switch(switch))
 # > child; the real guest here never changes a PDE, so that path is not exercised.
 #
 # Without host large pages the saving is larger, because the 24 direct pages of the direct
-# map are found too:
+# map are found too (the explorer's checkbox, or this table):
 
 # %%
 HTML(render_real_switch(real_cr3_switch(REAL_PAIR, host_large_pages=False)))
@@ -270,19 +303,6 @@ HTML(render_oracle_tally([qemu_oracle(name, large) for name in real_snapshot_nam
 # %% [markdown]
 # `tests/test_against_qemu.py` asks the same of every correct quadrant rule, and shows that
 # the "halves" misconception of notebook 04 gets some of these addresses wrong.
-
-# %% [markdown]
-# ## Try it
-#
-# Pick a snapshot and an address; you get QEMU's answer (if the capture asked it), the
-# guest's walk with the PDE and PTE it read, and what the shadow MMU did for it. Each
-# snapshot keeps its own shadow MMU, so a second address behind the same half of a page
-# table only adds a leaf to the level-1 page already linked. Try 0x08048000 (busybox's
-# first page), then 0x08049000, then 0xC0400000 (a 4 MiB page: a 2 MiB leaf).
-
-# %%
-# NBVAL_IGNORE_OUTPUT
-real_guest_explorer("user-1", 0x08048000)
 
 # %% [markdown]
 # ## In practice

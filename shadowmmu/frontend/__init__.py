@@ -13,4 +13,6 @@ writes), the palette, the exercise engine's public functions and the records of
 * ``simexplorer`` the base of the simulator explorers (``sim.js`` is its page half):
   precomputed states, and request/answer with a kernel for any other input;
 * ``writes_explorer`` notebook 07's guest-write explorer (``writes.js``).
+* ``real_guest_explorer`` notebook 10's explorers (``real.js``): one address of a real
+  snapshot and its page directory, and the CR3 switch.
 """

@@ -24,7 +24,6 @@ from .qemu import (
     OracleAnswer,
     OracleTally,
     qemu_oracle,
-    real_probe,
 )
 from .real import (
     ORACLE_VAS,
@@ -111,5 +110,4 @@ __all__ = [
     "OracleAnswer",
     "OracleTally",
     "qemu_oracle",
-    "real_probe",
 ]

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from ..sim.paging32 import GuestPageFault
 from ..sim.mmu import Mismatch, ShadowMMU
-from .real import ORACLE_VAS, RealGuest, real_guest
+from .real import ORACLE_VAS, real_guest
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,22 +80,3 @@ def qemu_oracle(name: str, host_large_pages: bool = True, rule: str = "mainline"
     rows = tuple(a for a in wanted.values() if a is not None)
     return OracleTally(snap.name, host_large_pages, len(snap.gva2gpa), mapped,
                        len(snap.gva2gpa) - mapped, walk_ok, shadow_ok, mmu.check(), rows)
-
-
-def real_probe(rg: RealGuest, index: int, va: int) -> tuple:
-    """What we know about va in snapshot index of rg: (QEMU's answer or "not asked", guest walk or #PF text).
-
-    QEMU's answer is the first gva2gpa entry for exactly va: a gpa, None
-    (QEMU said "Unmapped") or the string "not asked".
-    """
-    snap = rg.snapshots[index]
-    qemu: object = "not asked"
-    for probe_va, gpa in snap.gva2gpa:
-        if probe_va == va:
-            qemu = gpa
-            break
-    try:
-        walk: object = rg.guest.walk(snap.cr3, va)
-    except GuestPageFault as err:
-        walk = str(err)
-    return qemu, walk

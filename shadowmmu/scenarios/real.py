@@ -283,6 +283,9 @@ class RealSwitch:
     after: MMUStats  # after the second ran too
     rows: tuple[SwitchRow, ...]
     shared_tables: tuple[int, ...]  # gfns of page tables both page directories point to
+    #: Each page reachable from the second process's roots, in reachable_pages() order:
+    #: (gfn, level, quadrant, direct, pd_quadrant, found in the cache before the switch).
+    pages: tuple[tuple[int, int, int, bool, int, bool], ...] = ()
 
     @property
     def found(self) -> int:
@@ -315,12 +318,14 @@ def real_cr3_switch(names: tuple[str, str] = REAL_PAIR, host_large_pages: bool =
     before = {sp.hpa for sp in mmu.shadow_pages()}
     fault_in(mmu, second)
     counts: dict[tuple, list[int]] = {}
+    pages = []
     for sp, i in mmu.reachable_pages():
         key = (sp.role.level, sp.role.quadrant, sp.role.direct, i)
         counts.setdefault(key, [0, 0])[sp.hpa not in before] += 1
+        pages.append((sp.gfn, *key, sp.hpa in before))
     rows = tuple(SwitchRow(*k, *v) for k, v in
                  sorted(counts.items(), key=lambda kv: (-kv[0][0], kv[0][3], kv[0][2], kv[0][1])))
     tables = [{p.pde >> PAGE_SHIFT for p in page_directory_entries(rg.guest, s.cr3) if not p.large}
               for s in rg.snapshots]
     return RealSwitch((first.name, second.name), host_large_pages, before_stats, mmu.stats(), rows,
-                      tuple(sorted(tables[0] & tables[1])))
+                      tuple(sorted(tables[0] & tables[1])), tuple(pages))

@@ -12,4 +12,6 @@ same inputs give the same record, byte for byte, whether it runs live in a kerne
 or at ``make site`` time to precompute the static page's state space (``space``).
 
 * ``space``  the input keys and the state spaces (inputs -> record, precomputed).
+* ``real_guest``  notebook 10: one address of a real snapshot three ways, its page
+  directory, and the CR3 switch between the two user processes.
 """

@@ -72,7 +72,6 @@ from .real_guest import (
     render_pt_halves,
     render_real_pd,
     render_real_pd_counts,
-    render_real_probe,
     render_real_switch,
     render_user_areas,
     user_area_rows,
@@ -195,5 +194,4 @@ __all__ = [
     "render_oracle_sample",
     "oracle_tally_rows",
     "render_oracle_tally",
-    "render_real_probe",
 ]

@@ -21,7 +21,6 @@ from .common import (
     svg_text,
     wrap_box,
 )
-from .fault import render_fault_summary, value_span
 from .whole_guest import kind_label
 
 #: Colours of the two kinds of present PDE in the page-directory picture (each also labelled).
@@ -80,8 +79,9 @@ def render_real_pd(pdes, title: str = "guest page directory") -> str:
         mine = [p for p in pdes if p.pd_quadrant == q]
         large = sum(p.large for p in mine)
         parts.append(svg_text(x0, y, f"pae_root[{q}]: PAE page directory, role.quadrant {q} "
-                                  f"(VA 0x{q << 30:08X}-0x{(q << 30) + (1 << 30) - 1:08X}): "
-                                  f"{len(mine)} present guest PDEs, {large} x 4 MiB, "
+                                  f"(VA 0x{q << 30:08X}-0x{(q << 30) + (1 << 30) - 1:08X})"))
+        y += 15
+        parts.append(svg_text(x0, y, f"{len(mine)} present guest PDEs, {large} x 4 MiB, "
                                   f"{len(mine) - large} page tables"))
         parts.append(f'<rect data-pd-quadrant="{q}" x="{x0:.1f}" y="{y + 5}" width="{w:.1f}" '
                      f'height="18" fill="{verm}" fill-opacity="0.12"/>')
@@ -234,35 +234,3 @@ def render_oracle_tally(tallies) -> str:
                          "ShadowMMU.check()"),
                         oracle_tally_rows(tallies),
                         caption="scenarios.qemu_oracle(): each answer compared, none skipped")
-
-
-def render_real_probe(name: str, va: int, qemu, walk, result) -> str:
-    """Notebook 10's explorer: one address of a real snapshot, by QEMU, the guest walk and the shadow.
-
-    ``qemu`` is a gpa, None (QEMU said Unmapped) or "not asked"; ``walk`` a
-    GuestWalk or the #PF text; ``result`` a scenarios.AccessResult.
-    """
-    d = decompose(va)
-    if isinstance(walk, str):
-        walk_text = f"#PF: {esc(walk)}"
-        walk_gpa = None
-    else:
-        walk_gpa = walk.gpa
-        steps = f"PDE 0x{walk.pde:08X}" + ("" if walk.pte is None else f", PTE 0x{walk.pte:08X}")
-        walk_text = (f"gpa 0x{walk.gpa:X} through a {'4 KiB' if walk.level == 1 else '4 MiB'} "
-                     f"page ({steps})")
-    if qemu == "not asked":
-        qemu_text, verdict = "not asked during the capture", ""
-    else:
-        qemu_text = _gpa_or(qemu)
-        same = qemu == walk_gpa == result.gpa
-        verdict = (f' <b class="smmu-oracle" data-agree="{"yes" if same else "no"}">'
-                   f'{"all three agree" if same else "DISAGREE"}</b>')
-    rows = [("QEMU gva2gpa", esc(qemu_text) + verdict),
-            ("Guest.walk()", f"guest PDE {value_span('guest_pde_index', d.guest_pde_index)}"
-                             + ("" if not isinstance(walk, str) and walk.level == 2 else
-                                f", guest PTE {value_span('guest_pte_index', d.guest_pte_index)}")
-                             + f": {walk_text}"),
-            ("ShadowMMU.access()", render_fault_summary(result))]
-    table = render_table(("who", f"snapshot {name}, VA 0x{va:08X}"), rows, raw=True)
-    return wrap_box(table, "smmu-real-probe")

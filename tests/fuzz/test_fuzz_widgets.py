@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from fuzz_support import ANY_TEXT, NEAR_MISS, VA_MAX, budget, digits_spell, spelled_numbers
 from shadowmmu import QUADRANT_RULES
-from shadowmmu.widgets import page_fault_explorer, real_guest_explorer, whole_guest_explorer
+from shadowmmu.widgets import page_fault_explorer, whole_guest_explorer
 
 ERROR = '<div class="smmu-error" role="alert">'
 TYPED = st.one_of(spelled_numbers(), st.one_of(ANY_TEXT, NEAR_MISS).map(lambda t: (None, t)))
@@ -100,18 +100,6 @@ def test_page_fault_explorer(fuzz_inputs, steps):
                       fault_control)
 
 
-def pick_snapshot(ex, _kind, index):
-    names = [v for _, v in ex.snapshot.options] if isinstance(ex.snapshot.options[0], tuple) \
-        else list(ex.snapshot.options)
-    ex.snapshot.value = names[index % len(names)]
-    assert ex.state.result.va == ex.state.va
-
-
-@budget(4)
-@given(address_steps([st.integers(0, 5).map(lambda i: ("snapshot", i))]))
-def test_real_guest_explorer(fuzz_inputs, steps):
-    run_address_steps(real_guest_explorer(), steps, fuzz_inputs, "widgets: real guest",
-                      pick_snapshot)
 
 
 # -- the whole guest: every control is a choice, each change re-runs the guest ---------

@@ -96,6 +96,22 @@ def test_pd_picture_marks_every_present_pde(snaps):
     assert "26 present PDEs, 12 4 MiB pages, 14 page tables" in svg
 
 
+def test_pd_picture_labels_fit_its_width(snaps):
+    """No label runs past the SVG (they were cut at 760 px): a monospace glyph is 0.6 em."""
+    import html
+
+    rg = scenarios.real_guest("user-1")
+    svg = views.render_real_pd(scenarios.page_directory_entries(rg.guest, rg.cr3s[0]))
+    width = float(re.search(r'<svg [^>]*width="([\d.]+)"', svg).group(1))
+    texts = re.findall(r'<text x="([\d.]+)" y="[\d.]+" text-anchor="(\w+)" ([^>]*)>(.*?)</text>', svg)
+    assert len(texts) > 10
+    for x, anchor, extra, body in texts:
+        size = int(re.search(r'font-size="(\d+)"', extra).group(1)) if "font-size" in extra else 11
+        w = len(html.unescape(body)) * 0.6 * size
+        left = float(x) - (w / 2 if anchor == "middle" else 0)
+        assert 0 <= left and left + w <= width, (body, left, left + w, width)
+
+
 # -- (b) the quarters used ----------------------------------------------------------
 
 def test_quadrant_usage_of_the_pair_matches_raw_counts(snaps, pair):
