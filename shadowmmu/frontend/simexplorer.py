@@ -56,7 +56,7 @@ class SimExplorer(anywidget.AnyWidget):
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        if cls.draw_function:
+        if cls.draw_function and "_esm" not in cls.__dict__:  # not again for anywidget's add_traits() subclass
             cls._esm = esm_source(tuple(cls.modules))
 
     def __init__(self, inputs: dict, space=(), **kwargs):
