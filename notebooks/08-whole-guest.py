@@ -76,8 +76,8 @@ HTML(render_quadrant_usage(address_spaces(guest, cr3s)))
 # a 4 KiB page a millionth of the width, so each strip is cut into its 512 2 MiB *slots*
 # (one PAE PDE each): a slot that holds something is drawn, a run of empty slots shrinks
 # to a grey box with its count, and inside a slot the 512 pages are to scale (never
-# narrower than 3 px). Each row shows the guest's mappings (upper bar), the leaf sPTEs
-# the shadow MMU has made for them after the process ran (lower bar), and the shadow page
+# narrower than 3 px). Each row shows the guest's mappings (upper bar), the
+# [leaf](glossary.md#link-leaf-spte) [sPTEs](glossary.md#spte) the shadow MMU has made for them after the process ran (lower bar), and the shadow page
 # that covers the slot: note the heap's slot, the odd neighbour of the code's, shadowed
 # by a page table of quadrant 1 for the same guest page table.
 
