@@ -125,7 +125,7 @@ function guestMap(rec, y0) {
     "Each row: the process's guest mappings (upper bar) and the present leaf sPTEs (lower bar) of each 2 MiB slot (one PAE PDE).",
     "Wide slots hold 4 KiB pages (the shadow page table named); narrow ones a 4 MiB guest page's half: 2M = a 2 MiB leaf in the root,",
     "D0/D1 = a direct page of role.quadrant 0/1. Hatched slot: a page found in the cache (made by an earlier process).",
-    "Cross-hatched sPTEs (and xN after a label: N of them) disagree with the guest's walk. Grey boxes: runs of empty slots (their count).",
+    "Cross-hatched sPTEs (xN after a label: N pages) disagree with the guest's walk. Grey boxes: runs of empty slots (their count).",
     `Within a slot its 512 pages are to scale; no mark is drawn narrower than ${M.min_mark_w} px.`,
   ];
   legend.forEach((s, i) => { out += `<text x="0" y="${ly + i * 15}" font-size="11">${guestEsc(s)}</text>`; });

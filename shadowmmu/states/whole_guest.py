@@ -94,6 +94,17 @@ def _runs(items):
     return [tuple(r) for r in out]
 
 
+def _merge(runs):
+    """Runs (first, count, tag) sorted and joined where they touch with the same tag."""
+    out = []
+    for k, c, tag in sorted(runs):
+        if out and out[-1][0] + out[-1][1] >= k and out[-1][2] == tag:
+            out[-1][1] = max(out[-1][1], k + c - out[-1][0])
+        else:
+            out.append([k, c, tag])
+    return [tuple(r) for r in out]
+
+
 def _page_entry(sp, created_by: int | None) -> dict:
     return {"label": f"{sp.role.describe()} gfn 0x{sp.gfn:x}", "level": sp.role.level,
             "quadrant": sp.role.quadrant, "direct": sp.role.direct, "gfn": sp.gfn,
@@ -108,7 +119,7 @@ def _process_rows(mmu: ShadowMMU, guest, cr3, ids: dict, seen: dict):
             slot = (va + half) >> SLOT_SHIFT
             cell = cells.setdefault((slot >> 9, slot & 511), {"guest": [], "shadow": [], "cover": None})
             first = ((va + half) >> PAGE_SHIFT) & 511
-            cell["guest"].extend(range(first, first + min(size, 1 << SLOT_SHIFT) // PAGE_SIZE))
+            cell["guest"].append((first, min(size, 1 << SLOT_SHIFT) // PAGE_SIZE, 1))
     for q, j, pd, pde, child in pae_pdes(mmu):
         cell = cells.setdefault((q, j), {"guest": [], "shadow": [], "cover": None})
         base = q << 30 | j << SLOT_SHIFT
@@ -117,11 +128,11 @@ def _process_rows(mmu: ShadowMMU, guest, cr3, ids: dict, seen: dict):
         seen.setdefault(sp.hpa, sp)
         if child is None:  # a 2 MiB leaf: one sPTE for the whole slot
             ok = mmu.translate(base) == guest.translate(cr3, base)
-            cell["shadow"] = [(k, ok) for k in range(PAGES_PER_SLOT)]
+            cell["shadow"] = [(0, PAGES_PER_SLOT, ok)]
             cell["large_leaf"] = True
             continue
-        cell["shadow"] = [(k, mmu.translate(base | k << PAGE_SHIFT) == guest.translate(cr3, base | k << PAGE_SHIFT))
-                          for k, spte in enumerate(child.spt) if spte & SPTE_PRESENT]
+        cell["shadow"] = _runs((k, mmu.translate(base | k << PAGE_SHIFT) == guest.translate(cr3, base | k << PAGE_SHIFT))
+                               for k, spte in enumerate(child.spt) if spte & SPTE_PRESENT)
     return cells
 
 
@@ -172,11 +183,11 @@ def _cell_record(cell: dict | None, slot: dict, pages: list, n: int) -> dict:
             out["mark"] = "2M"
         elif slot["kind"] == "large":
             out["mark"] = f"D{page['quadrant']}" if page["direct"] else f"q{page['quadrant']}"
-    wrong = sum(1 for _, ok in cell["shadow"] if not ok)
+    wrong = sum(c for _, c, ok in cell["shadow"] if not ok)
     if wrong:
         out["wrong"] = wrong
-    out["guest"] = [_mark(k, c, x0, w) for k, c, _ in _runs((k, 1) for k in sorted(set(cell["guest"])))]
-    out["shadow"] = [_mark(k, c, x0, w) + [int(ok)] for k, c, ok in _runs(cell["shadow"])]
+    out["guest"] = [_mark(k, c, x0, w) for k, c, _ in _merge(cell["guest"])]
+    out["shadow"] = [_mark(k, c, x0, w) + [int(ok)] for k, c, ok in cell["shadow"]]
     return out
 
 
@@ -238,7 +249,7 @@ def whole_guest_record(inputs: dict) -> dict:
     for cells in per_process:
         for key, cell in cells.items():
             if cell["guest"] or cell["shadow"]:
-                full = len(set(cell["guest"])) == PAGES_PER_SLOT or cell.get("large_leaf")
+                full = _merge(cell["guest"]) == [(0, PAGES_PER_SLOT, 1)] or cell.get("large_leaf")
                 if not full or occupied.get(key) == "pages":
                     occupied[key] = "pages"
                 else:
