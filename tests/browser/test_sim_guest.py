@@ -1,4 +1,4 @@
-"""Notebook 08's whole-guest explorer in Chromium: a bare page, the static site, JupyterLab.
+"""Notebook 08's whole-guest explorer in Chromium: a bare page, the static site, JupyterLab, Voila.
 
 Every control is driven (each rule x host large pages x each process count offered) and
 the root's data-* and the census cells are checked against the simulator run here through
@@ -157,3 +157,10 @@ def test_jupyterlab_every_control_and_a_live_request(lab):
     page.wait_for_function(f"() => document.querySelector('{ROOT}').dataset.stateKey === 'lai|1|6'",
                            timeout=UPDATE_MS)
     check(page.evaluate(f"() => ({JS_READ})(document.querySelector('{ROOT}'))"), want, "lai/6 from Python")
+
+
+def test_voila_every_control(voila):
+    page = voila("08-whole-guest.ipynb")
+    page.locator(ROOT).first.wait_for(state="visible", timeout=60_000)
+    drive_every_combination(page)
+    tab_reaches_every_control(page)
