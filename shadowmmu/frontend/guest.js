@@ -88,7 +88,7 @@ function guestMap(rec, y0) {
     out += guestText(0, y + 12, `PD quadrant ${s.quadrant}: pae_root[${s.quadrant}], VA ${s.va}-${s.va_end} (one PAE page directory per process)`,
       'font-weight="bold"');
     for (const slot of s.slots) if (slot.tick) out += `<text x="${slot.x + 1}" y="${y + 27}" font-size="11">${slot.tick}</text>`;
-    const top = y + 32, bottom = y + s.h;
+    const top = y + M.head_h, bottom = y + s.h;
     for (const g of s.gaps) {
       out += `<g class="smmu-map-gap" data-slots="${g.slots}"><title>${g.slots} empty 2 MiB slots, ${g.va}-${g.va_end}</title>`
         + `<rect x="${g.x + 2}" y="${top}" width="${g.w - 4}" height="${bottom - top}" fill="url(#smmu-gap)" stroke="#999"/>`

@@ -278,6 +278,7 @@ def whole_guest_record(inputs: dict) -> dict:
                     {"verdict": "wrong", "text": verdict[1].describe(), "va": _hex(verdict[1].va),
                      "process": f"process {verdict[0] + 1}"}),
         "map": {"width": width, "height": y - STRIP_GAP, "label_w": LABEL_W, "min_mark_w": MIN_MARK_W,
+                "head_h": STRIP_HEAD_H,
                 "row_h": ROW_H, "text_dy": ROW_TEXT_DY, "guest_dy": GUEST_DY, "shadow_dy": SHADOW_DY,
                 "bar_h": BAR_H, "strips": strips, "pages": pages},
         "switch": switch,

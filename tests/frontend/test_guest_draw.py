@@ -87,3 +87,14 @@ def test_each_map_cell_names_its_covering_page(drawn):
                  pages[c["cover"]]["label"] if "cover" in c else "")
                 for s in rec["map"]["strips"] for r in s["rows"] for slot, c in zip(s["slots"], r["cells"])]
         assert got == want, inputs
+
+
+def test_a_kernel_answers_any_valid_count_and_names_a_bad_input():
+    x = whole_guest_explorer(space=[])
+    x.request = {"id": "js-1", "inputs": {"rule": "legacy", "large": False, "processes": 7}}
+    stats, mismatch = run_whole_guest(7, 64, False, "legacy")
+    assert x.answer["key"] == "legacy|0|7" and mismatch is None
+    assert x.answer["record"]["census"]["total"] == stats.total_shadow_pages
+    x.request = {"id": "js-2", "inputs": {"rule": "legacy", "large": False, "processes": 9}}
+    assert x.answer == {"id": "js-2", "error": "processes 9 must be a whole number in 1..8"}
+    assert x.inputs == {"rule": "legacy", "large": False, "processes": 7}
