@@ -29,8 +29,8 @@ function guestGroup(n) {  // 94208 -> "94,208" (digit grouping only)
 const GUEST_FONT = 'font-family="ui-monospace, SFMono-Regular, Menlo, Consolas, monospace"';
 const GUEST_CENSUS = { label: 232, cell: 56, row: 20, head: 20 };
 
-function guestText(x, y, s, extra = "") {
-  return `<text x="${x}" y="${y}" font-size="12" ${extra}>${guestEsc(s)}</text>`;
+function guestText(x, y, s, extra = "", size = 12) {
+  return `<text x="${x}" y="${y}" font-size="${size}" ${extra}>${guestEsc(s)}</text>`;
 }
 
 function guestCensus(rec, y0) {
@@ -68,14 +68,14 @@ function guestSummary(rec, y0) {
   ];
   let out = "", y = y0;
   for (const [s, extra] of lines) {
-    y += 18;
-    out += guestText(0, y, s, extra);
+    y += 16;
+    out += guestText(0, y, s, extra, 11);
   }
   for (const s of rec.switch) {
-    y += 18;
+    y += 16;
     const reused = s.reused.length ? s.reused.map((r) => `${r.count} x ${r.kind}`).join(", ") : "nothing";
     out += guestText(0, y, `${s.process}: ${s.created} shadow pages made; found in the cache: ${reused}`,
-      `class="smmu-switch" data-process="${guestEsc(s.process)}" data-created="${s.created}" data-reused="${s.reused_total}"`);
+      `class="smmu-switch" data-process="${guestEsc(s.process)}" data-created="${s.created}" data-reused="${s.reused_total}"`, 11);
   }
   return { svg: out, y: y + 10 };
 }
@@ -85,8 +85,8 @@ function guestMap(rec, y0) {
   let out = "";
   for (const s of M.strips) {
     const y = y0 + s.y;
-    out += guestText(0, y + 12, `PD quadrant ${s.quadrant}: pae_root[${s.quadrant}], VA ${s.va}-${s.va_end} (one PAE page directory per process)`,
-      'font-weight="bold"');
+    out += guestText(0, y + 12, `PD quadrant ${s.quadrant}: pae_root[${s.quadrant}], VA ${s.va}-${s.va_end} (a PAE page directory per process)`,
+      'font-weight="bold"', 11);
     for (const slot of s.slots) if (slot.tick) out += `<text x="${slot.x + 1}" y="${y + 27}" font-size="11">${slot.tick}</text>`;
     const top = y + M.head_h, bottom = y + s.h;
     for (const g of s.gaps) {
@@ -122,11 +122,12 @@ function guestMap(rec, y0) {
   }
   const ly = y0 + M.height + 16;
   const legend = [
-    "Each row: the process's guest mappings (upper bar) and the present leaf sPTEs (lower bar) of each 2 MiB slot (one PAE PDE).",
-    "Wide slots hold 4 KiB pages (the shadow page table named); narrow ones a 4 MiB guest page's half: 2M = a 2 MiB leaf in the root,",
-    "D0/D1 = a direct page of role.quadrant 0/1. Hatched slot: a page found in the cache (made by an earlier process).",
-    "Cross-hatched sPTEs (xN after a label: N pages) disagree with the guest's walk. Grey boxes: runs of empty slots (their count).",
-    `Within a slot its 512 pages are to scale; no mark is drawn narrower than ${M.min_mark_w} px.`,
+    "Each row: the process's guest mappings (upper bar) and present leaf sPTEs (lower bar) in each 2 MiB slot",
+    "(one PAE PDE). Wide slots hold 4 KiB pages (their shadow page table named); narrow ones half a 4 MiB",
+    "guest page: 2M = a 2 MiB leaf in the root, D0/D1 = a direct page of role.quadrant 0/1. Hatched: a page",
+    "found in the cache (made by an earlier process). Cross-hatched sPTEs (xN: N pages) disagree with the",
+    `guest's walk. Grey boxes: runs of empty slots (their count). Inside a slot the 512 pages are to scale;`,
+    `no mark is drawn narrower than ${M.min_mark_w} px.`,
   ];
   legend.forEach((s, i) => { out += `<text x="0" y="${ly + i * 15}" font-size="11">${guestEsc(s)}</text>`; });
   return { svg: out, y: ly + legend.length * 15 };
@@ -140,7 +141,7 @@ const GUEST_DEFS = "<defs>"
   + '<rect width="4" height="4" fill="#fff"/><path d="M0 0L4 4M4 0L0 4" stroke="#000" stroke-width="1"/></pattern></defs>';
 
 function guestSvg(rec, body, height, label) {
-  const width = Math.max(rec.map.width, 900) + 8;
+  const width = Math.max(rec.map.width, 780) + 8;
   return `<svg xmlns="http://www.w3.org/2000/svg" class="smmu-guest-picture" width="${width}" height="${height}" `
     + `viewBox="0 0 ${width} ${height}" ${GUEST_FONT} role="img" aria-label="${label}">${GUEST_DEFS}${body}</svg>`;
 }

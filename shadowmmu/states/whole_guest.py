@@ -45,7 +45,7 @@ MEM_MIB = 64
 PROCESS_COUNTS = (1, 2, 3, 4)
 PROCESSES_VALID = range(1, 9)
 #: The map's geometry, px.
-LABEL_W, PAGES_SLOT_W, LARGE_SLOT_W, GAP_W, MIN_MARK_W = 96, 136, 18, 40, 3
+LABEL_W, PAGES_SLOT_W, LARGE_SLOT_W, GAP_W, MIN_MARK_W = 72, 136, 16, 32, 3
 STRIP_HEAD_H, ROW_H, STRIP_GAP = 32, 30, 10
 #: Inside a row: where the mark text sits (baseline), then the guest bar and the sPTE bar.
 ROW_TEXT_DY, GUEST_DY, SHADOW_DY, BAR_H = 11, 14, 22, 6
