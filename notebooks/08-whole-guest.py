@@ -27,8 +27,9 @@
 # The guest is `shadowmmu.scenarios.linux_like_guest()`; `touch_everything()` loads each
 # CR3 and reads every mapped page; the counts are `ShadowMMU.stats()` (`MMUStats`); the
 # check is `ShadowMMU.check()` and `shadowmmu.find_misconception_example()`. Pictures:
-# `shadowmmu.views.render_quadrant_usage()`, `render_address_map()`, `render_census()`,
-# `render_overhead()`, `render_bug_lab()`.
+# `shadowmmu.views.render_quadrant_usage()`, `render_census()`, `render_overhead()`,
+# `render_bug_lab()`; the address map and the explorer at the end are
+# `shadowmmu.frontend.whole_guest_explorer` (records from `shadowmmu.states.whole_guest`).
 #
 # > **For reviewers.** The roots follow `mmu_alloc_shadow_roots()`, the children
 # > `kvm_mmu_child_role()` (since 2e65e842c57d, v6.0), the cache
@@ -42,9 +43,8 @@ from shadowmmu.scenarios.linux import (linux_like_guest, whole_guest_stats, cr3_
                                        PROCESS_LAYOUT, KERNEL_4K)
 from shadowmmu.views.common import render_table
 from shadowmmu.views.fault import render_fault_presets, render_trace
-from shadowmmu.views.whole_guest import (render_quadrant_usage, render_address_map, render_census,
-                                         render_overhead, render_bug_lab)
-from shadowmmu.widgets.whole_guest import whole_guest_explorer
+from shadowmmu.views.whole_guest import render_quadrant_usage, render_census, render_overhead, render_bug_lab
+from shadowmmu.frontend.whole_guest_explorer import whole_guest_explorer, whole_guest_map
 from IPython.display import HTML
 
 # %% [markdown]
@@ -71,12 +71,18 @@ guest, cr3s = linux_like_guest(processes=3, mem_mib=64)
 HTML(render_quadrant_usage(address_spaces(guest, cr3s)))
 
 # %% [markdown]
-# The same as a map of the 4 GiB, one row per address space (the kernel row is shared);
-# the four tinted bands are the four PD quadrants, labelled with their [`pae_root`](glossary.md#pae-root) slot.
+# The same as a map, one strip per PD quadrant (its [`pae_root`](glossary.md#pae-root) slot, one
+# PAE page directory of 1 GiB) and one row per process. Drawn to scale, 4 GiB would make
+# a 4 KiB page a millionth of the width, so each strip is cut into its 512 2 MiB *slots*
+# (one PAE PDE each): a slot that holds something is drawn, a run of empty slots shrinks
+# to a grey box with its count, and inside a slot the 512 pages are to scale (never
+# narrower than 3 px). Each row shows the guest's mappings (upper bar), the
+# [leaf](glossary.md#link-leaf-spte) [sPTEs](glossary.md#spte) the shadow MMU has made for them after the process ran (lower bar), and the shadow page
+# that covers the slot: note the heap's slot, the odd neighbour of the code's, shadowed
+# by a page table of quadrant 1 for the same guest page table.
 
 # %%
-# NBVAL_IGNORE_OUTPUT
-HTML(render_address_map(address_spaces(guest, cr3s), title="Linux-like guest: mapped ranges by PD quadrant"))
+HTML(whole_guest_map(processes=3))
 
 # %% [markdown]
 # ## What the shadow needs
@@ -139,12 +145,20 @@ HTML(render_bug_lab(bug_lab(), find_misconception_example("halves")))
 # %% [markdown]
 # ## Try it
 #
-# Change the number of processes, the guest's memory, host large pages and the rule; the
-# tables are recomputed from a fresh guest each time (a few milliseconds).
+# Pick a rule, turn host large pages on or off and choose how many processes run; the
+# census, the memory, `check()`'s verdict, what each CR3 switch found in the cache, and
+# the map answer at once. Things to try: host large pages off (the 2M leaves become
+# direct pages, made once and found again by every later process: hatched); the
+# "halves" rule (the code's and the heap's slots share one shadow page, and the
+# cross-hatched sPTEs map frames at addresses the guest never mapped); "lai" (no page
+# directory for the empty quadrant 1, and one special PDPT page at level 3).
+# Every combination offered was computed by the simulator when this page was built, so
+# the controls work on the static page too; any other guest needs the live notebook
+# (`x.show(processes=6)` in a kernel).
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-whole_guest_explorer(processes=3, mem_mib=64)
+whole_guest_explorer(processes=3)
 
 # %% [markdown]
 # ## In practice

@@ -92,10 +92,19 @@ def run_whole_guest(processes: int = 3, mem_mib: int = 64, host_large_pages: boo
     guest, cr3s = linux_like_guest(processes, mem_mib)
     mmu = ShadowMMU(guest, rule, host_large_pages=host_large_pages, trace=False)
     verdict = None
-    for cr3 in cr3s:
-        touch_everything(mmu, (cr3,))
+    for _ in run_each(mmu, cr3s):
         verdict = verdict or mmu.check()
     return mmu.stats(), verdict
+
+
+def run_each(mmu: ShadowMMU, cr3s):
+    """touch_everything() one process at a time; yields each process's index right after it ran.
+
+    While the caller looks, that process's CR3 is the one loaded (what check() compares against).
+    """
+    for n, cr3 in enumerate(cr3s):
+        touch_everything(mmu, (cr3,))
+        yield n
 
 
 def bug_lab(processes: int = 2, mem_mib: int = 16) -> dict[str, Mismatch | None]:

@@ -24,8 +24,11 @@ from .spte import (
 )
 
 
-def leaves(mmu):
-    """Every present leaf reachable from the current roots as (va, size, spte), by address."""
+def pae_pdes(mmu):
+    """Every present PAE PDE reachable from the current roots as (quadrant, index, pd, pde, child).
+
+    ``child`` is the shadow page the PDE points at, or None for a 2 MiB leaf.
+    """
     if mmu.cr3 is None:
         return
     for i in range(NR_PAE_ROOTS):
@@ -34,15 +37,21 @@ def leaves(mmu):
             continue
         pd = mmu.cache.by_hpa[entry & SPTE_ADDR_MASK]
         for j, pde in enumerate(pd.spt):
-            if not pde & SPTE_PRESENT:
-                continue
-            base = i << 30 | j << LARGE_SHIFT
-            if pde & SPTE_LARGE:
-                yield base, 1 << LARGE_SHIFT, pde
-                continue
-            for k, spte in enumerate(mmu.cache.by_hpa[pde & SPTE_ADDR_MASK].spt):
-                if spte & SPTE_PRESENT:
-                    yield base | k << PAGE_SHIFT, PAGE_SIZE, spte
+            if pde & SPTE_PRESENT:
+                yield i, j, pd, pde, None if pde & SPTE_LARGE else mmu.cache.by_hpa[pde & SPTE_ADDR_MASK]
+
+
+def leaves(mmu):
+    """Every present leaf reachable from the current roots as (va, size, spte), by address."""
+    for i, j, _, pde, child in pae_pdes(mmu):
+        base = i << 30 | j << LARGE_SHIFT
+        if child is None:
+            yield base, 1 << LARGE_SHIFT, pde
+            continue
+        for k, spte in enumerate(child.spt):
+            if spte & SPTE_PRESENT:
+                yield base | k << PAGE_SHIFT, PAGE_SIZE, spte
+
 
 def reachable_pages(mmu) -> list[tuple[ShadowPage, int]]:
     """The shadow pages the CPU's walk can reach from the current roots, each with its PD quadrant.

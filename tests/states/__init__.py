@@ -1,0 +1,1 @@
+"""Tests of shadowmmu.states: the simulator explorers' records against the simulator."""

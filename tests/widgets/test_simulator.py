@@ -1,4 +1,4 @@
-"""The simulator explorers of notebooks 06-08 without a browser: drive controls, read .value.
+"""The simulator explorers of notebooks 06 and 07 without a browser: drive controls, read .value.
 
 Expected numbers are written by hand (the golden table in kernel-facts.md).
 """
@@ -7,9 +7,7 @@ import re
 
 import pytest
 
-from tables import row_named
-
-from shadowmmu.widgets import Explorer, page_fault_explorer, whole_guest_explorer
+from shadowmmu.widgets import Explorer, page_fault_explorer
 
 
 def walk(widget):
@@ -24,7 +22,7 @@ def shown(html: str) -> dict[str, str]:
     return dict(re.findall(r'<span class="smmu-v" data-field="([a-z_]+)">([^<]*)</span>', summary))
 
 
-@pytest.mark.parametrize("build", [page_fault_explorer, whole_guest_explorer])
+@pytest.mark.parametrize("build", [page_fault_explorer])
 def test_builders_return_an_explorer_with_no_error(build):
     ex = build()
     assert isinstance(ex, Explorer) and "smmu-explorer" in ex._dom_classes
@@ -113,33 +111,10 @@ def test_write_access_sets_dirty_and_writable():
     assert "write of" in ex.view.value and "writable" in ex.view.value
 
 
-def census_total(ex) -> int:
-    return int(row_named(ex.census.value, "total")[1])
-
-
-def test_whole_guest_explorer_switches():
-    # By hand (scenarios.linux's layout): per process 4 page directories, and page tables
-    # for code (L1 q0), heap (L1 q1, same guest PDE 32) and stack (L1 q1); one kernel page
-    # table (L1 q0) shared by all; with host large pages the 64 MiB direct map is 2 MiB
-    # leaves except the one 2 MiB half holding the guest's own tables (one direct page).
-    ex = whole_guest_explorer(processes=3, mem_mib=64)
-    assert census_total(ex) == 3 * (4 + 3) + 1 + 1  # 23
-    ex.large.value = False
-    assert census_total(ex) == 3 * (4 + 3) + 1 + 64 // 2  # 54: every 2 MiB half a direct page
-    ex.rule.value = "halves"
-    assert 'class="smmu-mismatch"' in ex.check.value
-    ex.rule.value = "legacy"
-    assert "agrees with the guest everywhere" in ex.check.value
-    ex.processes.value = 1
-    ex.large.value = True
-    # 1 process: 4 roots + L1 q0 (code, kernel PT) + L1 q1 (heap, stack) + 1 direct = 9
-    assert census_total(ex) == 4 + 2 + 2 + 1
-    assert ex.debug.value == ""
 
 
 @pytest.mark.parametrize("build,drive", [
     (page_fault_explorer, lambda ex, i: setattr(ex.address, "value", f"0x{0xDEAD0000 + i * 0x1000:08X}")),
-    (whole_guest_explorer, lambda ex, i: setattr(ex.processes, "value", 1 + i % 8)),
 ])
 def test_repeated_callbacks_leave_no_error(build, drive):
     # How fast each callback is, is measured in benchmarks/bench_latency.py (a real
@@ -148,6 +123,6 @@ def test_repeated_callbacks_leave_no_error(build, drive):
     shown = []
     for i in range(1, 21):
         drive(ex, i)
-        shown.append(ex.view.value if hasattr(ex, "view") else ex.census.value)
+        shown.append(ex.view.value)
     assert ex.debug.value == ""
     assert len(set(shown)) > 1, "twenty different inputs, one picture"
