@@ -178,8 +178,8 @@ def test_the_checker_sees_every_layer():
     ("views/rules.py", "from ..exhaustive import RuleCheck\n", "imports shadowmmu.exhaustive"),
     ("views/whole_guest.py", "def rows(guest, cr3):\n    return list(guest.mappings(cr3))\n",
      "calls .mappings(): views take plain records"),
-    ("widgets/fault.py", "from ..sim.guest import Guest\n", "imports shadowmmu.sim.guest"),
-    ("widgets/fault.py", "from ..scenarios import small\nmmu = small.ShadowMMU(None)\n", "names ShadowMMU"),
+    ("widgets/common.py", "from ..sim.guest import Guest\n", "imports shadowmmu.sim.guest"),
+    ("widgets/common.py", "from ..scenarios import small\nmmu = small.ShadowMMU(None)\n", "names ShadowMMU"),
     ("address.py", "import numpy as np\n", "imports numpy (only shadowmmu.exhaustive may)"),
     ("bounded_read.py", "from .sim.guest import Guest\n", "model module shadowmmu.bounded_read imports shadowmmu.sim.guest"),
     ("sim/coherence.py", "from ..views.common import esc\n", "sim module shadowmmu.sim.coherence imports shadowmmu.views"),
@@ -189,7 +189,7 @@ def test_the_checker_sees_every_layer():
     ("frontend/explorers.py", "from ..views.common import esc\n", "imports shadowmmu.views.common"),
     ("frontend/viewdata.py", "from ..widgets.common import Explorer\n", "imports shadowmmu.widgets.common"),
     ("palette.py", "from .frontend import viewdata\n", "model module shadowmmu.palette imports shadowmmu.frontend"),
-    ("widgets/fault.py", "import anywidget\n", "imports anywidget (only frontend may)"),
+    ("widgets/common.py", "import anywidget\n", "imports anywidget (only frontend may)"),
     ("views/common.py", "from ..frontend.viewdata import explorer_tables\n", "imports shadowmmu.frontend.viewdata"),
     ("states/space.py", "from ..views.common import esc\n", "states module shadowmmu.states.space imports shadowmmu.views"),
     ("states/space.py", "import anywidget\n", "imports anywidget"),
@@ -208,7 +208,7 @@ def test_allowed_arrows_pass():
     assert violations(PACKAGE / "frontend" / "explorers.py",
                       "import anywidget\nimport ipywidgets\nfrom ..exercises import make_exercise\n"
                       "from ..palette import PALETTE\n") == []
-    assert violations(PACKAGE / "widgets" / "fault.py", "from ..scenarios.small import small_session\n") == []
+    assert violations(PACKAGE / "widgets" / "common.py", "from ..scenarios.small import small_session\n") == []
     assert violations(PACKAGE / "frontend" / "simexplorer.py", "from ..states.space import state_key\n") == []
     assert violations(PACKAGE / "states" / "space.py", "from ..scenarios.small import run_access\n"
                       "from ..sim.records import page_records\nNOTE = 'a < b and x > y'\n") == []

@@ -56,7 +56,8 @@ class SimExplorer(anywidget.AnyWidget):
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        if cls.draw_function:
+        # "_esm" in cls.__dict__: anywidget's own subclass, whose _esm is already a trait
+        if cls.draw_function and "_esm" not in cls.__dict__:
             cls._esm = esm_source(tuple(cls.modules))
 
     def __init__(self, inputs: dict, space=(), **kwargs):

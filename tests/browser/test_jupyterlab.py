@@ -25,18 +25,10 @@ def test_notebook_runs_clean(request, path):
     assert not problems, f"{path}:\n" + "\n".join(problems)
 
 
-# The simulator explorers: a fault view (06) and a probe view (10) tag what they show for the
-# address with the same .smmu-v spans. Expected values by hand from the golden rules:
+# The simulator explorers: a probe view (10) tags what it shows for the address with .smmu-v
+# spans (06's in-page explorer is driven by test_sim_fault.py). Expected values by hand from the golden rules:
 # PDPTE = bits 31:30, PAE PDE = 29:21, PAE PTE = 20:12, PT quadrant = bit 21.
 SIM_EXPECTED = {
-    "06-page-fault.ipynb": [
-        # 0000 1000 0000 0100 1000 ...: 00 | 001000000 | 001001000 | 0 ; mapped in small_guest()
-        (0x08048000, dict(pdpte_index="0", shadow_pde_index="64", shadow_pte_index="72",
-                          pt_quadrant="0", guest_pde_index="32", guest_pte_index="72")),
-        # 11 011110101 011011011 ...: the explorer's first address, faulted again (a shadow hit,
-        # so no level-1 page is created or found and no pt_quadrant is shown)
-        (0xDEADBEEF, dict(pdpte_index="3", shadow_pde_index="245", shadow_pte_index="219")),
-    ],
     "10-real-guest.ipynb": [
         # 11 000000000 100000000 ...: the kernel's 0xC0100000 in snapshot user-1
         (0xC0100000, dict(pdpte_index="3", shadow_pde_index="0", shadow_pte_index="256",

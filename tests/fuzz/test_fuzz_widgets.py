@@ -1,4 +1,4 @@
-"""Fuzz the ipywidgets explorers' Python callbacks (notebooks 06-08, 10), headless.
+"""Fuzz the ipywidgets explorers' Python callbacks (notebooks 07, 08, 10), headless.
 
 Each example builds an explorer with its public builder (shadowmmu.widgets)
 and sets its controls to a list of fuzzed values, as a reader clicking and
@@ -23,7 +23,6 @@ from fuzz_support import ANY_TEXT, NEAR_MISS, VA_MAX, budget, digits_spell, spel
 from shadowmmu import QUADRANT_RULES
 from shadowmmu.widgets import (
     guest_write_explorer,
-    page_fault_explorer,
     real_guest_explorer,
     whole_guest_explorer,
 )
@@ -75,34 +74,6 @@ def run_address_steps(ex, steps, fuzz_inputs, target, other=None):
         else:
             other(ex, kind, arg)
         assert ex.debug.value == "", ex.debug.value
-
-
-def fault_control(ex, kind, arg):
-    if kind == "write":
-        ex.write.value = arg
-    elif kind == "process":
-        ex.process.value = arg
-        assert ex.state.mmu.cr3 == ex.state.cr3s[arg]
-    elif kind == "reset":
-        ex.reset.click()
-    elif kind == "step":
-        ex.step.value = min(arg, ex.step.max)
-        assert ex.step.value == min(arg, ex.step.max)
-    elif kind == "prev":
-        ex.prev.click()
-    else:
-        ex.next.click()
-    assert ex.state.result.va == ex.state.va
-
-
-@budget(4)
-@given(address_steps([st.booleans().map(lambda b: ("write", b)),
-                      st.integers(0, 1).map(lambda i: ("process", i)),
-                      st.just(("reset", None)), st.just(("prev", None)), st.just(("next", None)),
-                      st.integers(0, 40).map(lambda i: ("step", i))]))
-def test_page_fault_explorer(fuzz_inputs, steps):
-    run_address_steps(page_fault_explorer(), steps, fuzz_inputs, "widgets: page fault",
-                      fault_control)
 
 
 def pick_snapshot(ex, _kind, index):
