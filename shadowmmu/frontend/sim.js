@@ -42,6 +42,10 @@ export function stateKey(fields, inputs) {
 }
 
 function trySave(model) {
+  // The static page's widget manager (html-manager) has no kernel, and there
+  // save_changes() does nothing rather than throw: ask the manager first.
+  const wm = model.widget_manager;
+  if (wm && !wm.kernel) return false;
   try {
     model.save_changes();
     return true;

@@ -1,9 +1,10 @@
 """The thin ipywidgets layer of the simulator notebooks: one explorer per topic, on the common skeleton.
 
-``common`` holds the Explorer box and the shared controls; ``writes`` (07), ``whole_guest`` (08) and ``real_guest`` (10) build one
-explorer each. Notebooks 02-05 and 09 use the in-page explorers of
-``shadowmmu.frontend`` instead. These modules compute nothing and construct no
-simulator (scenarios does): tests/test_layering.py checks.
+``common`` holds the Explorer box and the shared controls; ``writes`` (notebook
+07), ``whole_guest`` (08) and ``real_guest`` (10) build one explorer each.
+Notebooks 02-06 and 09 use the in-page explorers of ``shadowmmu.frontend``
+instead. These modules compute nothing and construct no simulator (scenarios
+does): tests/test_layering.py checks.
 """
 
 from .common import Explorer

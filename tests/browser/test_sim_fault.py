@@ -15,6 +15,7 @@ from __future__ import annotations
 import pytest
 
 from browser.static_site import NetworkGuard, serve
+from browser.test_static_site import offline_page, site_dir, site_url  # noqa: F401 (fixtures)
 from frontend.harness import sim_page
 from shadowmmu.consts import PRESETS
 from shadowmmu.frontend.fault_explorer import page_fault_explorer
@@ -144,7 +145,10 @@ def test_the_write_checkbox_reruns_at_once(harness_page):
 
 
 def test_an_address_outside_the_space_needs_the_kernel_and_keeps_the_picture(harness_page):
-    pg = harness_page
+    needs_the_kernel(harness_page)
+
+
+def needs_the_kernel(pg):
     set_inputs(pg, 0xC0000000, False, 0, "fresh")
     before = data(pg)
     svg = pg.locator(f"{ROOT} .smmu-picture").inner_html()
@@ -170,3 +174,41 @@ def test_the_keyboard_steps(harness_page):
     assert int(d["step"]) == int(d["steps"]) - 1 and d["gpa"] == simulator_says(0xC0200000, False, 0, "fresh")[1]
     pg.keyboard.press("ArrowLeft")
     assert int(data(pg)["step"]) == int(d["steps"]) - 2
+
+
+# ---- the built static site: the notebook's own explorer, no kernel, nothing off the site
+
+def test_static_site_steps_every_preset_to_the_simulators_answer(offline_page):
+    pg, guard = offline_page("06-page-fault")
+    pg.locator(ROOT).first.wait_for(state="visible", timeout=60_000)
+    assert pg.locator(ROOT).count() == 1
+    assert pg.locator(f"{ROOT} .smmu-picture svg").count() == 1
+    check_every_preset(pg)
+    set_inputs(pg, 0xDEADBEEF, False, 0, "fresh")
+    pg.locator(f"{ROOT} .smmu-step-next").click()
+    assert data(pg)["asking"] == "1"
+    pg.locator(f'{ROOT} .smmu-predict-answer[data-answer="3"]').click()   # bits 31:30 of 0xDEADBEEF
+    assert data(pg)["predict"] == "right"
+    needs_the_kernel(pg)
+    assert guard.aborted == []
+
+
+# ---- with a kernel: any address is computed by the simulator in the kernel
+
+@pytest.mark.parametrize("where", ["lab", "voila"])
+def test_a_new_address_is_computed_by_the_kernel(request, where):
+    if where == "lab":
+        pg = request.getfixturevalue("lab")("06-page-fault.ipynb").page
+    else:
+        pg = request.getfixturevalue("voila")("06-page-fault.ipynb")
+    pg.locator(ROOT).first.wait_for(state="visible", timeout=60_000)
+    va = 0xDEAD0123                       # not precomputed: 0xDEAD0000's page, another offset
+    pg.locator(f"{ROOT} select.smmu-process").select_option("1")
+    box = pg.locator(f"{ROOT} input.smmu-address")
+    box.fill(f"0x{va:08X}")
+    box.press("Enter")
+    pg.wait_for_function(f"""() => {{ const e = document.querySelector('{ROOT}');
+        return e.dataset.address === '0x{va:08X}' && e.dataset.process === '1'; }}""", timeout=20_000)
+    assert data(pg)["status"] == ""
+    step_to_end(pg)
+    assert data(pg)["gpa"] == simulator_says(va, False, 1, "fresh")[1]
