@@ -127,7 +127,14 @@ function trPage(T, p, ctx, x, y, w, marks, inRoot, byId) {
     p.unsync ? "unsync" : "", marks.tracked.has(p.gfn) && !p.direct ? "gfn write-tracked" : "",
     marks.wp.has(p.gfn) && !p.direct && !marks.tracked.has(p.gfn) ? "gfn write-protected" : ""].filter(Boolean);
   const head = [{ text: pageLabel(p), bold: true }, { text: `acc ${p.access}, hpa ${p.id}` }];
-  if (flags.length) head.push({ text: flags.join(", ") });
+  let line = "";
+  for (const f of flags) {  // at most 36 characters a line: the box is 250 px wide
+    if (line && line.length + 2 + f.length > 36) {
+      head.push({ text: line });
+      line = f;
+    } else line = line ? `${line}, ${f}` : f;
+  }
+  if (line) head.push({ text: line });
   const headH = 6 + head.length * TR_ROW;
   let o = trItem(`page:${p.id}`, ctx, cPage, x, y, w, headH, head, { dash: inRoot || p.level === 1 ? "" : "4 3", fill: "#f4f4f4" });
   let yy = y + headH + 2;

@@ -212,3 +212,41 @@ def test_a_new_address_is_computed_by_the_kernel(request, where):
     assert data(pg)["status"] == ""
     step_to_end(pg)
     assert data(pg)["gpa"] == simulator_says(va, False, 1, "fresh")[1]
+
+
+def test_new_elements_animate_unless_the_reader_asks_for_less_motion(harness_page):
+    pg = harness_page
+    set_inputs(pg, 0xDEADBEEF, False, 0, "fresh")
+    pg.locator(f"{ROOT} .smmu-step-end").click()
+    # the last steps added the level-1 page and the leaf: drawn as new, with an animation
+    name = "() => getComputedStyle(document.querySelector('%s .smmu-new')).animationName" % ROOT
+    pg.locator(f"{ROOT} .smmu-step-prev").click()
+    assert pg.evaluate(name) != "none"
+    pg.emulate_media(reduced_motion="reduce")
+    try:
+        assert pg.evaluate(name) == "none"
+    finally:
+        pg.emulate_media(reduced_motion="no-preference")
+
+
+def test_tab_reaches_every_control(harness_page):
+    pg = harness_page
+    set_inputs(pg, 0xDEADBEEF, False, 0, "after-p1")
+    pg.locator(f"{ROOT} .smmu-step-next").click()       # the root question: Tab reaches its buttons
+    pg.locator(f"{ROOT} input.smmu-address").focus()
+    for _ in range(30):
+        pg.keyboard.press("Tab")
+        if pg.evaluate("() => document.activeElement.className") == "smmu-predict-show":
+            break
+    else:
+        raise AssertionError("Tab never reached the question's 'just show me'")
+    pg.keyboard.press("Enter")                         # answered: step 1, previous and next enabled
+    assert data(pg)["step"] == "1"
+    pg.locator(f"{ROOT} input.smmu-address").focus()
+    seen = set()
+    for _ in range(30):
+        pg.keyboard.press("Tab")
+        seen.add(pg.evaluate("() => document.activeElement.className"))
+    for cls in ("smmu-write-access", "smmu-process", "smmu-before", "smmu-step-prev", "smmu-step-next",
+                "smmu-step-end"):
+        assert cls in seen, (cls, seen)

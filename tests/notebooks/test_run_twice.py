@@ -11,7 +11,7 @@ for cells marked NBVAL_IGNORE_OUTPUT, which show live widgets or timings, the
 kinds of output and their MIME types). After each pass a probe cell lists the
 live explorers (ipywidgets keeps every open widget: the ipywidgets explorers
 of ``shadowmmu.widgets`` and the in-page ones of ``shadowmmu.frontend``, alone
-or ``linked()``) and, for each, the number
+or ``linked()``, and the simulator explorers) and, for each, the number
 of trait observers and click handlers on each of its controls, in widget
 order. After the second pass the first pass's explorers must have the same
 counts as before, and the new ones the same counts as the first ones.
@@ -41,6 +41,7 @@ import json as _json
 from ipywidgets import Button as _Button
 from ipywidgets.widgets.widget import _instances as _widgets
 from shadowmmu.frontend.explorers import Explorer as _InPage, Linked as _Linked
+from shadowmmu.frontend.simexplorer import SimExplorer as _Sim
 from shadowmmu.widgets import Explorer as _Explorer
 
 def _handlers(w):
@@ -53,7 +54,7 @@ def _walk(w):
         yield from _walk(c)
 
 print(_json.dumps([[mid, [_handlers(c) for c in _walk(w)]]
-                   for mid, w in list(_widgets.items()) if isinstance(w, (_Explorer, _InPage, _Linked))]))
+                   for mid, w in list(_widgets.items()) if isinstance(w, (_Explorer, _InPage, _Linked, _Sim))]))
 '''
 
 
