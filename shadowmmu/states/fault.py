@@ -36,7 +36,7 @@ HTML, the page, widgets.
 
 from __future__ import annotations
 
-from ..consts import PAGE_SHIFT
+from ..consts import PAGE_SHIFT, PT_PAGE_SIZE_MASK
 from ..sim.events import (
     GuestFaultInjected,
     GuestWalkStep,
@@ -144,12 +144,13 @@ def _walk_step(va: int, ev: ShadowWalkStep, tree: dict, walk: _Walk) -> dict:
             "focus": ([f"page:{sp}", f"spte:{sp}:{ev.index}"] if sp else [])}
 
 
-def _guest_step(ev: GuestWalkStep) -> dict:
+def _guest_step(ev: GuestWalkStep, leaf: bool) -> dict:
     name, bits, key = ("guest PDE", "31:22", "gpde") if ev.level == 2 else ("guest PTE", "21:12", "gpte")
+    bit = "accessed (and, for a write, dirty) bit" if leaf else "accessed bit"
     return {"kind": "guest-walk", "title": f"{name} {ev.index}",
             "text": (f"FNAME(walk_addr) walks the guest's own tables: {name} {ev.index} (VA bits {bits}) "
-                     f"at gpa {_h(ev.entry_gpa)} = {_h(ev.entry)}; KVM sets its accessed (and, for a "
-                     f"write, dirty) bit itself, as the CPU never walks these tables."),
+                     f"at gpa {_h(ev.entry_gpa)} = {_h(ev.entry)}; KVM sets its {bit} where clear: the CPU "
+                     f"never walks these tables, so it cannot."),
             "focus": [f"{key}:{ev.index}"]}
 
 
@@ -195,8 +196,8 @@ def _step(ev, va: int, tree_before: dict, tree: dict, walk: _Walk, asked: set) -
         return {"kind": "exit", "title": "#PF: exit to KVM",
                 "text": (f"The CPU raises #PF (error code 0x{ev.error_code:X}: {why}); it exits to KVM: "
                          f"kvm_mmu_page_fault() -> FNAME(page_fault)."), "focus": ["cpu"]}
-    if isinstance(ev, GuestWalkStep):
-        return _guest_step(ev)
+    if isinstance(ev, GuestWalkStep):  # the leaf: a PTE, or a PDE of a 4 MiB page (PS, bit 7)
+        return _guest_step(ev, ev.level == 1 or bool(ev.entry & PT_PAGE_SIZE_MASK))
     if isinstance(ev, GuestFaultInjected):
         key = "gpde" if "PDE" in ev.reason else "gpte"
         index = va >> 22 if key == "gpde" else (va >> PAGE_SHIFT) & 0x3FF

@@ -13,6 +13,8 @@ import copy
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from shadowmmu.frontend.fault_explorer import DEFAULT_ADDRESSES, FaultExplorer, default_space, page_fault_explorer
 from shadowmmu.role import PageRole
@@ -147,3 +149,25 @@ def test_the_tree_refuses_an_event_it_cannot_follow():
 def test_the_explorer_class_names_its_parts():
     assert FaultExplorer.key_fields == ("va", "write", "process", "before")
     assert FaultExplorer.draw_function == "drawFault"
+
+
+@settings(max_examples=60, deadline=None)
+@given(va=st.one_of(st.integers(0, 0xFFFFFFFF), st.sampled_from(DEFAULT_ADDRESSES).map(lambda v: v ^ 0x123)),
+       write=st.booleans(), process=st.sampled_from((0, 1)), before=st.sampled_from(("fresh", "after-p1")))
+def test_any_address_agrees_with_the_simulator(va, write, process, before):
+    # fault_record() itself refuses a record whose moved tree differs from the MMU's at the end
+    inputs = {"va": va, "write": write, "process": process, "before": before}
+    check(fault_record(inputs), inputs)
+
+
+@settings(max_examples=60, deadline=None)
+@given(bad=st.one_of(st.text(max_size=12), st.floats(allow_nan=True), st.integers(-5, -1),
+                     st.integers(0x100000000, 2**40), st.none(), st.lists(st.integers(), max_size=2)))
+def test_any_bad_va_gets_a_message_naming_it(bad):
+    x = page_fault_explorer(space=[])
+    x.request = {"id": "js-f", "inputs": {"va": bad, "write": False, "process": 0, "before": "fresh"}}
+    if "error" in x.answer:
+        assert "address" in x.answer["error"] or "va" in x.answer["error"], x.answer
+        assert x.inputs["va"] == 0xDEADBEEF
+    else:                                   # a string that parses: the record is that address's
+        assert isinstance(bad, str) and x.answer["record"]["inputs"]["va"] == x.inputs["va"]
