@@ -46,7 +46,7 @@ from shadowmmu.scenarios.small import small_guest, run_access, preset_faults
 from shadowmmu.views.common import PRESETS
 from shadowmmu.views.fault import (render_trace, render_fault_summary, render_fault_presets,
                                    render_shadow_pages)
-from shadowmmu.widgets.fault import page_fault_explorer
+from shadowmmu.frontend.fault_explorer import page_fault_explorer
 from IPython.display import HTML
 
 # %% [markdown]
@@ -149,10 +149,22 @@ HTML(render_fault_presets(preset_faults(PRESETS)))
 # %% [markdown]
 # ## Try it
 #
-# Type an address and press Enter; step with the buttons, the slider or ▶ play. The
-# simulator keeps running between addresses, so a second address in a region you already
-# touched reuses what the first created, and the same address twice is no fault at all.
-# "fresh guest" starts over; "CR3 of" switches process.
+# The explorer below runs one access at a time on the same small guest and shows it on the
+# two trees: the guest's tables on the left, KVM's `pae_root` and shadow pages on the right,
+# each page named by its host address with its gfn and role. Press **next step** (or the
+# right arrow key) to reveal the next step; nothing later is drawn before you get there.
+# Before the step that picks the root, and before the one that finds or creates the
+# level-1 page, it asks you to predict: which `pae_root` entry, which `role.quadrant`.
+# Answer, or press "just show me". **write access** re-runs the access as a write at once;
+# Enter in the address box runs it again from the start, even for the same address.
+# **process** picks the CR3, and **before** says what the shadow held first: *fresh* (an
+# empty cache after the CR3 load) or *after process 1 read it*. Process 2 after process 1
+# on 0xDEADBEEF is the cache hit of the section above: the level-1 page is *found*.
+#
+# On the static site the explorer answers from faults computed when the site was built: the
+# preset addresses (and 0x08048000, 0xDEAD0000), read or write, either process, either
+# "before". Any other address needs the live notebook (JupyterLab or Voila), which runs the
+# simulator for it; the page says so and keeps the last picture.
 
 # %%
 # NBVAL_IGNORE_OUTPUT

@@ -5,7 +5,8 @@ One guest page directory becomes four PAE page directories (role.quadrant 0..3,
 0/1 = VA bit 21 = the parity of the parent PAE PDE index). The modules follow
 the data, one way: the model (consts -> address -> role -> rules, writes ->
 exhaustive, exercises; snapshot) -> sim (guest -> mmu and its parts) ->
-scenarios -> views (HTML/SVG strings) -> widgets; tests/test_layering.py checks.
+scenarios -> views (HTML/SVG strings), and scenarios -> states (records) ->
+frontend (the in-page explorers); tests/test_layering.py checks.
 This package re-exports the model's and the simulator's public names.
 """
 

@@ -1,4 +1,4 @@
-"""Imports flow one way: model -> sim -> scenarios -> views -> widgets; scenarios -> states -> frontend.
+"""Imports flow one way: model -> sim -> scenarios -> views; scenarios -> states -> frontend.
 
 Every module of the package is parsed (ast, not imported) and each import it
 makes, at any depth, is resolved to a module name and checked against the
@@ -6,25 +6,23 @@ arrows the layering forbids:
 
 * the model (consts, address, role, rules, writes, exhaustive, exercises,
   snapshot and its bounded_read, __main__) imports none of sim, scenarios,
-  views, widgets;
-* sim imports none of scenarios, views, widgets;
-* scenarios import neither views nor widgets;
-* views import no widgets, no ipywidgets, not exhaustive (numpy) and not the
+  views, states, frontend;
+* sim imports none of scenarios, views, states, frontend;
+* scenarios import neither views nor states nor frontend;
+* views import no ipywidgets, not exhaustive (numpy) and not the
   live simulator (sim.guest and its walk sim.paging32, sim.mmu and its parts,
   sim.records, sim.coherence which drives a live guest and MMU), and call no
   live method (.mappings(), .shadow_pages(), ...): they draw plain records;
-* widgets import nothing from sim, and never name Guest or ShadowMMU:
-  simulators are built by scenarios;
 * states (the simulator explorers' records) may run scenarios and read the
-  simulator, and imports none of views, widgets, frontend, ipywidgets or
+  simulator, and imports none of views, frontend, ipywidgets or
   anywidget; it writes no HTML (no markup in its string constants);
 * frontend (the in-page explorers) imports the model (palette and exercises
   included) and the records of states, and nothing else of the package: not
   sim or scenarios (a record is all the page needs; states runs the
-  simulator), not widgets, and not views either -- the page draws its own
+  simulator), and not views either -- the page draws its own
   pictures (draw.js and the explorers' modules), so an HTML view there would
   be a second drawing of the same thing; nothing else imports it;
-* only widgets and frontend import ipywidgets, only frontend anywidget; only
+* only frontend imports ipywidgets and anywidget; only
   exhaustive imports numpy.
 Also: every import sits at the top of its module (no mid-file imports), and
 every module opens with a docstring.
@@ -48,20 +46,19 @@ LIVE_CALLS = ("mappings", "shadow_pages", "walk", "walk_entries", "table_frames"
 FRONTEND = "shadowmmu.frontend"
 STATES = "shadowmmu.states"
 FORBIDDEN = {
-    "model": ("shadowmmu.sim", "shadowmmu.scenarios", "shadowmmu.views", "shadowmmu.widgets", FRONTEND, STATES),
-    "sim": ("shadowmmu.scenarios", "shadowmmu.views", "shadowmmu.widgets", FRONTEND, STATES),
-    "scenarios": ("shadowmmu.views", "shadowmmu.widgets", FRONTEND, STATES),
-    "views": ("shadowmmu.widgets", "ipywidgets", "shadowmmu.exhaustive", FRONTEND, STATES) + LIVE_SIM,
-    "widgets": ("shadowmmu.sim", FRONTEND, STATES),
-    "states": ("shadowmmu.views", "shadowmmu.widgets", FRONTEND, "ipywidgets", "anywidget"),
-    "frontend": ("shadowmmu.sim", "shadowmmu.scenarios", "shadowmmu.views", "shadowmmu.widgets"),
+    "model": ("shadowmmu.sim", "shadowmmu.scenarios", "shadowmmu.views", FRONTEND, STATES),
+    "sim": ("shadowmmu.scenarios", "shadowmmu.views", FRONTEND, STATES),
+    "scenarios": ("shadowmmu.views", FRONTEND, STATES),
+    "views": ("ipywidgets", "shadowmmu.exhaustive", FRONTEND, STATES) + LIVE_SIM,
+    "states": ("shadowmmu.views", FRONTEND, "ipywidgets", "anywidget"),
+    "frontend": ("shadowmmu.sim", "shadowmmu.scenarios", "shadowmmu.views"),
 }
 #: Third-party packages only some modules may import: module names or layers.
-ONLY = {"ipywidgets": ("widgets", "frontend"), "anywidget": ("frontend",),
+ONLY = {"ipywidgets": ("frontend",), "anywidget": ("frontend",),
         "numpy": ("shadowmmu.exhaustive",), "matplotlib": ("views",)}
 
 
-LAYERS = ("sim", "scenarios", "states", "views", "widgets", "frontend")
+LAYERS = ("sim", "scenarios", "states", "views", "frontend")
 
 
 def module_name(path: Path) -> str:
@@ -130,12 +127,6 @@ def violations(path: Path, source: str | None = None) -> list[str]:
                     and MARKUP.search(node.value) and id(node) not in docs):
                 out.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno}: states module {name} "
                            f"writes markup: records are drawn by the page")
-    if own == "widgets":
-        for node in ast.walk(ast.parse(source)):
-            ident = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else None
-            if ident in ("Guest", "ShadowMMU"):
-                out.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno}: widget module {name} "
-                           f"names {ident}: simulators are built by scenarios")
     return out
 
 
@@ -167,7 +158,7 @@ def test_the_checker_sees_every_layer():
 
 @pytest.mark.parametrize("where, source, complaint", [
     ("role.py", "from .views.common import esc\n", "model module shadowmmu.role imports shadowmmu.views.common"),
-    ("role.py", "from . import widgets\n", "imports shadowmmu.widgets"),
+    ("role.py", "from . import frontend\n", "imports shadowmmu.frontend"),
     ("sim/guest.py", "from ..scenarios import small\n", "sim module shadowmmu.sim.guest imports shadowmmu.scenarios"),
     ("scenarios/small.py", "import shadowmmu.views\n", "imports shadowmmu.views"),
     ("views/fault.py", "from ..sim.mmu import ShadowMMU\n", "imports shadowmmu.sim.mmu"),
@@ -175,8 +166,6 @@ def test_the_checker_sees_every_layer():
     ("views/rules.py", "from ..exhaustive import RuleCheck\n", "imports shadowmmu.exhaustive"),
     ("views/whole_guest.py", "def rows(guest, cr3):\n    return list(guest.mappings(cr3))\n",
      "calls .mappings(): views take plain records"),
-    ("widgets/fault.py", "from ..sim.guest import Guest\n", "imports shadowmmu.sim.guest"),
-    ("widgets/fault.py", "from ..scenarios import small\nmmu = small.ShadowMMU(None)\n", "names ShadowMMU"),
     ("address.py", "import numpy as np\n", "imports numpy (only shadowmmu.exhaustive may)"),
     ("bounded_read.py", "from .sim.guest import Guest\n", "model module shadowmmu.bounded_read imports shadowmmu.sim.guest"),
     ("sim/coherence.py", "from ..views.common import esc\n", "sim module shadowmmu.sim.coherence imports shadowmmu.views"),
@@ -184,9 +173,7 @@ def test_the_checker_sees_every_layer():
     ("frontend/explorers.py", "from ..sim.mmu import ShadowMMU\n", "frontend module shadowmmu.frontend.explorers imports shadowmmu.sim.mmu"),
     ("frontend/explorers.py", "from ..scenarios import small\n", "imports shadowmmu.scenarios"),
     ("frontend/explorers.py", "from ..views.common import esc\n", "imports shadowmmu.views.common"),
-    ("frontend/viewdata.py", "from ..widgets.common import Explorer\n", "imports shadowmmu.widgets.common"),
     ("palette.py", "from .frontend import viewdata\n", "model module shadowmmu.palette imports shadowmmu.frontend"),
-    ("widgets/fault.py", "import anywidget\n", "imports anywidget (only frontend may)"),
     ("views/common.py", "from ..frontend.viewdata import explorer_tables\n", "imports shadowmmu.frontend.viewdata"),
     ("states/space.py", "from ..views.common import esc\n", "states module shadowmmu.states.space imports shadowmmu.views"),
     ("states/space.py", "import anywidget\n", "imports anywidget"),
@@ -206,7 +193,6 @@ def test_allowed_arrows_pass():
     assert violations(PACKAGE / "frontend" / "explorers.py",
                       "import anywidget\nimport ipywidgets\nfrom ..exercises import make_exercise\n"
                       "from ..palette import PALETTE\n") == []
-    assert violations(PACKAGE / "widgets" / "fault.py", "from ..scenarios.small import small_session\n") == []
     assert violations(PACKAGE / "frontend" / "simexplorer.py", "from ..states.space import state_key\n") == []
     assert violations(PACKAGE / "states" / "space.py", "from ..scenarios.small import run_access\n"
                       "from ..sim.records import page_records\nNOTE = 'a < b and x > y'\n") == []

@@ -63,12 +63,12 @@ def find_sources(names: list[str]) -> list[Path]:
 def _widget_note(source: str) -> str:
     front = FRONTEND_BUILDERS.search(source)
     if front:
-        return (f"[in-page explorer: shadowmmu.frontend.explorers.{front.group(1)}(); the picture "
-                f"is its first state. Open the notebook in JupyterLab or Voila, or the static "
-                f"site (make site), to use it.]")
-    match = re.search(r"\b(\w+_explorer)\(", source)
-    what = f"shadowmmu.widgets.{match.group(1)}()" if match else "a shadowmmu widget"
-    return f"[live widget: {what}. Run this notebook in JupyterLab or Voila to use it.]"
+        where = f"shadowmmu.frontend.explorers.{front.group(1)}()"
+    else:
+        match = re.search(r"\b(\w+_explorer)\(", source)
+        where = f"shadowmmu.frontend's {match.group(1)}()" if match else "a shadowmmu explorer"
+    return (f"[in-page explorer: {where}; the picture is its first state. Open the notebook in "
+            f"JupyterLab or Voila, or the static site (make site), to use it.]")
 
 
 def clean(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:

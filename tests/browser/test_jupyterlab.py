@@ -8,9 +8,10 @@ such as ``Text(value='0x…')``, which is what a reader sees when jupyterlab_wid
 
 import pytest
 
-from .harness import IN_CI, NOTEBOOK_DIR, AddressExplorer, notebook_paths, require_notebook
+from .harness import IN_CI, NOTEBOOK_DIR, notebook_paths
 
-# The in-page explorers of 02-05 and 09 are driven by test_explorers_kernel.py (and, with no
+# The in-page explorers of 02-05 and 09 are driven by test_explorers_kernel.py, those of 06-08
+# and 10 by test_sim_*.py (and, with no
 # kernel, test_static_site.py); here every notebook must run clean.
 NOTEBOOKS = notebook_paths()
 
@@ -23,48 +24,3 @@ def test_notebook_runs_clean(request, path):
     nb = request.getfixturevalue("lab")(path)
     problems = nb.report().problems()
     assert not problems, f"{path}:\n" + "\n".join(problems)
-
-
-# The simulator explorers: a fault view (06) tags what it shows for the address with .smmu-v
-# spans (10's in-page explorer is driven by test_sim_real.py). Expected values by hand from the golden rules:
-# PDPTE = bits 31:30, PAE PDE = 29:21, PAE PTE = 20:12, PT quadrant = bit 21.
-SIM_EXPECTED = {
-    "06-page-fault.ipynb": [
-        # 0000 1000 0000 0100 1000 ...: 00 | 001000000 | 001001000 | 0 ; mapped in small_guest()
-        (0x08048000, dict(pdpte_index="0", shadow_pde_index="64", shadow_pte_index="72",
-                          pt_quadrant="0", guest_pde_index="32", guest_pte_index="72")),
-        # 11 011110101 011011011 ...: the explorer's first address, faulted again (a shadow hit,
-        # so no level-1 page is created or found and no pt_quadrant is shown)
-        (0xDEADBEEF, dict(pdpte_index="3", shadow_pde_index="245", shadow_pte_index="219")),
-    ],
-}
-
-
-def exercise_sim_address_box(page, path: str) -> None:
-    """Type the hand-checked addresses of path, then bad ones: the va stays, the alert shows."""
-    ex = AddressExplorer(page)
-    for va, fields in SIM_EXPECTED[path]:
-        want = {"va": f"0x{va:08X}", **fields}
-        ex.enter(f"0x{va:08X}")
-        got = ex.wait_shows(want, f"{path}: after typing 0x{va:08X}")
-        for k, v in want.items():
-            assert got.get(k) and all(t.lower() == v.lower() for t in got[k]), (
-                f"{path} 0x{va:08X}: {k} shows {got.get(k)}, expected {v}")
-    last = f"0x{SIM_EXPECTED[path][-1][0]:08X}"
-    before = ex.values()
-    ex.enter("0x100000000")
-    msg = ex.wait_error_mentioning("0x100000000")
-    assert "0x00000000..0xFFFFFFFF" in msg.replace(" ", ""), msg
-    ex.enter("not-an-address")           # a barrier: once shown, the first was handled too
-    ex.wait_error_mentioning("not-an-address")
-    assert ex.values()["va"] == [last], f"{path}: a rejected address changed the va shown"
-    assert ex.values() == before, f"{path}: a rejected address changed the displayed values"
-
-
-@pytest.mark.parametrize("path", sorted(SIM_EXPECTED))
-def test_sim_address_box_updates_and_rejects(request, path):
-    require_notebook(path)
-    nb = request.getfixturevalue("lab")(path)
-    exercise_sim_address_box(nb.page, path)
-    problems = nb.report().problems()
-    assert not problems, f"{path} after typing addresses:\n" + "\n".join(problems)

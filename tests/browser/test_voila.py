@@ -8,7 +8,6 @@ address-box checks run here too.
 import pytest
 
 from .harness import require_notebook, scan_dom
-from .test_jupyterlab import exercise_sim_address_box
 
 # The in-page explorers (02-05, 09): driven under Voila by test_explorers_kernel.py; here
 # each page must render them, clean, with the code stripped.
@@ -24,13 +23,3 @@ def test_voila_renders_the_explorer(request, path):
     problems = scan_dom(page).problems()
     assert not problems, f"{path} under Voila:\n" + "\n".join(problems)
     assert page.locator(".jp-CodeCell .jp-InputArea, .jp-InputArea-editor").count() == 0, "Voila shows code cells (app mode strips them)"
-
-
-def test_voila_page_fault_address_box(request):
-    """06's fault view under Voila: one simulator explorer, the same checks as in JupyterLab."""
-    path = "06-page-fault.ipynb"
-    require_notebook(path)
-    page = request.getfixturevalue("voila")(path)
-    exercise_sim_address_box(page, path)
-    problems = scan_dom(page).problems()
-    assert not problems, f"{path} under Voila after typing addresses:\n" + "\n".join(problems)

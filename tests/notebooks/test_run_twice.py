@@ -9,9 +9,8 @@ How: nbclient executes every cell, then every cell again, in one kernel. The
 outputs of the two passes are compared (exactly for the cells nbval compares;
 for cells marked NBVAL_IGNORE_OUTPUT, which show live widgets or timings, the
 kinds of output and their MIME types). After each pass a probe cell lists the
-live explorers (ipywidgets keeps every open widget: the ipywidgets explorers
-of ``shadowmmu.widgets`` and the in-page ones of ``shadowmmu.frontend``, alone
-or ``linked()``, and the simulator explorers, ``SimExplorer``) and, for each, the number
+live explorers (ipywidgets keeps every open widget: the in-page ones of
+``shadowmmu.frontend``, alone or ``linked()``, and the simulator explorers) and, for each, the number
 of trait observers and click handlers on each of its controls, in widget
 order. After the second pass the first pass's explorers must have the same
 counts as before, and the new ones the same counts as the first ones.
@@ -32,7 +31,7 @@ NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 IPYNBS = sorted(NOTEBOOKS.glob("[0-9][0-9]-*.ipynb"))
 IGNORE = "NBVAL_IGNORE_OUTPUT"
 MODEL_ID = re.compile(r'"model_id": "[0-9a-f]+"|model_id=\'[0-9a-f]+\'')
-#: A call that builds an explorer (ipywidgets or in-page) in a notebook's code.
+#: A call that builds an explorer in a notebook's code.
 BUILDERS = re.compile(r"\b(\w+_explorer|address_anatomy|pd_split|pt_split|exercise|linked)\(")
 ADDRESS = re.compile(r"\bat 0x[0-9a-f]{9,16}\b")  # the same sanitiser nbval uses
 
@@ -42,7 +41,6 @@ from ipywidgets import Button as _Button
 from ipywidgets.widgets.widget import _instances as _widgets
 from shadowmmu.frontend.explorers import Explorer as _InPage, Linked as _Linked
 from shadowmmu.frontend.simexplorer import SimExplorer as _Sim
-from shadowmmu.widgets import Explorer as _Explorer
 
 def _handlers(w):
     n = sum(len(h) for per_type in w._trait_notifiers.values() for h in per_type.values())
@@ -54,7 +52,7 @@ def _walk(w):
         yield from _walk(c)
 
 print(_json.dumps([[mid, [_handlers(c) for c in _walk(w)]]
-                   for mid, w in list(_widgets.items()) if isinstance(w, (_Explorer, _InPage, _Linked, _Sim))]))
+                   for mid, w in list(_widgets.items()) if isinstance(w, (_InPage, _Linked, _Sim))]))
 '''
 
 

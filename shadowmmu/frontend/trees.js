@@ -1,0 +1,239 @@
+// The two trees: the guest's tables beside KVM's PAE shadow, drawn from a tree record
+// (shadowmmu.states.trees.tree_record). A pure function (tables, tree, view) -> SVG
+// string; no DOM, so node draws the same picture for the static page.
+//
+// view: {focus: [keys], prev: the tree of the step before (or null), y0}. Keys name
+// the things a step is about, the same ones the records use:
+//   cr3, gpde:N, gpte:N, data, cpu, root:I, page:ID, spte:ID:N   (ID: a page's hpa, hex)
+// A focused element is drawn with a thick border in its concept's colour and a "▶"
+// mark; an element that was not in `prev` says "new" and carries class smmu-new (the
+// page fades it in). An sPTE or guest entry that is focused but empty is drawn as an
+// empty row, so a walk that reads nothing still has something to point at. Colour is
+// never alone: every mark has its words.
+
+const TREES_FONT = "ui-monospace,SFMono-Regular,Menlo,Consolas,monospace";
+export const TREES_WIDTH = 960;
+const TR_ROW = 14;
+
+export function treesEsc(s) {
+  return String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+}
+
+function trText(x, y, s, { size = 11, weight = "normal", anchor = "start", extra = "" } = {}) {
+  return `<text x="${x}" y="${y}" font-size="${size}" font-weight="${weight}" text-anchor="${anchor}" fill="#000"${extra}>${treesEsc(s)}</text>`;
+}
+
+function trRect(x, y, w, h, { stroke = "#000", sw = 1, dash = "", fill = "#fff" } = {}) {
+  return `<rect x="${x}" y="${y}" width="${w}" height="${h}" rx="2" fill="${fill}" stroke="${stroke}" stroke-width="${sw}"${dash ? ` stroke-dasharray="${dash}"` : ""}/>`;
+}
+
+function trLine(x1, y1, x2, y2, { stroke = "#000", sw = 1.2, dash = "" } = {}) {
+  return `<line x1="${x1}" y1="${y1}" x2="${x2}" y2="${y2}" stroke="${stroke}" stroke-width="${sw}"${dash ? ` stroke-dasharray="${dash}"` : ""} marker-end="url(#smmu-tree-arrow)"/>`;
+}
+
+export function treesHex(v, digits = 0) {
+  return "0x" + Number(v).toString(16).toUpperCase().padStart(digits, "0");
+}
+
+function trColour(T, name) {
+  return T.colours.field_colours[name] || "#000";
+}
+
+// One keyed element: a group with data-key, marked if focused or new.
+function trItem(key, ctx, colour, x, y, w, h, lines, { dash = "", fill = "#fff" } = {}) {
+  const on = ctx.focus.has(key), isNew = ctx.prevKeys !== null && !ctx.prevKeys.has(key);
+  const cls = ["smmu-tree-item", on ? "smmu-focus" : "", isNew ? "smmu-new" : ""].filter(Boolean).join(" ");
+  let body = trRect(x, y, w, h, { stroke: on ? colour : "#000", sw: on ? 3 : 1, dash, fill });
+  lines.forEach((l, i) => {
+    const s = (i === 0 && on ? "▶ " : "") + l.text + (i === 0 && isNew ? "  (new)" : "");
+    body += trText(x + 4, y + 12 + i * TR_ROW, s, { weight: l.bold || (i === 0 && on) ? "bold" : "normal" });
+  });
+  return `<g class="${cls}" data-key="${treesEsc(key)}">${body}</g>`;
+}
+
+// Every key a tree has (for "new" marks).
+export function treeKeys(tree) {
+  const keys = new Set(["cr3", "cpu"]);
+  const g = tree.guest;
+  for (const e of g.pdes) if (e.present) keys.add(`gpde:${e.index}`);
+  if (g.pt) for (const e of g.pt.ptes) if (e.present) keys.add(`gpte:${e.index}`);
+  if (g.data) keys.add("data");
+  for (const r of tree.shadow.pae_root) keys.add(`root:${r.index}`);
+  for (const p of tree.shadow.pages) {
+    keys.add(`page:${p.id}`);
+    for (const s of p.sptes) keys.add(`spte:${p.id}:${s.index}:${s.value}`);
+  }
+  return keys;
+}
+
+export function pageLabel(p) {
+  return `L${p.level} q${p.quadrant} gfn ${treesHex(p.gfn)}${p.direct ? " direct" : ""}`;
+}
+
+function trEntryLines(e, what) {
+  if (!e.present) return [{ text: `${what} ${e.index} = ${treesHex(e.value, 8)}: not present` }];
+  const to = e.kind === "4M" ? `4 MiB page at gfn ${treesHex(e.gfn)}` : `gfn ${treesHex(e.gfn)}`;
+  return [{ text: `${what} ${e.index} = ${treesHex(e.value, 8)}` }, { text: `  -> ${to}` }];
+}
+
+function trGuest(T, g, ctx, y0) {
+  const X = 10, W = 290, cG = trColour(T, "guest_pde_index"), cT = trColour(T, "guest_pte_index");
+  let o = trText(X, y0 + 12, "the guest's tables (4-byte entries)", { size: 12, weight: "bold" });
+  let y = y0 + 22;
+  o += trItem("cr3", ctx, "#000", X, y, W, 20, [{ text: `CR3 ${treesHex(g.cr3, 8)} -> guest PD gfn ${treesHex(g.pd_gfn)}` }]);
+  y += 30;
+  o += trText(X, y + 10, `guest PD, gfn ${treesHex(g.pd_gfn)}: present PDEs`, { weight: "bold" });
+  y += 16;
+  for (const e of g.pdes) {
+    const key = `gpde:${e.index}`, lines = trEntryLines(e, "PDE");
+    if (e.index === g.walked_pde) lines[0].text += "  (this VA)";
+    const h = 6 + lines.length * TR_ROW;
+    o += trItem(key, ctx, cG, X + 8, y, W - 8, h, lines, { dash: e.present ? "" : "3 2" });
+    y += h + 3;
+  }
+  if (g.pt) {
+    y += 8;
+    o += trText(X, y + 10, `guest PT, gfn ${treesHex(g.pt.gfn)} (PDE ${g.walked_pde} points here)`, { weight: "bold" });
+    y += 16;
+    for (const e of g.pt.ptes) {
+      const lines = trEntryLines(e, "PTE");
+      if (e.index === g.pt.walked) lines[0].text += "  (this VA)";
+      const h = 6 + lines.length * TR_ROW;
+      o += trItem(`gpte:${e.index}`, ctx, cT, X + 8, y, W - 8, h, lines, { dash: e.present ? "" : "3 2" });
+      y += h + 3;
+    }
+  }
+  y += 8;
+  const dl = g.data ? [{ text: `data page gfn ${treesHex(g.data.gfn)}` }, { text: `  (this VA -> gpa ${treesHex(g.data.gpa, 8)})` }]
+    : [{ text: "no data page: the guest does not map this VA" }];
+  o += trItem("data", ctx, trColour(T, "page_offset"), X, y, W, 6 + dl.length * TR_ROW, dl, { dash: g.data ? "" : "3 2" });
+  return { svg: o, bottom: y + 6 + dl.length * TR_ROW };
+}
+
+function trSpteLines(p, s, byId) {
+  if (!s) return null;
+  if (s.kind === "link") {
+    const c = byId.get(s.page);
+    return [{ text: `sPTE ${s.index} = ${treesHex(s.value, 16)}` }, { text: `  link -> ${c ? pageLabel(c) : s.page}` }];
+  }
+  return [{ text: `sPTE ${s.index} = ${treesHex(s.value, 16)}` }, { text: `  ${s.kind} -> gfn ${treesHex(s.gfn)} (${s.flags})` }];
+}
+
+// One shadow page and its sPTE rows; returns {svg, height, rowY: {index: y of the row's middle}}.
+function trPage(T, p, ctx, x, y, w, marks, inRoot, byId) {
+  const cPage = trColour(T, p.level === 1 ? "pt_quadrant" : "pd_quadrant");
+  const cSpte = trColour(T, p.level === 1 ? "shadow_pte_index" : "shadow_pde_index");
+  const flags = [p.root ? "root" : "", inRoot || p.level === 1 ? "" : "cached, not in pae_root",
+    p.unsync ? "unsync" : "", marks.tracked.has(p.gfn) && !p.direct ? "gfn write-tracked" : "",
+    marks.wp.has(p.gfn) && !p.direct && !marks.tracked.has(p.gfn) ? "gfn write-protected" : ""].filter(Boolean);
+  const head = [{ text: pageLabel(p), bold: true }, { text: `acc ${p.access}, hpa ${p.id}` }];
+  let line = "";
+  for (const f of flags) {  // at most 36 characters a line: the box is 250 px wide
+    if (line && line.length + 2 + f.length > 36) {
+      head.push({ text: line });
+      line = f;
+    } else line = line ? `${line}, ${f}` : f;
+  }
+  if (line) head.push({ text: line });
+  const headH = 6 + head.length * TR_ROW;
+  let o = trItem(`page:${p.id}`, ctx, cPage, x, y, w, headH, head, { dash: inRoot || p.level === 1 ? "" : "4 3", fill: "#f4f4f4" });
+  let yy = y + headH + 2;
+  const rowY = {};
+  const shown = new Map(p.sptes.map((s) => [s.index, s]));
+  for (const k of ctx.focus) {
+    const m = k.match(/^spte:([^:]+):(\d+)$/);
+    if (m && m[1] === p.id && !shown.has(Number(m[2]))) shown.set(Number(m[2]), null);
+  }
+  for (const [index, s] of [...shown.entries()].sort((a, b) => a[0] - b[0])) {
+    const lines = trSpteLines(p, s, byId) || [{ text: `sPTE ${index} = 0: empty` }];
+    const h = 6 + lines.length * TR_ROW, key = `spte:${p.id}:${index}`;
+    // "new" compares values: an sPTE rewritten with another value is new too
+    const isNewKey = s ? `spte:${p.id}:${index}:${s.value}` : null;
+    const ctx2 = { ...ctx, prevKeys: ctx.prevKeys && isNewKey && !ctx.prevKeys.has(isNewKey) ? new Set() : null };
+    o += trItem(key, ctx2, cSpte, x + 10, yy, w - 10, h, lines, { dash: s ? "" : "3 2" });
+    rowY[index] = yy + h / 2;
+    yy += h + 2;
+  }
+  return { svg: o, height: yy - y, headY: y + 10, rowY };
+}
+
+function trShadow(T, sh, ctx, y0) {
+  const RX = 310, RW = 120, PX = 440, PW = 250, LX = 700, LW = 250;
+  const byId = new Map(sh.pages.map((p) => [p.id, p]));
+  const marks = { tracked: new Set(sh.write_tracked), wp: new Set(sh.write_protected) };
+  const cR = trColour(T, "pd_quadrant");
+  let o = trText(RX, y0 + 12, "KVM's PAE shadow (8-byte sPTEs)", { size: 12, weight: "bold" });
+  o += trItem("cpu", ctx, "#000", LX, y0, LW, 20, [{ text: "CPU walk -> #PF -> KVM" }]);
+  const y = y0 + 26;
+  o += trText(RX, y + 10, "pae_root", { weight: "bold" });
+  const rootY = {};
+  sh.pae_root.forEach((r, i) => {
+    const p = r.page ? byId.get(r.page) : null;
+    const ry = y + 16 + i * 24;
+    o += trItem(`root:${i}`, ctx, cR, RX, ry, RW, 20, [{ text: `[${i}] -> ${p ? `PD q${p.quadrant}` : "empty"}` }]);
+    rootY[i] = ry + 10;
+  });
+  const inRoot = new Set(sh.pae_root.map((r) => r.page).filter(Boolean));
+  const l2 = sh.pages.filter((p) => p.level === 2);
+  l2.sort((a, b) => (inRoot.has(b.id) - inRoot.has(a.id)));
+  let py = y, ly = y;
+  const placed = new Map();
+  for (const p of l2) {
+    const d = trPage(T, p, ctx, PX, py, PW, marks, inRoot.has(p.id), byId);
+    o += d.svg;
+    placed.set(p.id, d);
+    py += d.height + 6;
+  }
+  // level-1 pages beside the first sPTE that links them
+  const l1 = sh.pages.filter((p) => p.level === 1);
+  const parentRow = new Map();
+  for (const p of l2) {
+    const d = placed.get(p.id);
+    for (const s of p.sptes) if (s.kind === "link" && !parentRow.has(s.page)) parentRow.set(s.page, d.rowY[s.index]);
+  }
+  l1.sort((a, b) => (parentRow.get(a.id) ?? 1e9) - (parentRow.get(b.id) ?? 1e9));
+  for (const p of l1) {
+    const want = parentRow.has(p.id) ? parentRow.get(p.id) - 10 : ly;
+    const at = Math.max(ly, want);
+    const d = trPage(T, p, ctx, LX, at, LW, marks, true, byId);
+    o += d.svg;
+    placed.set(p.id, d);
+    ly = at + d.height + 6;
+  }
+  // arrows: pae_root entries to their PDs, links to their children
+  sh.pae_root.forEach((r, i) => {
+    const d = r.page && placed.get(r.page);
+    if (d) o += trLine(RX + RW, rootY[i], PX - 2, d.headY, { stroke: ctx.focus.has(`root:${i}`) ? cR : "#000", sw: ctx.focus.has(`root:${i}`) ? 2.5 : 1 });
+  });
+  for (const p of l2) {
+    const d = placed.get(p.id);
+    for (const s of p.sptes) {
+      const c = s.kind === "link" && placed.get(s.page);
+      if (c) o += trLine(PX + PW, d.rowY[s.index], LX - 2, c.headY, { sw: ctx.focus.has(`spte:${p.id}:${s.index}`) ? 2.5 : 1 });
+    }
+  }
+  return { svg: o, bottom: Math.max(py, ly, y + 16 + 4 * 24) };
+}
+
+// The two trees from y0 down: {svg (a fragment), height}. treesDefs() must be in the <svg>.
+export function drawTrees(T, tree, view = {}) {
+  const y0 = view.y0 || 0;
+  const ctx = { focus: new Set(view.focus || []), prevKeys: view.prev ? treeKeys(view.prev) : null };
+  const g = trGuest(T, tree.guest, ctx, y0), s = trShadow(T, tree.shadow, ctx, y0);
+  const note = trText(10, Math.max(g.bottom, s.bottom) + 16,
+    `${tree.shadow.pages.length} shadow pages in the cache (named by hpa; gfn: the guest table shadowed). `
+    + "Dashed: cached, not reached from pae_root.", {});
+  return { svg: g.svg + s.svg + note, height: Math.max(g.bottom, s.bottom) + 24 - y0 };
+}
+
+export function treesDefs() {
+  return `<defs><marker id="smmu-tree-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerUnits="userSpaceOnUse" markerWidth="9" markerHeight="9" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#000"/></marker></defs>`;
+}
+
+// A whole SVG of one tree (for explorers that only show the trees).
+export function treesSvg(T, tree, view = {}, title = "the two trees") {
+  const d = drawTrees(T, tree, { ...view, y0: 4 });
+  const h = d.height + 8;
+  return `<svg xmlns="http://www.w3.org/2000/svg" class="smmu-svg" viewBox="0 0 ${TREES_WIDTH} ${h}" width="${TREES_WIDTH}" height="${h}" role="img" aria-label="${treesEsc(title)}" font-family="${TREES_FONT}" style="max-width:100%;height:auto;background:#fff">`
+    + treesDefs() + `<title>${treesEsc(title)}</title>` + d.svg + "</svg>";
+}
