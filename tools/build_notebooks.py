@@ -63,12 +63,13 @@ def find_sources(names: list[str]) -> list[Path]:
 def _widget_note(source: str) -> str:
     front = FRONTEND_BUILDERS.search(source)
     if front:
-        where = f"shadowmmu.frontend.explorers.{front.group(1)}()"
-    else:
-        match = re.search(r"\b(\w+_explorer)\(", source)
-        where = f"shadowmmu.frontend's {match.group(1)}()" if match else "a shadowmmu explorer"
-    return (f"[in-page explorer: {where}; the picture is its first state. Open the notebook in "
-            f"JupyterLab or Voila, or the static site (make site), to use it.]")
+        return (f"[in-page explorer: shadowmmu.frontend.explorers.{front.group(1)}(); the picture "
+                f"is its first state. Open the notebook in JupyterLab or Voila, or the static "
+                f"site (make site), to use it.]")
+    match = re.search(r"\b(\w+_explorer)\(", source)
+    what = f"{match.group(1)}()" if match else "a simulator explorer"
+    return (f"[in-page simulator explorer: {what}; the picture is the state it was built in. Open "
+            f"the notebook in JupyterLab or Voila, or the static site (make site), to use it.]")
 
 
 def clean(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
