@@ -12,13 +12,11 @@ click on a bit toggle — to the moment the explorer's DOM shows every new value
 the end. Timing across Playwright calls would add ~25 ms of protocol round trips and hide
 the figure we care about.
 
-Notebook 06 is timed the same way (type + Enter, until its fault view shows the new
-``va``, ``pdpte_index``, ``shadow_pde_index``... spans); 10's explorer now runs in the page
-and is not timed here. Notebook 08 has no
-address box: there a control changes (the host-large-pages checkbox is clicked, or the rule
-dropdown set) and the end is the moment the explorer's text contains the census, overhead
-and bug-lab tables that the same explorer, built in plain Python here and driven through the
-same sequence, renders.
+The simulator explorers of notebooks 06, 07, 08 and 10 (issue 12) are timed by
+benchmarks/sim_latency.py in the same run: their steps, predict answers, toggles and presets
+(no Python in the loop) in JupyterLab and on the static site, the live path (an input the
+kernel computes) in JupyterLab, and, side by side, the kernel-bound ipywidgets explorers
+they replaced, run from git in the same JupyterLab.
 
 The floor is a minimal echo widget (a Text box copied into an HTML widget by an
 ``observe`` callback) in a notebook this script writes to a temp dir and runs in the same
@@ -41,10 +39,8 @@ Chromium, as in tests/browser/, whose harness this reuses.
 from __future__ import annotations
 
 import argparse
-import html as html_mod
 import importlib
 import random
-import re
 import statistics
 import sys
 import tempfile
@@ -54,11 +50,11 @@ import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 import inpage_latency as inpage     # the in-page explorers (issue 11), beside this script
+import sim_latency as sim           # the simulator explorers (issue 12), beside this script
 
 REPO = Path(__file__).resolve().parents[1]
 # The simulator's explorers: heavier callbacks (a shadow-MMU access, a whole-guest run).
 # (10's explorer runs in the page now, shadowmmu.frontend.real_guest_explorer: not timed here.)
-SIM_NOTEBOOKS = ["06-page-fault.ipynb", "08-whole-guest.ipynb"]
 FLOOR_NOTEBOOK = "00-echo-floor.ipynb"
 TARGET_RATIO = 1.5
 TARGET_P95_MS = 100.0
@@ -125,39 +121,13 @@ def shown(va: int) -> dict[str, str]:
     }
 
 
-# Arms one measurement: resolves with (t_dom - t_control) in ms, both read in the page.
+# Arms one measurement: resolves with (t_dom - t_control) in ms, both read in the page. The
+# control instant is the first click, Enter keydown or change event (a <select> set by
+# Playwright fires no click; fill() fires only input, so typing starts at Enter).
 # SHOWS is replaced by the browser tests' own matcher (harness.JS_SHOWS).
 JS_ARM = """([root, want, ms]) => {
   const matches = () => (SHOWS)([root, want]);
   if (matches()) throw new Error('the page already shows ' + JSON.stringify(want));
-  window.__smmuPending = new Promise((resolve, reject) => {
-    let t0 = null;
-    const start = (e) => {
-      if (t0 === null && (e.type === 'click' || e.key === 'Enter')) t0 = performance.now();
-    };
-    const obs = new MutationObserver(() => {
-      if (t0 !== null && matches()) { const t1 = performance.now(); done(); resolve(t1 - t0); }
-    });
-    const timer = setTimeout(() => { done(); reject(new Error('no update within ' + ms + ' ms')); }, ms);
-    function done() {
-      obs.disconnect(); clearTimeout(timer);
-      window.removeEventListener('keydown', start, true);
-      window.removeEventListener('click', start, true);
-    }
-    window.addEventListener('keydown', start, true);
-    window.addEventListener('click', start, true);
-    obs.observe(root, {subtree: true, childList: true, characterData: true, attributes: true});
-  });
-  window.__smmuPending.catch(() => {});
-}"""
-
-
-# Like JS_ARM, for explorers without .smmu-v readouts (08): resolves once the explorer's
-# text, whitespace removed, contains want. The start is the first click, Enter, input or
-# change event (a <select> set by Playwright fires input then change, no click).
-JS_ARM_TEXT = """([root, want, ms]) => {
-  const matches = () => root.textContent.replace(/\\s+/g, '').includes(want);
-  if (matches()) throw new Error('the page already shows the expected text');
   window.__smmuPending = new Promise((resolve, reject) => {
     let t0 = null;
     const start = (e) => {
@@ -167,12 +137,11 @@ JS_ARM_TEXT = """([root, want, ms]) => {
       if (t0 !== null && matches()) { const t1 = performance.now(); done(); resolve(t1 - t0); }
     });
     const timer = setTimeout(() => { done(); reject(new Error('no update within ' + ms + ' ms')); }, ms);
-    const kinds = ['keydown', 'click', 'input', 'change'];
     function done() {
       obs.disconnect(); clearTimeout(timer);
-      for (const k of kinds) window.removeEventListener(k, start, true);
+      for (const k of ['keydown', 'click', 'change']) window.removeEventListener(k, start, true);
     }
-    for (const k of kinds) window.addEventListener(k, start, true);
+    for (const k of ['keydown', 'click', 'change']) window.addEventListener(k, start, true);
     obs.observe(root, {subtree: true, childList: true, characterData: true, attributes: true});
   });
   window.__smmuPending.catch(() => {});
@@ -249,10 +218,6 @@ def measure_toggles(d: Driver, n: int, warmup: int, want_for) -> list[float]:
 
 # --------------------------------------------------------------------------- 06, 08, 10
 
-SIM_FIELDS = ("va", "pdpte_index", "shadow_pde_index", "shadow_pte_index", "pt_quadrant")
-SPAN_RE = re.compile(r'<span class="smmu-v" data-field="([a-z_]+)">([^<]*)</span>')
-
-
 def sim_addresses(rng: random.Random, n: int, mapped: list[tuple[int, int]], first: int) -> list[int]:
     """n addresses, each unlike the one before: 3 of 4 inside a mapping of the guest (any
     byte of it), the rest anywhere (mostly unmapped: a #PF the view also shows)."""
@@ -269,30 +234,6 @@ def sim_addresses(rng: random.Random, n: int, mapped: list[tuple[int, int]], fir
     return out
 
 
-def replay_wants(ex, vas: list[int], html) -> list[dict[str, str]]:
-    """Drive a plain-Python twin of the notebook's explorer through vas, exactly as the page
-    will be driven; for each, the SIM_FIELDS its view shows, with shown(va)'s values. A view
-    that disagrees with the golden arithmetic stops the benchmark (the oracle must hold)."""
-    wants = []
-    for va in vas:
-        ex.address.value = f"0x{va:08X}"
-        assert not ex.debug.value, ex.debug.value
-        got: dict[str, set[str]] = {}
-        for f, v in SPAN_RE.findall(html(ex)):
-            got.setdefault(f, set()).add(v)
-        gold = shown(va)
-        want = {}
-        for f in SIM_FIELDS:
-            if f in got:
-                if got[f] != {gold[f]}:
-                    raise RuntimeError(f"0x{va:08X}: the view shows {f}={sorted(got[f])}, "
-                                       f"the golden rules say {gold[f]}")
-                want[f] = gold[f]
-        assert want.get("va") == gold["va"], f"0x{va:08X}: no va span in the view"
-        wants.append(want)
-    return wants
-
-
 def measure_address_list(d: Driver, vas: list[int], wants: list[dict[str, str]],
                          warmup: int) -> list[float]:
     out = []
@@ -300,68 +241,6 @@ def measure_address_list(d: Driver, vas: list[int], wants: list[dict[str, str]],
         dt = d.type_address(va, want)
         if i >= warmup:
             out.append(dt)
-    return out
-
-
-def html_text(h: str) -> str:
-    """What a browser's textContent gives for this HTML, whitespace removed."""
-    return re.sub(r"\s+", "", html_mod.unescape(re.sub(r"<[^>]*>", "", h)))
-
-
-def whole_guest_text(ex) -> str:
-    return html_text(ex.census.value + ex.overhead.value + ex.check.value)
-
-
-class ControlDriver:
-    """Times one control change of an explorer until its text contains an expected string."""
-
-    def __init__(self, h, page, selector: str):
-        self.h = h
-        self.page = page
-        self.root = page.locator(selector).first
-        self.root.wait_for(state="visible", timeout=h.WIDGETS_RENDER_MS)
-
-    def shows(self, want: str) -> bool:
-        return want in self.root.evaluate("(r) => r.textContent.replace(/\\s+/g, '')")
-
-    def timed(self, want: str, act) -> float:
-        handle = self.root.element_handle()
-        try:
-            self.page.evaluate(JS_ARM_TEXT, [handle, want, self.h.UPDATE_MS])
-            act()
-            return float(self.page.evaluate("() => window.__smmuPending"))
-        finally:
-            handle.dispose()
-
-
-def measure_whole_guest(page, h, n: int, warmup: int) -> dict[str, list[float]]:
-    """08: click host large pages on/off, then cycle the rule dropdown; each change timed
-    until the page shows what the Python twin (whole_guest_explorer(3, 64), as in the
-    notebook) renders after the same change."""
-    from shadowmmu.widgets import whole_guest_explorer
-    twin = whole_guest_explorer(processes=3, mem_mib=64)
-    d = ControlDriver(h, page, ".smmu-explorer:has(.smmu-large)")
-    if not d.shows(whole_guest_text(twin)):
-        raise RuntimeError("08: the page does not show what whole_guest_explorer(3, 64) renders")
-    out: dict[str, list[float]] = {}
-    checkbox = d.root.locator(".smmu-large input").first
-    xs = []
-    for i in range(warmup + n):
-        twin.large.value = not twin.large.value
-        dt = d.timed(whole_guest_text(twin), checkbox.click)
-        if i >= warmup:
-            xs.append(dt)
-    out["08-whole-guest: toggle large pages"] = xs
-    select = d.root.locator(".smmu-rule select").first
-    rules = list(twin.rule.options)
-    xs = []
-    for i in range(warmup + n):
-        rule = rules[(rules.index(twin.rule.value) + 1) % len(rules)]
-        twin.rule.value = rule
-        dt = d.timed(whole_guest_text(twin), lambda: select.select_option(rule))
-        if i >= warmup:
-            xs.append(dt)
-    out["08-whole-guest: change rule dropdown"] = xs
     return out
 
 
@@ -393,34 +272,15 @@ def main(argv=None) -> int:
     rng = random.Random(20240521)
     results: dict[str, list[float]] = {}
 
-    def sim_bodies(h, args, rng):
-        """The bodies for 06 and 08, keyed by notebook; each fills results."""
-        from shadowmmu import scenarios
-        from shadowmmu.widgets import page_fault_explorer
-
-        def typing(stem, twin, mapped, html):
-            vas = sim_addresses(rng, args.warmup + args.n, mapped, twin.state.va)
-            wants = replay_wants(twin, vas, html)
-
-            def body(d):
-                fields = sorted({f for w in wants for f in w})
-                print(f"{stem}: timing until these fields update: {', '.join(fields)}")
-                results[f"{stem}: type + Enter"] = measure_address_list(d, vas, wants, args.warmup)
-            return body
-
-        guest, cr3s = scenarios.small_guest()
-        small = [(va, size) for va, size, _, _ in guest.mappings(cr3s[0])]
-
-        def whole(d):
-            print("08-whole-guest: timing until census + overhead + bug-lab text matches")
-            results.update(measure_whole_guest(d.page, h, args.n, args.warmup))
-
-        return {
-            # The same calls as the notebooks' explorer cells.
-            "06-page-fault.ipynb": typing("06-page-fault", page_fault_explorer(0xDEADBEEF), small,
-                                          lambda ex: ex.view.value),
-            "08-whole-guest.ipynb": whole,
-        }
+    from shadowmmu import scenarios
+    guest, cr3s = scenarios.small_guest()
+    small = [(va, size) for va, size, _, _ in guest.mappings(cr3s[0])]
+    rg = scenarios.real_guest("user-1")
+    real = [(va, size) for va, size, _, _ in rg.guest.mappings(rg.cr3s[0])]
+    precomputed = {0x00000000, 0x00200000, 0xC0000000, 0xC0200000, 0xDEADBEEF, 0xFFFFFFFF,
+                   0x08048000, 0xDEAD0000}
+    live = sim.live_inputs(rng, args.warmup + args.n, small, real, precomputed)
+    sim_results: dict[str, list[float]] = {}
     floor: list[float] = []          # Text -> HTML: the floor for typing (and the reference)
     click_floor: list[float] = []    # ToggleButton -> HTML: what a bit toggle costs at least
     with tempfile.TemporaryDirectory(prefix="smmu-bench-") as tmp:
@@ -430,16 +290,16 @@ def main(argv=None) -> int:
         present: list[str] = []
         inpage_present = inpage.copy_explorer_notebooks(args.notebooks, work)
         inpage_results: dict[str, list[float]] = {}
-        for name in SIM_NOTEBOOKS:
-            src = args.notebooks / name
-            if src.is_file():
-                (work / name).write_bytes(src.read_bytes())
-                twin = src.with_suffix(".py")        # jupytext pair, if any, travels along
-                if twin.is_file():
-                    (work / twin.name).write_bytes(twin.read_bytes())
-                present.append(name)
+        for stem in sim.NEW_PAGES:
+            for ext in (".ipynb", ".py"):
+                src = args.notebooks / f"{stem}{ext}"
+                if src.is_file():
+                    (work / src.name).write_bytes(src.read_bytes())
+            if (work / f"{stem}.ipynb").is_file():
+                present.append(stem)
             else:
-                print(f"bench_latency: {src} not found; skipped", file=sys.stderr)
+                print(f"bench_latency: {stem}.ipynb not found; skipped", file=sys.stderr)
+        old_names = sim.write_old_notebooks(work, sim.old_package(Path(tmp)))
 
         server = h.start_server("lab", notebook_dir=work)
         try:
@@ -464,10 +324,14 @@ def main(argv=None) -> int:
                         click_floor.extend(measure_toggles(d, args.n, args.warmup, echo))
 
                     run(FLOOR_NOTEBOOK, floor_body)
-                    for name, body in sim_bodies(h, args, rng).items():
-                        if name in present:
-                            run(name, body)
-                    bench = sys.modules[__name__]     # JS_ARM, next_address, p95 for inpage
+                    bench = sys.modules[__name__]     # JS_ARM, next_address, p95, Driver...
+                    results.update(sim.measure_old(bench, h, run, old_names, args.n,
+                                                   args.warmup, rng, small, real))
+                    for stem in present:
+                        def body(d, stem=stem):
+                            sim_results.update(sim.measure_new(bench, d.page, stem, "lab", args.n,
+                                                               args.warmup, rng, live))
+                        run(f"{stem}.ipynb", body)
                     inpage_results.update(inpage.measure_lab(
                         bench, h, ctx, server, inpage_present, args.n, args.warmup, rng))
                     site = inpage.site_for_bench(Path(tmp))
@@ -475,6 +339,9 @@ def main(argv=None) -> int:
                     static, load, aborted = inpage.measure_static(
                         bench, ctx, site, args.n, args.warmup, rng)
                     inpage_results.update(static)
+                    static, more = sim.measure_new_static(bench, ctx, site, args.n, args.warmup, rng)
+                    sim_results.update(static)
+                    aborted += more
                     run(FLOOR_NOTEBOOK, floor_body)      # after too: the floor must not drift
                 finally:
                     ctx.close()
@@ -505,7 +372,8 @@ def main(argv=None) -> int:
     print(f"\ntargets: median within {TARGET_RATIO}x the floor, p95 under {TARGET_P95_MS:.0f} ms; "
           f"times are in-page (performance.now + MutationObserver), control change to DOM.\n")
     missed += inpage.report(sys.modules[__name__], inpage_results, f_med, load, size, aborted)
-    if not results and not inpage_results:
+    missed += sim.report(sys.modules[__name__], sim_results, f_med)
+    if not results and not inpage_results and not sim_results:
         print("no explorer notebooks measured", file=sys.stderr)
         return 1
     return 1 if (args.strict and missed) else 0
