@@ -256,6 +256,8 @@ def main(argv=None) -> int:
     ap.add_argument("--notebooks", type=Path, default=REPO / "notebooks",
                     help="where the explorer notebooks are (default: notebooks/)")
     ap.add_argument("--strict", action="store_true", help="exit 1 if a target is missed")
+    ap.add_argument("--skip-inpage", action="store_true",
+                    help="leave out the in-page explorers of 02-05 and 09 (issue 11)")
     args = ap.parse_args(argv)
     if args.n < 30:
         ap.error("-n must be at least 30")
@@ -277,9 +279,11 @@ def main(argv=None) -> int:
     small = [(va, size) for va, size, _, _ in guest.mappings(cr3s[0])]
     rg = scenarios.real_guest("user-1")
     real = [(va, size) for va, size, _, _ in rg.guest.mappings(rg.cr3s[0])]
-    precomputed = {0x00000000, 0x00200000, 0xC0000000, 0xC0200000, 0xDEADBEEF, 0xFFFFFFFF,
-                   0x08048000, 0xDEAD0000}
-    live = sim.live_inputs(rng, args.warmup + args.n, small, real, precomputed)
+    from shadowmmu.frontend import fault_explorer, real_guest_explorer, writes_explorer
+    precomputed = ({i["va"] for i in fault_explorer.default_space()}
+                   | {i["va"] for i in real_guest_explorer.real_guest_explorer().spec["presets"]})
+    offsets = {i["offset"] for i in writes_explorer.default_space()}
+    live = sim.live_inputs(rng, args.warmup + args.n, small, real, precomputed, offsets)
     sim_results: dict[str, list[float]] = {}
     floor: list[float] = []          # Text -> HTML: the floor for typing (and the reference)
     click_floor: list[float] = []    # ToggleButton -> HTML: what a bit toggle costs at least
@@ -288,7 +292,7 @@ def main(argv=None) -> int:
         work.mkdir()
         write_floor_notebook(work)
         present: list[str] = []
-        inpage_present = inpage.copy_explorer_notebooks(args.notebooks, work)
+        inpage_present = [] if args.skip_inpage else inpage.copy_explorer_notebooks(args.notebooks, work)
         inpage_results: dict[str, list[float]] = {}
         for stem in sim.NEW_PAGES:
             for ext in (".ipynb", ".py"):
@@ -336,7 +340,7 @@ def main(argv=None) -> int:
                         bench, h, ctx, server, inpage_present, args.n, args.warmup, rng))
                     site = inpage.site_for_bench(Path(tmp))
                     size = inpage.site_size(site)
-                    static, load, aborted = inpage.measure_static(
+                    static, load, aborted = ({}, {}, 0) if args.skip_inpage else inpage.measure_static(
                         bench, ctx, site, args.n, args.warmup, rng)
                     inpage_results.update(static)
                     static, more = sim.measure_new_static(bench, ctx, site, args.n, args.warmup, rng)

@@ -7,8 +7,8 @@ Imported by benchmarks/bench_latency.py. Two kinds of series, in the same run:
   a temp dir and run in the same JupyterLab as everything else, their kernel importing the
   old package (a first cell puts it on ``sys.path``). Timed as the old bench timed them:
   06 and 10 type + Enter until the view's ``va`` readout shows the new address (their
-  HTML view is replaced in one message), 08 a click on host large pages until the
-  explorer's text first changes (its census, overhead and verdict arrive as three
+  HTML view is replaced in one message), 08 a click on host large pages until the text
+  of its HTML views first changes (its census, overhead and verdict arrive as three
   messages: this is the first, so it flatters the old explorer).
 * **the new explorers**: every interaction that needs no Python (a step, a predict answer,
   a toggle or preset answered from the precomputed states) on the static site and in
@@ -74,8 +74,11 @@ def write_old_notebooks(work: Path, old: Path) -> list[str]:
     return list(OLD_CELLS)
 
 
-# Resolves once the root's text differs from `before` (08's old explorer).
-MATCH_TEXT = "([root, want]) => root.textContent.replace(/\\s+/g, ' ') !== want.before"
+# Resolves once the text of the root's HTML views differs from `before` (08's old explorer:
+# its census, overhead and verdict are HTML widgets; the controls' own text is left out).
+JS_VIEWS = ("(r) => [...r.querySelectorAll('.widget-html-content')]"
+            ".map((e) => e.textContent).join('|').replace(/\\s+/g, ' ')")
+MATCH_TEXT = f"([root, want]) => ({JS_VIEWS})(root) !== want.before"
 # Resolves once the root's attribute `want.attr` differs from `want.before`.
 MATCH_ATTR = "([root, want]) => root.getAttribute(want.attr) !== want.before"
 
@@ -103,7 +106,7 @@ def measure_old(bench, h, run, names: list[str], n: int, warmup: int,
         box = root.locator(".smmu-large input").first
         xs = []
         for i in range(warmup + n):
-            before = root.evaluate("(r) => r.textContent.replace(/\\s+/g, ' ')")
+            before = root.evaluate(JS_VIEWS)
             dt = timed(bench, d.page, root, {"before": before}, MATCH_TEXT, box.click)
             d.page.wait_for_timeout(400)   # let the other two messages land
             if i >= warmup:
@@ -169,9 +172,13 @@ class Sim:
         return "next step", timed(self.bench, self.page, self.root, want, MATCH_STEP, button.click)
 
     def restart(self) -> None:
-        prev = self.root.locator(".smmu-step-prev").first
-        while self.attr("data-step") != "0" or self.attr("data-asking") != "":
-            prev.click()
+        """The same input again (Enter in its box): a new run from step 0, questions unanswered."""
+        box = self.root.locator("input.smmu-address, input.smmu-offset").first
+        box.fill(box.input_value())
+        box.press("Enter")
+        self.page.wait_for_function(
+            "(r) => r.getAttribute('data-step') === '0' && r.getAttribute('data-asking') === ''",
+            arg=self.root.element_handle(), timeout=30_000)
 
 
 def _series(out: dict, label: str, n: int, warmup: int, one) -> None:
@@ -270,8 +277,10 @@ def measure_new_static(bench, ctx, site: Path, n: int, warmup: int,
     return out, aborted
 
 
-def live_inputs(rng: random.Random, n: int, small: list, real: list, skip: set) -> dict[str, list[str]]:
-    """Inputs no explorer precomputed (so the kernel must answer), n + a few per page."""
+def live_inputs(rng: random.Random, n: int, small: list, real: list, skip: set,
+                skip_offsets: set) -> dict[str, list[str]]:
+    """Inputs no explorer precomputed (so the kernel must answer): n per page, all distinct
+    (the page keeps every answer), none an address in ``skip`` or an offset in ``skip_offsets``."""
     def addresses(mapped):
         out = []
         while len(out) < n:
@@ -280,7 +289,7 @@ def live_inputs(rng: random.Random, n: int, small: list, real: list, skip: set) 
             if va not in skip and f"0x{va:08X}" not in out:
                 out.append(f"0x{va:08X}")
         return out
-    offsets = rng.sample([f"0x{k * 8:03X}" for k in range(1, 511) if k * 8 not in (0x800, 0x080, 0x400)], n)
+    offsets = rng.sample([f"0x{k * 8:03X}" for k in range(1, 511) if k * 8 not in skip_offsets], n)
     return {"06-page-fault": addresses(small), "10-real-guest": addresses(real), "07-guest-writes": offsets}
 
 
