@@ -15,6 +15,7 @@ from pathlib import Path
 
 import shadowmmu
 from shadowmmu.frontend.assets import css_source, esm_source
+from shadowmmu.frontend.real_guest_explorer import real_guest_explorer
 from shadowmmu.frontend.explorers import address_anatomy
 from shadowmmu.scenarios.qemu import qemu_oracle
 from shadowmmu.scenarios.real import (
@@ -62,6 +63,13 @@ def main() -> int:
         sys.exit("the wheel's front end (shadowmmu/frontend/*.js, *.css) is missing or broken")
     print(f"front end from the wheel: {len(esm_source()):,} bytes of ES modules, "
           f"{len(css_source()):,} of CSS")
+    real = real_guest_explorer("user-1", 0x08048000, space=[])
+    # the shadow MMU's gpa must be the one QEMU answered for this address when it was captured
+    rec = real.record
+    if "drawRealProbe" not in real._esm or rec["gpa"] is None or rec["gpa"] != rec["qemu"]["gpa"]:
+        sys.exit("the wheel's simulator explorers (shadowmmu/states, frontend/real*.js) are missing or broken")
+    print(f"simulator explorer from the wheel: {len(real._esm):,} bytes of ES modules; "
+          f"0x08048000 -> gpa 0x{rec['gpa']:08X}, as QEMU said")
     cli = subprocess.run([sys.executable, "-m", "shadowmmu", "0xDEADBEEF"], capture_output=True,
                          text=True, check=True)
     print(cli.stdout.strip().splitlines()[-1])
