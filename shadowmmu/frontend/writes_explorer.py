@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from itertools import product
 
-from ..states.writes import (
+from ..states.write_inputs import (
     KEY_FIELDS,
     MAX_STORES,
     SIZES,
@@ -24,8 +24,8 @@ from ..states.writes import (
     normalise_inputs,
     offset_limit,
     valid_offsets,
-    write_record,
 )
+from ..states.writes import write_record
 from .assets import css_source
 from .simexplorer import SimExplorer
 

@@ -24,7 +24,8 @@ inside one store's write path it is replayed from that store's events and
 checked against the live state at its end. Ids: a page is its role without
 the space (``L1q0``, ``L2q3``), a root loaded after the old one was zapped
 gets a ``+`` (``L2q0+``); an sPTE is the page id, a colon and its index (``L2q0:64``).
-Questions come from ``states.write_questions``, answered by the events.
+Questions come from ``states.write_questions``, answered by the events; the
+inputs are checked by ``states.write_inputs``.
 
 Knows: ``scenarios.write_lab``, the ShadowMMU's trace events and its cache's
 pages (read only), ``sim.coherence.FlushWindow``, ``writes``. Does not know
@@ -33,7 +34,6 @@ HTML, SVG or widgets.
 
 from __future__ import annotations
 
-from ..address import parse_number
 from ..consts import PAGE_SHIFT, PAGE_SIZE
 from ..role import PageRole
 from ..scenarios.write_lab import write_lab, write_value, written_va
@@ -52,53 +52,9 @@ from ..sim.fault import OutsideGuestMemory
 from ..sim.paging32 import GuestPageFault
 from ..sim.spte import SPTE_ADDR_MASK, SPTE_LARGE, SPTE_PRESENT, spte_frame
 from ..writes import detect_write_misaligned, get_written_sptes, shadowed_part
+from .write_inputs import ACTIONS, TABLE_NAMES, normalise_inputs
 from .write_questions import gpa_label, page_question, spte_question, translate_question, trap_question
 
-TABLES = ("pt", "pd")
-SIZES = (1, 2, 4, 8)
-MAX_STORES = 3
-KEY_FIELDS = ("table", "offset", "size", "unsync", "stores")
-TABLE_NAMES = {"pt": "guest page table", "pd": "guest page directory"}
-ACTIONS = {"emulate": "emulated (write-tracked)", "unsync": "unsync: the store goes through",
-           "store": "lands untrapped"}
-
-
-def offset_limit(size: int) -> int:
-    """The last byte offset a size-byte store may start at inside one 4 KiB table."""
-    return PAGE_SIZE - size
-
-
-def valid_offsets(size: int) -> str:
-    """The range parse_number names for a size-byte store's offset (what the page's message says)."""
-    top = offset_limit(size)
-    return f"0x{0:0{len(f'{top:X}')}X}..0x{top:X}"
-
-
-def normalise_inputs(inputs: dict) -> dict:
-    """The inputs checked and canonical; ValueError names the input and what is valid:
-
-        >>> normalise_inputs({"table": "pd", "offset": "0x080", "size": 4})
-        {'table': 'pd', 'offset': 128, 'size': 4, 'unsync': True, 'stores': 1}
-
-    The offset goes through ``address.parse_number`` with the range a store of
-    this size allows (0..4096 - size), so the page's parser, which follows it,
-    refuses the same offsets with the same words.
-    """
-    table = inputs.get("table", "pt")
-    if table not in TABLES:
-        raise ValueError(f"table {table!r} must be 'pt' (the guest page table) or 'pd' (the guest page directory)")
-    size = inputs.get("size", 4)
-    if isinstance(size, bool) or size not in SIZES:
-        raise ValueError(f"size {size!r} must be 1, 2, 4 or 8 bytes")
-    offset = parse_number(inputs.get("offset", 0x800), name="byte offset",
-                          maximum=offset_limit(size), example="0x800")
-    unsync = inputs.get("unsync", True)
-    if not isinstance(unsync, bool):
-        raise ValueError(f"unsync {unsync!r} must be true or false")
-    stores = inputs.get("stores", 1)
-    if isinstance(stores, bool) or not isinstance(stores, int) or not 1 <= stores <= MAX_STORES:
-        raise ValueError(f"stores {stores!r} must be a whole number of identical stores in 1..{MAX_STORES}")
-    return {"table": table, "offset": offset, "size": size, "unsync": unsync, "stores": stores}
 
 
 # ---------------------------------------------------------------- reading the simulator

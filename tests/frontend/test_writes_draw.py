@@ -13,7 +13,7 @@ import re
 
 from shadowmmu.frontend.node import node_call
 from shadowmmu.frontend.writes_explorer import guest_write_explorer
-from shadowmmu.states.writes import normalise_inputs
+from shadowmmu.states.write_inputs import normalise_inputs
 
 
 def test_every_step_of_every_precomputed_state_draws(node):
@@ -50,7 +50,7 @@ OFFSETS = ["0x800", "800", "2048", " 0x7FC ", "0xFFC", "0xFFE", "0xFFF", "4095",
 
 def test_the_page_parses_offsets_as_python_does(node):
     """wrParseOffset (model.js's parser with the range a store size allows) against
-    states.writes.normalise_inputs (address.parse_number): the same verdicts, the same words."""
+    states.write_inputs.normalise_inputs (address.parse_number): the same verdicts, the same words."""
     x = guest_write_explorer(space=[])
     calls = [[x.tables, x.spec, text, size] for text in OFFSETS for size in (1, 2, 4, 8)]
     got = node_call(x.modules, "wrParseOffset", calls)

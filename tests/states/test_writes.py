@@ -16,7 +16,8 @@ import pytest
 from shadowmmu.frontend.writes_explorer import default_space, guest_write_explorer
 from shadowmmu.role import PageRole
 from shadowmmu.states.space import canonical_json, state_key
-from shadowmmu.states.writes import KEY_FIELDS, normalise_inputs, write_record
+from shadowmmu.states.write_inputs import KEY_FIELDS, normalise_inputs
+from shadowmmu.states.writes import write_record
 from shadowmmu.writes import detect_write_misaligned, shadowed_part
 
 from .write_oracle import hand_quadrant, run
