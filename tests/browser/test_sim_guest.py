@@ -17,7 +17,7 @@ import pytest
 
 from browser.test_explorers_kernel import kernel_exec
 from browser.test_static_site import offline_page, site_dir, site_url  # noqa: F401 (fixtures)
-from frontend.harness import sim_page
+from frontend.harness import offline_file_page, sim_page
 from shadowmmu.frontend.whole_guest_explorer import whole_guest_explorer
 from shadowmmu.rules import QUADRANT_RULES
 from shadowmmu.scenarios.linux import run_whole_guest
@@ -87,17 +87,8 @@ def tab_reaches_every_control(page, root: str = ROOT) -> None:
 def bare_page(chromium_context, tmp_path):
     html = tmp_path / "guest.html"
     html.write_text(sim_page(whole_guest_explorer()), encoding="utf-8")
-    pg = chromium_context.new_page()
-    pg.set_viewport_size({"width": 960, "height": 1200})
-    outside, errors = [], []
-    pg.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:")
-             else (outside.append(r.request.url), r.abort()))
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    pg.goto(html.as_uri())
-    pg.wait_for_function("window.smmuReady === true", timeout=UPDATE_MS)
-    yield pg
-    pg.close()
-    assert not errors and outside == [], (errors, outside)
+    with offline_file_page(chromium_context, html, width=960, height=1200) as pg:
+        yield pg
 
 
 def test_bare_page_every_control(bare_page):

@@ -40,34 +40,14 @@ window.smmuReady = true;
 </script></body></html>"""
 
 
-_SIM_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>smmu harness</title>
-<style>body{{width:1000px;margin:0;font-family:sans-serif}} {css}</style></head><body>
-<div id="w0"></div>
-<script type="module">
-{esm}
-const s = {state};
-const handlers = {{}};
-const model = {{
-  get: (k) => s[k],
-  set: (k, v) => {{ s[k] = v; for (const h of handlers["change:" + k] || []) h(); }},
-  on: (ev, h) => {{ (handlers[ev] = handlers[ev] || []).push(h); }},
-  off: (ev, h) => {{ handlers[ev] = (handlers[ev] || []).filter((x) => x !== h); }},
-  save_changes: () => {{ throw new Error("no kernel"); }},
-}};
-window.smmuModels = [{{ model, state: s }}];
-render({{ model, el: document.getElementById("w0") }});
-window.smmuReady = true;
-</script></body></html>"""
-
-
 def sim_page(explorer) -> str:
     """An HTML page rendering one simulator explorer (a SimExplorer) from its synced traits,
     with its own ES module and style sheet; save_changes() throws, as with no kernel."""
     base = set(anywidget.AnyWidget.class_trait_names(sync=True))
     names = [n for n in explorer.trait_names(sync=True) if n not in base]
     state = {n: getattr(explorer, n) for n in names}
-    return _SIM_PAGE.format(css=explorer._css, esm=explorer._esm,
-                            state=json.dumps(state).replace("</", "<\\/"))
+    return _PAGE.format(css=explorer._css, divs='<div id="w0"></div>', esm=explorer._esm,
+                        states=json.dumps([state]).replace("</", "<\\/"))
 
 
 def page(explorers) -> str:
@@ -80,11 +60,11 @@ def page(explorers) -> str:
 
 
 @contextmanager
-def offline_file_page(context, html_path):
+def offline_file_page(context, html_path, width: int = 1000, height: int = 1400):
     """A Chromium tab on html_path with every non-file request aborted; on leaving it, checks
     that the page raised no error and asked for nothing outside."""
     pg = context.new_page()
-    pg.set_viewport_size({"width": 1000, "height": 1400})
+    pg.set_viewport_size({"width": width, "height": height})
     outside, errors = [], []
     pg.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:")
              else (outside.append(r.request.url), r.abort()))
