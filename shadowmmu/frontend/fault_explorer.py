@@ -22,7 +22,6 @@ from __future__ import annotations
 
 from itertools import product
 
-from ..address import parse_address
 from ..consts import PRESETS
 from ..states.fault import BEFORE, KEY_FIELDS, PROCESSES, fault_record, normalise_inputs
 from .assets import css_source
@@ -50,21 +49,14 @@ class FaultExplorer(SimExplorer):
                    "from the faults the simulator ran when the site was built (the preset addresses, "
                    "read or write, either process, fresh or after process 1).")
 
-    def kind_name(self) -> str:
-        return "page-fault"
-
-    def normalise(self, inputs: dict) -> dict:
-        if "va" in inputs and not isinstance(inputs["va"], int):
-            inputs["va"] = parse_address(inputs["va"])  # AddressError names the input and the range
-        return normalise_inputs(inputs)
-
-    def compute(self, inputs: dict) -> dict:
-        return fault_record(inputs)
+    explorer_kind = "page-fault"
+    check_inputs = staticmethod(normalise_inputs)
+    make_record = staticmethod(fault_record)
 
 
 def page_fault_explorer(va: int | str = 0xDEADBEEF, *, write: bool = False, process: int = 0,
                         before: str = "fresh", space=None) -> FaultExplorer:
     """Notebook 06's explorer at va (an int or anything parse_address takes); ``space``
     defaults to ``default_space()``, the states a page with no kernel can reach."""
-    inputs = {"va": parse_address(va), "write": write, "process": process, "before": before}
+    inputs = {"va": va, "write": write, "process": process, "before": before}
     return FaultExplorer(inputs, space=default_space() if space is None else space)

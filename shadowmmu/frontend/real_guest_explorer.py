@@ -39,19 +39,11 @@ _NOTE = (" The precomputed states are every snapshot with every preset address (
 
 
 class _RealExplorer(SimExplorer):
-    """What notebook 10's two explorers share: real.js, its styles, the note, extra spec."""
+    """What notebook 10's two explorers share: real.js, its styles, the note."""
 
     modules = _MODULES
     static_note = SimExplorer.static_note + _NOTE
     _css = css_source("real.css")
-
-    def __init__(self, inputs: dict, space=(), **kwargs):
-        super().__init__(inputs, space, **kwargs)
-        self.spec = {**self.spec, **self.extra_spec()}
-
-    def extra_spec(self) -> dict:
-        """What the page needs besides the base spec (control options, per-snapshot data)."""
-        return {}
 
 
 class RealGuestExplorer(_RealExplorer):
@@ -67,14 +59,9 @@ class RealGuestExplorer(_RealExplorer):
                 "address_presets": [{"label": label, "va": va} for label, va in PROBE_PRESETS],
                 "pds": {n: real_pd_record(n) for n in names}}
 
-    def kind_name(self) -> str:
-        return "real-guest"
-
-    def normalise(self, inputs: dict) -> dict:
-        return probe_inputs(inputs)
-
-    def compute(self, inputs: dict) -> dict:
-        return real_probe_record(inputs)
+    explorer_kind = "real-guest"
+    check_inputs = staticmethod(probe_inputs)
+    make_record = staticmethod(real_probe_record)
 
 
 class Cr3SwitchExplorer(_RealExplorer):
@@ -87,14 +74,9 @@ class Cr3SwitchExplorer(_RealExplorer):
         return {"pair": list(REAL_PAIR),
                 "rules": [{"name": n, "correct": r.correct} for n, r in QUADRANT_RULES.items()]}
 
-    def kind_name(self) -> str:
-        return "cr3-switch"
-
-    def normalise(self, inputs: dict) -> dict:
-        return switch_inputs(inputs)
-
-    def compute(self, inputs: dict) -> dict:
-        return cr3_switch_record(inputs)
+    explorer_kind = "cr3-switch"
+    check_inputs = staticmethod(switch_inputs)
+    make_record = staticmethod(cr3_switch_record)
 
 
 def real_guest_explorer(snapshot: str = "user-1", va: int | str = 0x08048000,

@@ -9,10 +9,11 @@ when the widget is made (``make site`` stores them in the static page). Any
 other input is a ``request`` the kernel answers with an ``answer``; without a
 kernel the page says that input needs the live notebook.
 
-A subclass names its ``kind`` (the root's ``data-explorer``), its ``key_fields``,
-its ES modules and drawing function, and two pure functions: ``normalise``
-(inputs -> checked inputs, or ValueError saying which input and what is valid)
-and ``compute`` (checked inputs -> record). It holds no simulator of its own.
+A subclass names its ``explorer_kind`` (the root's ``data-explorer``), its
+``key_fields``, its ES modules and drawing function, and two pure functions of
+``shadowmmu.states``: ``check_inputs`` (inputs -> checked inputs, or ValueError
+saying which input and what is valid) and ``make_record`` (checked inputs ->
+record); ``extra_spec()`` adds what the page needs once. It holds no simulator.
 
 Knows: anywidget, traitlets, ``states.space``. Does not know what a record holds.
 """
@@ -22,6 +23,7 @@ from __future__ import annotations
 import logging
 import subprocess
 from itertools import count
+from typing import Callable
 
 import anywidget
 import traitlets as t
@@ -42,6 +44,12 @@ class SimExplorer(anywidget.AnyWidget):
     modules: tuple[str, ...] = ("model.js", "sim.js")
     draw_function = ""
     key_fields: tuple[str, ...] = ()
+    #: The root's data-explorer.
+    explorer_kind = ""
+    #: inputs -> checked, canonical inputs; ValueError names the input and what is valid.
+    check_inputs: Callable[[dict], dict]
+    #: checked inputs -> the record (pure: the same inputs, the same record).
+    make_record: Callable[[dict], dict]
     static_note = ("This is a static page with no Python kernel: its explorers answer from states "
                    "the simulator computed when the site was built.")
 
@@ -68,24 +76,24 @@ class SimExplorer(anywidget.AnyWidget):
         if key not in states:
             states[key] = self.compute(inputs)
             check_record(states[key], f"state {key}")
-        super().__init__(kind=self.kind_name(), inputs=inputs, states=states,
+        super().__init__(kind=self.explorer_kind, inputs=inputs, states=states,
                          spec={"key_fields": list(self.key_fields), "presets": space,
-                               "static_note": self.static_note}, **kwargs)
+                               "static_note": self.static_note, **self.extra_spec()}, **kwargs)
         self._extra: dict[str, dict] = {}
 
-    # ---- what a subclass provides
-
-    def kind_name(self) -> str:
-        """The root's data-explorer."""
-        raise NotImplementedError
+    # ---- what a subclass provides: explorer_kind, check_inputs, make_record, maybe extra_spec
 
     def normalise(self, inputs: dict) -> dict:
         """The inputs checked and in canonical form; ValueError names the bad input and what is valid."""
-        raise NotImplementedError
+        return type(self).check_inputs(inputs)
 
     def compute(self, inputs: dict) -> dict:
         """The record for checked inputs (a pure function of them)."""
-        raise NotImplementedError
+        return type(self).make_record(inputs)
+
+    def extra_spec(self) -> dict:
+        """What the page needs besides the base spec, sent once (control options, shared data)."""
+        return {}
 
     @t.default("tables")
     def _tables(self):

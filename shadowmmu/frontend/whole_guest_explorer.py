@@ -43,14 +43,9 @@ class WholeGuestExplorer(SimExplorer):
     _css = css_source("guest.css")
     choices = t.Dict().tag(sync=True)
 
-    def kind_name(self) -> str:
-        return "whole-guest"
-
-    def normalise(self, inputs: dict) -> dict:
-        return normalise_inputs(inputs)
-
-    def compute(self, inputs: dict) -> dict:
-        return whole_guest_record(inputs)
+    explorer_kind = "whole-guest"
+    check_inputs = staticmethod(normalise_inputs)
+    make_record = staticmethod(whole_guest_record)
 
 
 def whole_guest_space(processes=PROCESS_COUNTS) -> list[dict]:

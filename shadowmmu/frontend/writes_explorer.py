@@ -65,23 +65,17 @@ class WriteExplorer(SimExplorer):
                    "stores the simulator ran when the site was built (the presets' tables and offsets, "
                    "every size, unsync on and off, and three stores in a row for the page directory).")
 
-    def __init__(self, inputs: dict, space=(), **kwargs):
-        super().__init__(inputs, space, **kwargs)
-        self.spec = {**self.spec, "write_presets": [
+    explorer_kind = "guest-write"
+    check_inputs = staticmethod(normalise_inputs)
+    make_record = staticmethod(write_record)
+
+    def extra_spec(self) -> dict:
+        return {"write_presets": [
             {"label": label, "table": table, "offset": offset, "size": size, "stores": stores}
             for label, table, offset, size, stores in PRESETS],
             "sizes": list(SIZES), "max_stores": MAX_STORES, "tables": dict(TABLE_NAMES),
             "offsets": {str(size): {"max": offset_limit(size), "valid_range": valid_offsets(size)}
                         for size in SIZES}}
-
-    def kind_name(self) -> str:
-        return "guest-write"
-
-    def normalise(self, inputs: dict) -> dict:
-        return normalise_inputs(inputs)
-
-    def compute(self, inputs: dict) -> dict:
-        return write_record(inputs)
 
 
 def guest_write_explorer(table: str = "pt", offset: int | str = 0x800, size: int = 4,

@@ -36,6 +36,7 @@ HTML, the page, widgets.
 
 from __future__ import annotations
 
+from ..address import AddressError, parse_address
 from ..consts import PAGE_SHIFT, PT_PAGE_SIZE_MASK
 from ..sim.events import (
     GuestFaultInjected,
@@ -230,10 +231,12 @@ def _done(inputs: dict, result) -> dict:
 
 
 def normalise_inputs(inputs: dict) -> dict:
-    """The inputs checked: va an int in 0..0xFFFFFFFF, write a bool, process 0/1, before a BEFORE name."""
-    va = inputs.get("va")
-    if isinstance(va, bool) or not isinstance(va, int) or not 0 <= va <= 0xFFFFFFFF:
-        raise ValueError(f"va {va!r} must be an address in 0x00000000..0xFFFFFFFF")
+    """The inputs checked: va an address (int or text, as parse_address takes it), write a
+    bool, process 0/1, before a BEFORE name; ValueError names the input and what is valid."""
+    try:
+        va = parse_address(inputs.get("va"))
+    except AddressError as err:
+        raise ValueError(str(err)) from None
     write = inputs.get("write", False)
     if not isinstance(write, bool):
         raise ValueError(f"write {write!r} must be True or False")

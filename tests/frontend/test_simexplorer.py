@@ -21,20 +21,23 @@ from .conftest import NODE_TIMEOUT_S
 
 class Squares(SimExplorer):
     key_fields = ("n", "neg")
+    explorer_kind = "squares"
     computed: list = []
 
-    def kind_name(self):
-        return "squares"
-
-    def normalise(self, inputs):
+    @staticmethod
+    def check_inputs(inputs):
         n = inputs.get("n")
         if isinstance(n, bool) or not isinstance(n, int) or not 0 <= n <= 99:
             raise ValueError(f"n must be a whole number in 0..99, got {n!r}")
         return {"n": n, "neg": bool(inputs.get("neg", False))}
 
-    def compute(self, inputs):
-        self.computed.append(inputs["n"])
+    @staticmethod
+    def make_record(inputs):
+        Squares.computed.append(inputs["n"])
         return {"square": -inputs["n"] ** 2 if inputs["neg"] else inputs["n"] ** 2}
+
+    def extra_spec(self):
+        return {"largest": 99}
 
 
 def test_keys_join_the_fields_in_order():
@@ -62,7 +65,7 @@ def test_precomputed_states_and_a_request_for_another_input():
     x = Squares({"n": 3}, space=[{"n": 1}, {"n": 2, "neg": True}])
     assert set(x.states) == {"1|0", "2|1", "3|0"}
     assert x.states["2|1"] == {"square": -4}
-    assert x.spec["key_fields"] == ["n", "neg"] and x.kind == "squares"
+    assert x.spec["key_fields"] == ["n", "neg"] and x.kind == "squares" and x.spec["largest"] == 99
     x.request = {"id": "js-1", "inputs": {"n": 7, "neg": False}}
     assert x.answer == {"id": "js-1", "key": "7|0", "inputs": {"n": 7, "neg": False}, "record": {"square": 49}}
     assert x.inputs == {"n": 7, "neg": False} and x.record == {"square": 49}
