@@ -56,7 +56,11 @@
 # A 4-byte entry has room for a frame number of only 20 bits, which reaches 4 GiB, and the
 # host frames behind the guest may lie above 4 GiB. So KVM builds its copy in the PAE format,
 # whose entries are 8 bytes wide and hold a wider frame number; a 64-bit host, whose own
-# tables are 8-byte already, uses the same 3-level PAE layout for this guest. An 8-byte entry
+# tables are 8-byte already, uses the same 3-level PAE layout for this guest. It is not the
+# only reason: only 8-byte entries have an NX bit, which KVM wants in its own tables whatever
+# the guest uses (`kvm_init_shadow_mmu()` sets `efer_nx` in the shadow's role), and the
+# hardware walks PAE tables anyway, because without EPT the CR4 the CPU runs the guest with
+# always has PAE set (`KVM_PMODE_VM_CR4_ALWAYS_ON` in `vmx.c`). An 8-byte entry
 # means only 512 entries fit a 4 KiB page instead of 1024, and everything in this series
 # follows from that: each guest table needs two or four [shadow pages](glossary.md#shadow-page).
 
@@ -151,17 +155,23 @@ address_anatomy()
 # %% [markdown]
 # ## In practice
 #
-# Everything here is about the shadow MMU, the path KVM takes when the hardware cannot
-# walk guest tables itself: no EPT/NPT, or a nested guest whose hypervisor (L1) uses NPT with
-# 32-bit, non-PAE nested tables. Only nested NPT can have 4-byte nested entries, because NPT
-# tables use the paging mode of L1; nested EPT tables are always in the EPT format, 8 bytes
-# an entry, so they never need quadrants. With TDP (EPT/NPT used directly for the guest)
-# none of this applies. Where a notebook cites a kernel function it gives the version it was
-# read in, because names move.
+# Everything here is about the shadow MMU, the path KVM takes when it does not use EPT/NPT
+# for a guest's own tables: on hardware without them, when KVM is loaded with `ept=0`
+# (kvm_intel) or `npt=0` (kvm_amd), and for every nested guest, since the EPT or NPT tables
+# a hypervisor running in the guest (L1) builds for its own guest are always shadowed. Of
+# those nested tables only NPT ones can have 4-byte entries (NPT uses L1's paging mode, so a
+# non-PAE L1 gives 2-level, 4-byte tables, which get the quadrants of this series); nested
+# EPT tables are always 8 bytes an entry and never need quadrants. Where a notebook cites a
+# kernel function it gives the version, because names move.
 #
-# > **For reviewers.** Kernel functions are cited with the release they were read in
-# > (mainline `arch/x86/kvm/mmu/mmu.c` at 56ea38e436ea, about v6.10, unless a notebook says
-# > otherwise). Renames to keep in mind: `role.gpte_is_8_bytes` became `has_4_byte_gpte`, with
+# > **For reviewers.** The series has one reference kernel: **Linux v6.10** (mainline
+# > `arch/x86/kvm/mmu/mmu.c` at 56ea38e436ea, `spte.c`/`spte.h` of the same release).
+# > Where the behaviour shown changed across versions, the notebook says both, e.g. the
+# > invlpg resync (`kvm_mmu_invalidate_addr()`/`kvm_sync_spte()` since v6.4,
+# > `FNAME(invlpg)` before) or the write path's name (`kvm_mmu_track_write()` since v6.6,
+# > `kvm_mmu_pte_write()` before). `paging_tmpl.h` was read at 037dd1308c6d (about v6.3);
+# > a notebook that quotes it says so. Renames to keep in mind: `role.gpte_is_8_bytes`
+# > became `has_4_byte_gpte`, with
 # > the sense inverted, in Lai Jiangshan's
 # > <20211124122055.64424-10-jiangshanlai@gmail.com> (Linux 5.17); a callout in each notebook
 # > lists the functions it follows.

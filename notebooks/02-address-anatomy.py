@@ -48,8 +48,9 @@ from IPython.display import HTML
 #     bits    31:30          29:21            20:12           11:0
 #             PDPTE (1 of 4)  PDE (1 of 512)   PTE (1 of 512)  byte offset
 #
-# A PAE PDE can also map 2 MiB directly instead of pointing at a page table, as a 32-bit PDE
-# can map 4 MiB. KVM's shadow of our guest is in this format; its PDPT is the page KVM calls
+# A PAE PDE can also map 2 MiB directly instead of pointing at a page table (its PS bit,
+# bit 7), as a 32-bit PDE can map 4 MiB when the guest has turned on page-size extensions
+# (CR4.PSE = 1; without it bit 7 of a 32-bit PDE is ignored). KVM's shadow of our guest is in this format; its PDPT is the page KVM calls
 # [`pae_root`](glossary.md#pae-root).
 #
 # ## Two layouts over the same 32 bits

@@ -127,4 +127,7 @@ pd_split(0xDEADBEEF, predict=True)
 # > **For reviewers.** The write path is `kvm_mmu_track_write()` → `get_written_sptes()`
 # > (mainline 56ea38e436ea): for a level-2 page with 4-byte gPTEs the byte offset is doubled
 # > twice to name two [sPTEs](glossary.md#spte), and the page is skipped when the offset's quadrant differs from
-# > `sp->role.quadrant`. Since c5e2184d1544 (v5.12) those sPTEs are zapped, not rewritten.
+# > `sp->role.quadrant`. Those sPTEs are zapped, not rewritten from the new gPDE; for PAE
+# > PDE sPTEs that was always so (before v5.12 `mmu_pte_write_new_pte()` returned early for
+# > any level above 4K). c5e2184d1544 (v5.12) removed only the 4K-leaf `update_pte()` hook,
+# > unreachable, its changelog says, since unsync page tables (4731d4c7a077).

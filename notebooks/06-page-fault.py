@@ -35,9 +35,10 @@
 # > v6.3). The roots come from `mmu_alloc_shadow_roots()`, cached pages from
 # > `kvm_mmu_find_shadow_page()` (mainline 56ea38e436ea). The sPTE values are the ones
 # > `make_spte()` and `make_nonleaf_spte()` build with the masks that
-# > `kvm_mmu_reset_all_pte_masks()` picks when there is no EPT/NPT (`spte.c` read at
-# > 0337f585f57f, v5.13; bit 11 `SPTE_MMU_PRESENT_MASK`, bits 9 and 10 host- and
-# > MMU-writable in `spte.h` of v6.x), assuming no SME and `nx_huge_pages` off.
+# > `kvm_mmu_reset_all_pte_masks()` picks when there is no EPT/NPT, all as in `spte.c` and
+# > `spte.h` of the series' reference kernel, v6.10 (bit 11 `SPTE_MMU_PRESENT_MASK`; bits 9
+# > and 10 `DEFAULT_SPTE_HOST_WRITABLE` and `DEFAULT_SPTE_MMU_WRITABLE`), assuming no SME
+# > and `nx_huge_pages` off.
 
 # %%
 from shadowmmu import ShadowMMU, decompose
@@ -103,7 +104,9 @@ HTML(render_fault_summary(first) + render_trace(first.trace))
 # 6). Had the guest PTE been writable but clean (D=0), a read fault would install a
 # read-only sPTE: the CPU sets the Dirty bit only in the tables it walks, which are KVM's, so
 # KVM keeps the guest's page read-only until the first write faults, and then sets D in the
-# guest PTE itself before it makes the sPTE writable.
+# guest PTE itself before it makes the sPTE writable. The explorer's 0x08048000 is such a
+# page: its guest PTE ends in 027 (present, writable, user, accessed, D clear), so a read
+# installs the leaf "(P U A)", read-only, and the explorer says why at that step.
 #
 # The numbers agree with the bits (`decompose()` of notebook 02), which is the point:
 
@@ -140,8 +143,14 @@ HTML(render_shadow_pages(page_records(mmu)))
 # Before the live explorer, the six preset addresses, each faulted on its own fresh
 # guest. 0x00000000 is not mapped (Linux leaves page 0 empty), so the guest walk refuses
 # and KVM injects the #PF into the guest. 0xC0000000 and 0xC0200000 fall in the kernel's
-# 4 MiB page: no page table at all, a 2 MiB leaf in PAE PDE 0 or 1 (the even and the odd
-# half). 0xFFFFFFFF is in guest PTE 1023, the last entry of quadrant 1.
+# 4 MiB page: no guest page table at all. The simulator, like a host that backs guest memory
+# with 2 MiB pages (`ShadowMMU(host_large_pages=True)`, the default), then installs a 2 MiB
+# leaf in PAE PDE 0 or 1 (the even and the odd half), with no shadow page below it. KVM
+# does that only when it can: the host page behind that half must be 2 MiB, the memslot must
+# hold the whole aligned 2 MiB (`disallow_lpage` not set, so no write-protected guest table
+# inside it) and dirty logging must be off (`kvm_mmu_hugepage_adjust()`). Otherwise each
+# half that faults gets a [direct](glossary.md#direct-page) level-1 page of 4 KiB sPTEs
+# (notebook 08 turns host large pages off). 0xFFFFFFFF is in guest PTE 1023, the last entry of quadrant 1.
 
 # %%
 HTML(render_fault_presets(preset_faults(PRESETS)))
@@ -151,7 +160,10 @@ HTML(render_fault_presets(preset_faults(PRESETS)))
 #
 # The explorer below runs one access at a time on the same small guest and shows it on the
 # two trees: the guest's tables on the left, KVM's `pae_root` and shadow pages on the right,
-# each page named by its host address with its gfn and role. Press **next step** (or the
+# each page named by its host address with its gfn and role. A box's "acc 7" is its
+# `role.access`: the rights the guest's upper levels grant below it, execute 1 + write 2 +
+# user 4 (see [role](glossary.md#role)); two pages for the same guest table with different
+# rights would be different shadow pages. Press **next step** (or the
 # right arrow key) to reveal the next step; nothing later is drawn before you get there.
 # Before the step that picks the root, and before the one that finds or creates the
 # level-1 page, it asks you to predict: which `pae_root` entry, which `role.quadrant`.
@@ -173,11 +185,13 @@ page_fault_explorer(0xDEADBEEF)
 # %% [markdown]
 # ## In practice
 #
-# KVM's real `FNAME(fetch)` also handles what we leave out: MMIO sPTEs, the
-# `mmu_invalidate_seq` retry when an MMU notifier races with the fault, NX huge-page
-# splitting, and prefetching neighbouring gPTEs (`FNAME(pte_prefetch)`), which would fill
-# a few sPTEs around 219 in the same fault. None of them changes which root or which
-# quadrant a fault lands in.
+# KVM's real fault path also handles what we leave out: MMIO sPTEs (made when the gfn has no
+# memslot, by `mmu_set_spte()` → `mark_mmio_spte()`, after `FNAME(page_fault)` finds no
+# page behind it); the `mmu_invalidate_seq` retry when an MMU notifier races with the
+# fault (`FNAME(page_fault)` → `is_page_fault_stale()`, before `FNAME(fetch)` runs); NX
+# huge-page splitting; and prefetching neighbouring gPTEs (`FNAME(pte_prefetch)`, called
+# from `FNAME(fetch)`), which would fill a few sPTEs around 219 in the same fault. None of
+# them changes which root or which quadrant a fault lands in.
 #
 # > **For reviewers.** The clean-gPTE rule is `FNAME(protect_clean_gpte)`, which
 # > `FNAME(walk_addr_generic)` applies on a fault that is not a write (read at

@@ -18,7 +18,8 @@
 # aligned and misaligned, once the way KVM treats an ordinary page table (it goes [unsync](glossary.md#unsync))
 # and once the way it treats a [write-tracked](glossary.md#write-tracked) one (every store emulated), and see which [sPTEs](glossary.md#spte)
 # KVM [zaps](glossary.md#zap) and which [shadow pages](glossary.md#shadow-page) it skips.
-# **What you'll learn:** why guest PTE writes normally stop trapping after the first; how
+# **What you'll learn:** why a guest page table normally traps only its first store after
+# each guest TLB flush; how
 # the [quadrant](glossary.md#quadrant) lets KVM skip the shadow pages a write cannot concern; why one aligned guest
 # PDE write zaps two sPTEs in exactly one of the four roots; why an 8-byte store zaps whole
 # pages, even the roots the vCPU is using, and what KVM does about that; and what a stale
@@ -34,11 +35,30 @@
 # explorer is `shadowmmu.frontend.writes_explorer.guest_write_explorer()`, whose records come from
 # `shadowmmu.states.writes.write_record()`.
 #
-# > **For reviewers.** The code followed (mainline 56ea38e436ea, about v6.10):
-# > `kvm_mmu_track_write()` → `get_written_sptes()` for emulated writes,
-# > `mmu_try_to_unsync_pages()` for the first write fault on a page table,
-# > `kvm_mmu_sync_roots()` and `kvm_mmu_invalidate_addr()` for the resync. Zapping instead of
-# > rewriting the written sPTEs dates from c5e2184d1544 (v5.12).
+# > **For reviewers.** The code followed is the series' reference kernel, Linux v6.10
+# > (`mmu.c` at 56ea38e436ea): `kvm_mmu_track_write()` → `get_written_sptes()` for emulated
+# > writes; `make_spte()` → `mmu_try_to_unsync_pages()` when a fault makes a writable sPTE
+# > for a frame that is a shadowed page table; `kvm_mmu_sync_roots()` →
+# > `mmu_sync_children()` and, for `invlpg`, `kvm_mmu_invalidate_addr()` → `kvm_sync_spte()`
+# > for the resync. The invlpg path changed in v6.4: before it, `FNAME(invlpg)` zapped the
+# > sPTE and then prefetched the new gPTE into it (`paging_tmpl.h` at 037dd1308c6d). Every
+# > sPTE an emulated write names is zapped (`mmu_page_zap_pte()`). For PAE PDE sPTEs that was
+# > always so (before v5.12 `mmu_pte_write_new_pte()` returned early for any level above
+# > 4K); c5e2184d1544 (v5.12) removed the leaf-only `update_pte()` hook, which rewrote a 4K
+# > sPTE from the new gPTE and which its changelog calls unreachable since unsync page
+# > tables arrived (4731d4c7a077, "KVM: MMU: out of sync shadow core").
+#
+# **A map of this notebook.** A guest store into a table KVM shadows takes one of three
+# roads. *Unsync*: an ordinary page table is write-protected; its first store faults, KVM
+# marks its shadow pages unsync, makes the frame writable and lets the store through,
+# zapping nothing; later stores land without trapping until the guest's next TLB flush or
+# CR3 load resyncs the page and write-protects it again. *Emulated*: a write-tracked frame
+# (the guest page directory, always) stays protected, so every store traps and KVM's
+# emulator performs it, then `kvm_mmu_track_write()` zaps the sPTEs the store changed.
+# *Plain store*: the frame is unsync already, so the store simply lands. On the emulated
+# road KVM also counts *write flooding*: a page directory written three times in a row with
+# no fault through it in between is probably not a page directory any more, and is zapped
+# whole (the explorers show the count as "flooding n/3").
 
 # %%
 from shadowmmu.sim.records import page_records
@@ -56,7 +76,8 @@ from IPython.display import HTML
 # pages, quadrant 0 (gPTEs 0-511, two present sPTEs) and quadrant 1 (gPTEs 512-1023, one);
 # it is [write-protected](glossary.md#write-protected) too, but not tracked, so its first write fault makes it unsync.
 #
-# KVM has no setting for this. A store to a guest page table goes through KVM's write path
+# Current mainline KVM has no setting for this (older kernels had an `oos_shadow` module
+# parameter that turned unsync off, as 2.6.3x's `mmu_need_write_protect()` shows). A store to a guest page table goes through KVM's write path
 # (`kvm_mmu_track_write()`, which zaps sPTEs) only when the frame is write-tracked, for
 # instance because the same frame is also shadowed at level 2 as a page directory, or when
 # the store is made by KVM's instruction emulator on the guest's behalf (emulated stores
@@ -88,12 +109,17 @@ HTML(render_write_presets([write_experiment(*c) for c in cases]))
 # The guest remaps the page at 0x08000000 to frame 0x1F0000 by storing 4 bytes at byte 0 of
 # its page table. The table is write-protected, so the store faults; since it is only a
 # page table (not tracked), `mmu_try_to_unsync_pages()` marks **both** of its shadow pages
-# unsync and lets the store through, and from then on stores to it do not trap at all.
+# unsync and lets the store through. Later stores to it land without trapping, but only
+# until the guest's next CR3 load or TLB flush: `kvm_mmu_sync_roots()` →
+# `mmu_sync_children()` then write-protects the frame again and clears `unsync`, so the next
+# store after that faults and unsyncs the page table once more.
 #
 # Nothing was zapped, so between the store and the guest's next flush the shadow still maps
 # the **old** frame: a stale sPTE. That is allowed: on bare metal the TLB may hold the old
 # translation too, until the guest runs `invlpg`. At `invlpg` KVM re-reads that gPTE
-# and drops the sPTE, and the next access faults the new frame in.
+# and drops the sPTE, and the next access faults the new frame in. (That is v6.10's
+# `kvm_mmu_invalidate_addr()` → `kvm_sync_spte()`; before v6.4, `FNAME(invlpg)` zapped the
+# sPTE and prefetched the new gPTE into it at once.)
 
 # %%
 HTML(render_write_result(write_experiment("pt", 0x000, 4, unsync=True)))
@@ -155,9 +181,10 @@ guest_write_explorer("pd", 0x080, 8, space=[])
 # every shadow page of the guest PD's frame: all four roots, which the vCPU is using. KVM
 # cannot free a page the CPU may be walking, and it does not leave the vCPU without roots
 # either. It empties each root, marks it invalid (a bit of the page's
-# [role](glossary.md#role), `role.invalid`: an [obsolete root](glossary.md#obsolete-root)) and asks the vCPU
-# to drop it (`KVM_REQ_MMU_FREE_OBSOLETE_ROOTS`). Before the guest runs its next
-# instruction, the vCPU frees its roots (`kvm_mmu_free_obsolete_roots()`; all four go,
+# [role](glossary.md#role), `role.invalid`: an [obsolete root](glossary.md#obsolete-root)) and asks every
+# vCPU to drop its obsolete roots (`KVM_REQ_MMU_FREE_OBSOLETE_ROOTS`, sent with
+# `kvm_make_all_cpus_request()`). Before the guest runs its next instruction, each vCPU
+# frees its roots (`kvm_mmu_free_obsolete_roots()`; all four go,
 # since [`pae_root`](glossary.md#pae-root) itself has no shadow page to check) and loads new ones (`kvm_mmu_reload()` →
 # `mmu_alloc_shadow_roots()`). So the table after the write shows four new, empty page
 # directories; the level-1 pages that hung below the old ones stay in the cache and are
@@ -169,7 +196,7 @@ HTML(render_write_result(write_experiment("pd", 0x080, 8, unsync=True)))
 # %% [markdown]
 # > **For reviewers.** `__kvm_mmu_prepare_zap_page()` keeps a zapped root whose
 # > `root_count` is not zero, sets `role.invalid` and makes the
-# > `KVM_REQ_MMU_FREE_OBSOLETE_ROOTS` request; `vcpu_enter_guest()` then runs
+# > `KVM_REQ_MMU_FREE_OBSOLETE_ROOTS` request of all vCPUs (`kvm_make_all_cpus_request()`); `vcpu_enter_guest()` then runs
 # > `kvm_mmu_free_obsolete_roots()`, where `is_obsolete_root()` treats a root with no shadow
 # > page (the PAE `pae_root`) as obsolete, and `kvm_mmu_reload()` → `kvm_mmu_load()`
 # > allocates and syncs new roots (mainline 56ea38e436ea).
@@ -213,7 +240,8 @@ guest_write_explorer("pt", 0x800, 4, unsync=False)
 # %% [markdown]
 # ## In practice
 #
-# Since Linux 5.12 an emulated write zaps the sPTEs it changed instead of rewriting them
-# from the new gPTE; the next access refaults. Linux guests write PTEs with aligned 4-byte
+# An emulated write zaps the sPTEs it changed instead of rewriting them from the new gPTE;
+# the next access refaults. (PAE PDE sPTEs were always zapped; the last rewriting path, for
+# 4K leaves, `update_pte()`, was removed in v5.12 by c5e2184d1544.) Linux guests write PTEs with aligned 4-byte
 # stores (and clear status bits with 1-byte ones), so the misaligned path is rare; a PAE or
 # 64-bit guest, whose 8-byte gPTEs make 8-byte stores normal, never meets it this way.

@@ -107,14 +107,26 @@ function realAnswers(r) {
   ];
 }
 
+// The address's fields as this access used them. A guest 4 MiB page (walk level 2) has no
+// guest PT, so no guest PTE; with host large pages its leaf is a 2 MiB sPTE in the PAE PDE
+// itself ("leaf 2M"), so no PAE PT either; without, a direct level-1 page per 2 MiB half.
+export function realFieldItems(r) {
+  const f = r.fields, big = r.walk.level === 2, leaf2m = r.leaf && r.leaf.what === "leaf 2M";
+  const items = [["guest_pde_index", big ? `guest PDE ${f.guest_pde_index} (a 4 MiB page: no guest PT)` : `guest PDE ${f.guest_pde_index}`]];
+  if (!big) items.push(["guest_pte_index", `guest PTE ${f.guest_pte_index}`]);
+  items.push(["pd_quadrant", `pae_root[${f.pd_quadrant}] (PD quadrant ${f.pd_quadrant})`]);
+  if (leaf2m) {
+    items.push(["shadow_pde_index", `PAE PDE ${f.shadow_pde_index}: a 2 MiB leaf sPTE`]);
+    return items;
+  }
+  items.push(["shadow_pde_index", `PAE PDE ${f.shadow_pde_index}`],
+    ["pt_quadrant", big ? `PT quadrant ${f.pt_quadrant} (a direct page)` : `PT quadrant ${f.pt_quadrant}`],
+    ["shadow_pte_index", `PAE PTE ${f.shadow_pte_index}`]);
+  return items;
+}
+
 function realFieldsLine(T, r, y) {
-  const f = r.fields;
-  const items = [
-    ["guest_pde_index", `guest PDE ${f.guest_pde_index}`], ["guest_pte_index", `guest PTE ${f.guest_pte_index}`],
-    ["pd_quadrant", `pae_root[${f.pd_quadrant}] (PD quadrant ${f.pd_quadrant})`],
-    ["shadow_pde_index", `PAE PDE ${f.shadow_pde_index}`], ["pt_quadrant", `PT quadrant ${f.pt_quadrant}`],
-    ["shadow_pte_index", `PAE PTE ${f.shadow_pte_index}`],
-  ];
+  const items = realFieldItems(r);
   let x = REAL_X0, out = "";
   for (const [name, label] of items) {
     const w = 14 + label.length * 11 * REAL_CHAR_EM;

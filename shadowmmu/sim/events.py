@@ -252,7 +252,7 @@ class PageUnsync:
 
 @dataclass(frozen=True, slots=True)
 class PageSynced:
-    """kvm_sync_page() (or, for one entry, kvm_sync_spte() as in Linux 6.6): gPTEs re-read, changed ones dropped:
+    """kvm_sync_page() (or, for one entry, kvm_sync_spte(), v6.4+): gPTEs re-read, changed ones dropped:
 
         >>> PageSynced(gfn=7, role=PageRole(level=1, has_4_byte_gpte=True), zapped=2, whole=True).describe()
         'sync gfn 0x7 L1 q0: 2 sPTE(s) dropped'

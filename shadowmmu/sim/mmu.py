@@ -271,7 +271,7 @@ class ShadowMMU:
         return gpa
 
     def invlpg(self, va: int) -> None:
-        """The guest's invlpg: resync the one sPTE for va if its page is unsync (kvm_mmu_invalidate_addr(), as in Linux 6.6)."""
+        """The guest's invlpg: resync the one sPTE for va if its page is unsync (kvm_mmu_invalidate_addr(), v6.4+)."""
         check_va(va)
         self._require_cr3()
         self._enter()

@@ -36,7 +36,7 @@ class Sync:
                 self._mmu._emit(PageUnsync(sp.gfn, sp.role))
 
     def sync_spte(self, sp: ShadowPage, index: int) -> bool:
-        """kvm_sync_spte() (Linux 6.6): re-read the gPTE behind present sPTE index; drop the sPTE if it changed.
+        """kvm_sync_spte() (v6.4+, as in the reference v6.10): re-read the gPTE behind present sPTE index; drop the sPTE if it changed.
 
         KVM drops an entry whose gPTE now names another frame (or is not
         present) and rewrites in place one whose permissions alone changed; we
@@ -88,7 +88,11 @@ class Sync:
                 self.sync_children(sp)
 
     def invalidate_addr(self, va: int) -> None:
-        """kvm_mmu_invalidate_addr() (Linux 6.6), for invlpg: resync va's one sPTE if its page is unsync."""
+        """kvm_mmu_invalidate_addr() (v6.4+, as in v6.10), for invlpg: resync va's one sPTE if its page is unsync.
+
+        Before v6.4 (9fd4a4e3a3d9) the guest's invlpg ran FNAME(invlpg), which zapped the
+        sPTE of an unsync page and then prefetched the new gPTE into it.
+        """
         found = self._leaf_below(roots.current_pds(self._mmu)[va >> 30], va)
         if found is not None:
             sp, index = found

@@ -102,12 +102,17 @@ def _pt_question(ev, parent_index: int) -> dict:
                        f"it shadows guest PTEs {512 * q}-{512 * q + 511} of that guest page table."}
 
 
+_GPTE_W, _GPTE_D = 1 << 1, 1 << 6  # R/W and Dirty, in a guest PTE and in an sPTE alike
+
+
 class _Walk:
     """Which shadow page each level of the current walk of the shadow tables is in."""
 
     def __init__(self) -> None:
         self.page: dict[int, str | None] = {}
         self.last_pd_index = 0
+        self.leaf_before: dict[tuple[int, int], int] = {}  # (level, index) -> sPTE FNAME(fetch) read
+        self.gpte = 0  # the guest's leaf entry (PTE, or PDE of a 4 MiB page) the walk used
 
     def at(self, ev: ShadowWalkStep, tree: dict) -> str | None:
         shadow = tree["shadow"]
@@ -128,6 +133,8 @@ def _walk_step(va: int, ev: ShadowWalkStep, tree: dict, walk: _Walk) -> dict:
     cpu = ev.walker == "cpu"
     who = "The CPU walks KVM's shadow tables (hardware, no KVM code)" if cpu else "FNAME(fetch)"
     sp = walk.at(ev, tree)
+    if not cpu:
+        walk.leaf_before[ev.level, ev.index] = ev.spte
     if ev.level == 3:
         pid = tree["shadow"]["pae_root"][ev.index]["page"]
         start = (f"{who}: CR3 points at pae_root; VA bits 31:30 = {ev.index} pick pae_root[{ev.index}]"
@@ -167,7 +174,7 @@ def _page_step(ev, tree: dict, walk: _Walk) -> dict:
             "text": text, "focus": [f"page:{page_id(ev.hpa)}"]}
 
 
-def _spte_step(ev: SpteInstalled, tree: dict) -> dict:
+def _spte_step(ev: SpteInstalled, tree: dict, walk: _Walk) -> dict:
     page = next(p for p in tree["shadow"]["pages"] if p["gfn"] == ev.gfn and p["level"] == ev.role.level
                 and p["quadrant"] == ev.role.quadrant and p["direct"] == ev.role.direct)
     spte = next(s for s in page["sptes"] if s["index"] == ev.index)
@@ -177,9 +184,18 @@ def _spte_step(ev: SpteInstalled, tree: dict) -> dict:
                 f"the level-1 page = {_h(ev.spte, 16)} ({spte_flags(ev.spte)}: a link allows "
                 f"everything, the leaf checks the permissions).")
         focus.append(f"page:{spte['page']}")
+    elif walk.leaf_before.get((ev.role.level, ev.index)) == ev.spte:
+        text = (f"mmu_set_spte(): the {spte['kind']} sPTE {ev.index} it computes, {_h(ev.spte, 16)} (guest "
+                f"frame 0x{spte['gfn']:X}, {spte['flags']}), is the value already there: KVM writes "
+                f"nothing and the fault is spurious (RET_PF_SPURIOUS).")
+        focus.append("data")
     else:
         text = (f"mmu_set_spte(): the {spte['kind']} sPTE {ev.index} = {_h(ev.spte, 16)} maps guest frame "
                 f"0x{spte['gfn']:X} ({spte['flags']}).")
+        if walk.gpte & _GPTE_W and not walk.gpte & _GPTE_D and not ev.spte & _GPTE_W:
+            text += (f" Read-only although the guest entry {_h(walk.gpte)} allows writes: its dirty bit "
+                     f"(D, bit 6) is clear, so KVM maps it read-only (FNAME(protect_clean_gpte)) until "
+                     f"the first write faults, sets D in the guest entry and makes the sPTE writable.")
         focus.append("data")
     return {"kind": "leaf" if spte["kind"] != "link" else "link", "title": f"{spte['kind']} sPTE {ev.index}",
             "text": text, "focus": focus}
@@ -198,7 +214,10 @@ def _step(ev, va: int, tree_before: dict, tree: dict, walk: _Walk, asked: set) -
                 "text": (f"The CPU raises #PF (error code 0x{ev.error_code:X}: {why}); it exits to KVM: "
                          f"kvm_mmu_page_fault() -> FNAME(page_fault)."), "focus": ["cpu"]}
     if isinstance(ev, GuestWalkStep):  # the leaf: a PTE, or a PDE of a 4 MiB page (PS, bit 7)
-        return _guest_step(ev, ev.level == 1 or bool(ev.entry & PT_PAGE_SIZE_MASK))
+        leaf = ev.level == 1 or bool(ev.entry & PT_PAGE_SIZE_MASK)
+        if leaf:
+            walk.gpte = ev.entry
+        return _guest_step(ev, leaf)
     if isinstance(ev, GuestFaultInjected):
         key = "gpde" if "PDE" in ev.reason else "gpte"
         index = va >> 22 if key == "gpde" else (va >> PAGE_SHIFT) & 0x3FF
@@ -211,7 +230,7 @@ def _step(ev, va: int, tree_before: dict, tree: dict, walk: _Walk, asked: set) -
             step["predict"] = _pt_question(ev, walk.last_pd_index)
         return step
     if isinstance(ev, SpteInstalled):
-        return _spte_step(ev, tree)
+        return _spte_step(ev, tree, walk)
     return {"kind": "other", "title": type(ev).__name__, "text": ev.describe(), "focus": []}
 
 

@@ -155,7 +155,7 @@ def _layout(occupied: dict) -> tuple[list, int]:
                 end += 1
             gaps.append({"first": j, "slots": end - j, "x": x, "w": GAP_W,
                          "va": _hex(q << 30 | j << SLOT_SHIFT),
-                         "va_end": _hex((q << 30 | end << SLOT_SHIFT) - 1)})
+                         "va_end": _hex((q << 30) + (end << SLOT_SHIFT) - 1)})
             x, j = x + GAP_W, end
         strips.append((gaps, slots))
         width = max(width, x)

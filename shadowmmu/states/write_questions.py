@@ -19,7 +19,8 @@ from __future__ import annotations
 
 _TRAP = {
     "emulate": "it traps, and KVM emulates it: the write path zaps what it changed",
-    "unsync": "it traps once: the page table's shadow pages go unsync and the store goes through",
+    "unsync": ("it traps: the page table's shadow pages go unsync and the store goes through "
+               "(later stores too, until the guest's next TLB flush protects it again)"),
     "store": "it does not trap: the store simply lands in guest memory",
 }
 _TRAP_ORDER = ("unsync", "store", "emulate")

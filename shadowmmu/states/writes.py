@@ -245,10 +245,12 @@ def _store(s: _Steps, mmu, guest, gfn, gens, pages, i, n, base, value, entries_b
            "The switch unsync=False keeps this page table write-tracked")
     text = {"emulate": (f"{why}: the store traps and KVM emulates it, then kvm_mmu_track_write() "
                         "visits every shadow page of the gfn."),
-            "unsync": ("The page table is write-protected but not tracked: its first write fault makes "
+            "unsync": ("The page table is write-protected but not tracked: this write fault makes "
                        f"its shadow pages unsync ({', '.join(page_id(e.role, gens.get(e.role, 0)) for e in unsynced)}"
-                       "; mmu_try_to_unsync_pages()) and the store goes through. Nothing is zapped, "
-                       "and later stores to it no longer trap."),
+                       "; mmu_try_to_unsync_pages()) and the store goes through. Nothing is zapped. "
+                       "Later stores land untrapped only until the guest's next CR3 load or TLB flush: "
+                       "kvm_mmu_sync_roots() then write-protects the frame again and clears unsync, "
+                       "so the next store faults and unsyncs it again."),
             "store": ("The page table's shadow pages are unsync, so its frame is writable: the store "
                       "simply lands and KVM sees nothing.")}[action]
     state = pages if action == "emulate" else _with_gone(list(end.values()), pages)
@@ -291,8 +293,9 @@ def _store(s: _Steps, mmu, guest, gfn, gens, pages, i, n, base, value, entries_b
     if any(isinstance(e, RootsFreed) for e in trace):
         new = [p["id"] for p in end.values() if p["id"].endswith("+")]
         s.add(f"{nth}roots reloaded",
-              "The zapped page directories were roots in use. KVM marks them obsolete and asks the vCPU "
-              "to drop them (KVM_REQ_MMU_FREE_OBSOLETE_ROOTS); before the guest runs again "
+              "The zapped page directories were roots in use. KVM marks them obsolete and asks every vCPU "
+              "to drop its obsolete roots (KVM_REQ_MMU_FREE_OBSOLETE_ROOTS, kvm_make_all_cpus_request()); "
+              "before the guest runs again "
               "kvm_mmu_free_obsolete_roots() frees them and kvm_mmu_reload() loads new, empty roots: "
               f"{', '.join(new)}.", new, state, entries,
               events=[e for e in trace if not isinstance(e, (GuestWrite, ShadowPageZapped, QuadrantSkip,

@@ -166,7 +166,8 @@ def explain_event(event: object) -> str:
     if isinstance(e, RootObsolete):
         return (f"the {e.role.describe()} page was a root in use: KVM empties it and marks it "
                 f"invalid (<code>role.invalid</code>, an obsolete root) instead of freeing it, "
-                f"and asks the vCPU to drop it (<code>KVM_REQ_MMU_FREE_OBSOLETE_ROOTS</code>)")
+                f"and asks every vCPU to drop its obsolete roots "
+                f"(<code>KVM_REQ_MMU_FREE_OBSOLETE_ROOTS</code>, <code>kvm_make_all_cpus_request()</code>)")
     if isinstance(e, RootsFreed):
         return (f"before the guest runs again, <code>kvm_mmu_free_obsolete_roots()</code> frees "
                 f"the vCPU's {e.freed} roots ({e.obsolete} of them obsolete; <code>pae_root</code> "
@@ -210,7 +211,9 @@ def _explain_shadow_step(e: ShadowWalkStep) -> str:
     if cpu:
         more = ": the access faults" if state == "empty" else ": the CPU checks its permissions"
     else:
-        more = ": KVM installs the leaf here" if state == "empty" else ": KVM replaces it"
+        more = (": KVM installs the leaf here" if state == "empty" else
+                ": <code>mmu_set_spte()</code> writes it only if the new value differs; "
+                "an identical value is left alone (<code>RET_PF_SPURIOUS</code>)")
     return f"PAE PTE {value_span('shadow_pte_index', e.index)} = VA bits 20:12: {state}{more}"
 
 

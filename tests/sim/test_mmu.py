@@ -349,6 +349,26 @@ def test_pte_write_goes_unsync_and_flushes_resync(flush):
     assert mmu.check(sync=False) is None
 
 
+@pytest.mark.parametrize("sync", ["flush_tlb", "load_cr3"])
+def test_after_a_resync_the_next_pte_store_traps_and_unsyncs_again(sync):
+    # Issue 20 point 2: a page table does not stop trapping for good. kvm_mmu_sync_roots()
+    # (CR3 load, guest TLB flush) -> mmu_sync_children() write-protects each unsync page's
+    # gfn again and clears unsync (mmu.c at 56ea38e436ea, v6.10), so the next store faults
+    # and unsyncs the page table once more.
+    g, cr3, mmu = setup((0xC0200000, 0x5000))
+    mmu.access(0xC0200000)
+    mmu.guest_write(0xE01800, 0x7007)
+    assert mmu.last_trace == (GuestWrite(0xE01800, 4, 0x7007, "unsync"), PageUnsync(0xE01, L(1, 1)))
+    mmu.guest_write(0xE01804, 0x8007)
+    assert mmu.last_trace == (GuestWrite(0xE01804, 4, 0x8007, "store"),)  # unsync: lands untrapped
+    mmu.flush_tlb() if sync == "flush_tlb" else mmu.load_cr3(cr3)
+    assert mmu.stats().unsync_pages == 0
+    assert not page(mmu, 0xE01, L(1, 1)).unsync
+    mmu.guest_write(0xE01808, 0x9007)  # protected again: it traps, and unsyncs again
+    assert mmu.last_trace == (GuestWrite(0xE01808, 4, 0x9007, "unsync"), PageUnsync(0xE01, L(1, 1)))
+    assert mmu.stats().unsync_pages == 1
+
+
 def test_invlpg_syncs_only_its_own_entry():
     g, cr3, mmu = setup((0x0000, 0x5000), (0x1000, 0x6000))
     mmu.access(0x0000)
