@@ -80,9 +80,10 @@ def make_exercise(seed: int, number: int = 0) -> Exercise:
         hit = next(e for e in effects if e.action == "zap")
         answers = (("pt_quadrant", hit.role.quadrant), ("shadow_pte_index", hit.sptes[0]))
         question = (f"The guest writes 4 bytes at byte 0x{offset:03X} of one of its page "
-                    f"tables (gPTE {entry}), and KVM traps the write (the table is kept "
-                    f"write-protected, not unsync). Both PAE page tables of it exist. Which "
-                    f"one is hit, and which sPTE is zapped?")
+                    f"tables (gPTE {entry}), and KVM emulates the write (the table is "
+                    f"write-tracked, e.g. also in use as a page directory, so it cannot go "
+                    f"unsync). Both PAE page tables of it exist. Which one is hit, and which "
+                    f"sPTE is zapped?")
     else:
         effects = write_effects(pae_root_roles(root_role()), offset, 4)
         hit = next(e for e in effects if e.action == "zap")

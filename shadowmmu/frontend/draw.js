@@ -229,7 +229,7 @@ function twoTrees(T, view, y0, { pd = true, pt = true } = {}) {
         + (mine ? num(view, "guest_pde_index", x + cw, yZ + 16, `guest PDE ${kk}`, { size: 11, anchor: "middle", fill: ink(T, cG) })
           : text(x + cw, yZ + 16, `guest PDE ${kk}`, { size: 11, anchor: "middle" })));
       pair.forEach((i, h) => {
-        const px = x + h * cw, me = i === j, a = withField(T, withField(T, va, "guest_pde_index", kk), "pt_quadrant", h);
+        const px = x + h * cw, me = view.pair ? mine : i === j, a = withField(T, withField(T, va, "guest_pde_index", kk), "pt_quadrant", h);
         const pq = ruleQuadrants(T, rule, a).pt;
         o += hit(`data-select-address="${sel(a)}" data-link="gpde${kk}${hidePt ? "" : ` ptq${pq}`}${me ? " f:shadow_pde_index" : ""}" data-focus="spde:${kk - k}:${h}"`,
           hidePt ? `PAE PDE ${i} (${h ? "odd" : "even"})` : `PAE PDE ${i} (${h ? "odd" : "even"}) points at PAE PT quadrant ${pq}`,
@@ -333,7 +333,10 @@ export const TITLES = {
 
 // The whole picture of one explorer. view: {va, rule?, changed?, exercise?, revealed?, hide?}
 export function drawExplorer(T, kind, view) {
-  const title = `${TITLES[kind]} at ${hex(T, view.va)}` + (view.rule && kind === "rule" ? `, rule ${view.rule}` : "");
+  // A write exercise names no address: until it is revealed, nothing shows the one drawn
+  // (its bits 21:12 would be the answer).
+  const unnamed = kind === "exercise" && view.exercise && view.exercise.kind !== "address" && !view.revealed;
+  const title = unnamed ? TITLES[kind] : `${TITLES[kind]} at ${hex(T, view.va)}` + (view.rule && kind === "rule" ? `, rule ${view.rule}` : "");
   if (kind === "address-anatomy") {
     return svg(196, title, bitRows(T, view, 4) + readout(T, view, 186));
   }
@@ -351,8 +354,13 @@ export function drawExplorer(T, kind, view) {
     const lines = ex ? wrap(`Exercise ${ex.number} (seed ${ex.seed}): ${ex.question}`, 125) : [];
     const head = lines.map((l, i) => text(10, 16 + 16 * i, l, { size: 12, weight: i ? "normal" : "bold" })).join("");
     const y = 8 + 16 * lines.length;
+    if (unnamed) {
+      return svg(y + 40, title, head + text(10, y + 24, "No address is named: work from the byte offset. The trees appear with the answer.", { size: 12 }));
+    }
     if (!view.revealed) return svg(y + 72, title, head + bitRows(T, view, y, false));
-    return svg(y + 386, title, head + twoTrees(T, view, y) + readout(T, view, y + 376));
+    // a page-directory write zaps a pair of PAE PDEs: frame both
+    const v = ex && ex.kind === "pd-write" ? { ...view, pair: true } : view;
+    return svg(y + 386, title, head + twoTrees(T, v, y) + readout(T, view, y + 376));
   }
   throw new Error(`unknown explorer ${kind}`);
 }

@@ -122,7 +122,8 @@ export function render({ model, el }) {
     if (withRule) root.dataset.rule = state.rule;
     else delete root.dataset.rule;
     root.dataset.changed = state.changed.join(" ");
-    box.value = hex(T, state.va);
+    const unnamed = kind === "exercise" && current() && current().kind !== "address" && !state.revealed;
+    box.value = unnamed ? "" : hex(T, state.va);  // a write exercise names no address until revealed
     if (ruleBox) ruleBox.value = state.rule;
     const result = checkBox.querySelector(".smmu-rule-result");
     if (result && result.dataset.rule && result.dataset.rule !== state.rule) {
@@ -228,7 +229,7 @@ export function render({ model, el }) {
       const verdict = answers.querySelector(`.smmu-verdict[data-field="${a.name}"]`);
       const got = parseAnswer(T.parser, input.value), blank = !input.value.trim();
       verdict.dataset.correct = got !== null ? String(got === a.value) : blank ? "none" : "not-a-number";
-      verdict.textContent = got !== null ? (got === a.value ? "right" : "not yet")
+      verdict.textContent = got !== null ? (got === a.value ? "right" : `not yet. Hint: ${a.hint}`)
         : blank ? "no answer given" : `${JSON.stringify(input.value)} is not a number: write decimal (245) or hex (0xF5)`;
     }
   }

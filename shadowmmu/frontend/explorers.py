@@ -187,8 +187,26 @@ def exercise_record(seed: int, number: int) -> dict:
         entry = ex.offset // GPTE_SIZE
         pde, pte = GUEST_4K[0], GUEST_4K[1]
         va = entry << (pte.lo if ex.kind == "pt-write" else pde.lo)
+    hints = _HINTS[ex.kind]
     return {"seed": ex.seed, "number": ex.number, "kind": ex.kind, "question": ex.question,
-            "va": va, "answers": [{"name": n, "label": labels[n], "value": v} for n, v in ex.answers]}
+            "va": va, "answers": [{"name": n, "label": labels[n], "value": v, "hint": hints[n]}
+                                  for n, v in ex.answers]}
+
+
+#: What a wrong answer is told, per exercise kind and field: where the number comes from.
+_HINTS = {
+    "address": {"pd_quadrant": "bits 31:30 of the address (it picks pae_root[0..3])",
+                "guest_pde_index": "bits 31:22 of the address",
+                "shadow_pde_index": "bits 29:21 of the address",
+                "pt_quadrant": "bit 21 of the address, the low bit of the PAE PDE index",
+                "guest_pte_index": "bits 21:12 of the address",
+                "shadow_pte_index": "bits 20:12 of the address"},
+    "pt-write": {"pt_quadrant": "gPTE = byte offset / 4; gPTEs 0-511 are quadrant 0, 512-1023 quadrant 1",
+                 "shadow_pte_index": "gPTE = byte offset / 4; the sPTE is gPTE mod 512"},
+    "pd-write": {"pd_quadrant": "gPDE = byte offset / 4; each PAE PD shadows 256 gPDEs (gPDE div 256)",
+                 "spte_lo": "one gPDE is two PAE PDEs: the first is 2 x (gPDE mod 256)",
+                 "spte_hi": "the second PAE PDE is the first plus one"},
+}
 
 
 def exercise(seed: int = 2024, count: int = 12, number: int = 0) -> Explorer:

@@ -106,7 +106,7 @@ def _merge(runs):
 
 
 def _page_entry(sp, created_by: int | None) -> dict:
-    return {"label": f"{sp.role.describe()} gfn 0x{sp.gfn:x}", "level": sp.role.level,
+    return {"label": f"{sp.role.describe()} gfn 0x{sp.gfn:X}", "level": sp.role.level,
             "quadrant": sp.role.quadrant, "direct": sp.role.direct, "gfn": sp.gfn,
             "created_by": created_by}
 

@@ -186,3 +186,34 @@ def test_a_hidden_quadrant_is_not_drawn(kind, level):
         marker = "->q" if level == "pt" else f"PAE PD q{want}:"
         words = lambda svg: "".join(ET.fromstring(svg).itertext())
         assert marker in words(plain) and marker not in words(hidden)
+
+
+@needs_node
+def test_a_write_exercise_shows_no_address_before_its_answer():
+    """Issue 20 point 15: seed 2024's exercise 1 (a guest-PT write at byte 0x46C, gPTE 283) drew
+    0x0011B000, whose bit 21 and bits 20:12 are the answer; now the picture names no address
+    until revealed, and the page-directory reveal frames both zapped PAE PDEs."""
+    x = exercise(seed=2024, count=3)
+    pt, pd = x.exercises[1], x.exercises[2]
+    assert (pt["kind"], pd["kind"]) == ("pt-write", "pd-write")
+    hidden, shown, pd_shown = E.draw_with_node([
+        {"kind": "exercise", "va": pt["va"], "exercise": pt, "revealed": False},
+        {"kind": "exercise", "va": pt["va"], "exercise": pt, "revealed": True},
+        {"kind": "exercise", "va": pd["va"], "exercise": pd, "revealed": True}])
+    va_text = f"0x{pt['va']:08X}"
+    assert va_text not in hidden and "data-bit" not in hidden and "No address is named" in hidden
+    assert va_text in shown
+    # gPDE k = va >> 22 (by hand: the written entry); its PAE PDEs are 2(k mod 256) and +1
+    k = pd["va"] >> 22
+    pair = [2 * (k % 256), 2 * (k % 256) + 1]
+    framed = re.findall(r'data-link="gpde\d+[^"]*f:shadow_pde_index"', pd_shown)
+    assert len(framed) == 2, framed
+    assert [a["value"] for a in pd["answers"]][1:] == pair
+
+
+def test_every_exercise_answer_carries_a_hint_that_names_where_it_comes_from():
+    x = exercise(seed=2024, count=6)
+    for rec in x.exercises:
+        for a in rec["answers"]:
+            assert a["hint"] and str(a["value"]) not in a["hint"].split(), (rec["number"], a)
+    assert "bit 21" in x.exercises[0]["answers"][3]["hint"]  # the address kind's PT quadrant
