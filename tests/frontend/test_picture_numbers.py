@@ -19,7 +19,6 @@ A planted wrong label (the overflowing end address issue 20 found) must fail.
 from __future__ import annotations
 
 import copy
-import re
 
 import pytest
 
