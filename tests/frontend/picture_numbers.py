@@ -31,15 +31,19 @@ def texts(svg: str) -> list[str]:
             for _, body in re.findall(r"<(text|title)\b[^>]*>(.*?)</\1>", svg, re.S)]
 
 
-def audit(lines, claims, constants=()) -> list[str]:
+def audit(lines, claims, constants=(), *, constants_first: bool = False) -> list[str]:
     """Errors: a claim whose numbers its oracle refutes, or a number no claim accounts for.
 
     ``claims``: (pattern, check) with check(match) -> error string or None.
-    ``constants``: regular expressions of fixed phrases, blanked before the last look.
+    ``constants``: regular expressions of fixed phrases, blanked before the last look
+    (or, with ``constants_first``, before the claims: for a claim that matches any number).
     """
     errors = []
     for line in lines:
         rest = line
+        if constants_first:
+            for c in constants:
+                rest = re.sub(c, lambda m: " " * len(m.group(0)), rest)
         for pattern, check in claims:
             def blank(m, check=check, line=line):
                 err = check(m)
