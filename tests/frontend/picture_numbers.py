@@ -61,7 +61,7 @@ def audit(lines, claims, constants=(), *, constants_first: bool = False) -> list
 def num(s: str) -> int:
     """A printed number back to an int: hex or decimal, digit grouping dropped."""
     s = s.replace(",", "")
-    return int(s, 16) if s.lower().startswith("0x") else int(s)
+    return int(s, 16) if s.lower().startswith("0x") else float(s) if "." in s else int(s)
 
 
 def expect(what: str, got, want) -> str | None:
