@@ -56,7 +56,7 @@
 # (the guest page directory, always) stays protected, so every store traps and KVM's
 # emulator performs it, then `kvm_mmu_track_write()` zaps the sPTEs the store changed.
 # *Plain store*: the frame is unsync already, so the store simply lands. On the emulated
-# road KVM also counts *write flooding*: a page directory written three times in a row with
+# road KVM also counts [*write flooding*](glossary.md#write-flooding): a page directory written three times in a row with
 # no fault through it in between is probably not a page directory any more, and is zapped
 # whole (the explorers show the count as "flooding n/3").
 
