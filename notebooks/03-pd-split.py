@@ -129,5 +129,6 @@ pd_split(0xDEADBEEF, predict=True)
 # > twice to name two [sPTEs](glossary.md#spte), and the page is skipped when the offset's quadrant differs from
 # > `sp->role.quadrant`. Those sPTEs are zapped, not rewritten from the new gPDE; for PAE
 # > PDE sPTEs that was always so (before v5.12 `mmu_pte_write_new_pte()` returned early for
-# > any level above 4K). c5e2184d1544 (v5.12) removed only the 4K-leaf `update_pte()` hook,
-# > unreachable, its changelog says, since unsync page tables (4731d4c7a077).
+# > any level above 4K). c5e2184d1544 (v5.12) removed only the `update_pte()` hook, which
+# > rewrote 4K [leaf](glossary.md#link-leaf-spte) sPTEs and which its changelog calls
+# > unreachable since [unsync](glossary.md#unsync) page tables arrived (4731d4c7a077).

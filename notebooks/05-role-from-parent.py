@@ -48,8 +48,10 @@ from IPython.display import HTML
 #
 # > **For reviewers.** The patch is David Matlack's "KVM: x86/mmu: Derive shadow MMU page role
 # > from parent", in his series "KVM: Extend Eager Page Splitting to the shadow MMU". The seed
-# > is his reply on v4 03/20 of 13 May 2022, <Yn6i6yUkIKyzXb+j@google.com>, answering Lai
-# > Jiangshan's <CAJhGHyDQn=atFmn5o2TREW9cSY5Tv1F1vsSekzor6uYQxDgcfQ@mail.gmail.com>. The
+# > is his reply on v4 03/20 of 13 May 2022, <Yn6i6yUkIKyzXb+j@google.com>, a follow-up to
+# > his own reply of 12 May, <CALzav=e0VnYar=jUr+C=uhVf9O6NDXaHx2rW-+yUocdHVk39Mg@mail.gmail.com>,
+# > which answered Lai Jiangshan's message of 9 May,
+# > <CAJhGHyDQn=atFmn5o2TREW9cSY5Tv1F1vsSekzor6uYQxDgcfQ@mail.gmail.com>. The
 # > version merged is v6 04/22, <20220516232138.1783324-5-dmatlack@google.com>, mainline
 # > 2e65e842c57d (in the 6.0 merge window).
 

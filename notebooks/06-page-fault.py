@@ -147,7 +147,7 @@ HTML(render_shadow_pages(page_records(mmu)))
 # with 2 MiB pages (`ShadowMMU(host_large_pages=True)`, the default), then installs a 2 MiB
 # leaf in PAE PDE 0 or 1 (the even and the odd half), with no shadow page below it. KVM
 # does that only when it can: the host page behind that half must be 2 MiB, the memslot must
-# hold the whole aligned 2 MiB (`disallow_lpage` not set, so no write-protected guest table
+# hold the whole aligned 2 MiB (`disallow_lpage` not set, so no [write-protected](glossary.md#write-protected) guest table
 # inside it) and dirty logging must be off (`kvm_mmu_hugepage_adjust()`). Otherwise each
 # half that faults gets a [direct](glossary.md#direct-page) level-1 page of 4 KiB sPTEs
 # (notebook 08 turns host large pages off). 0xFFFFFFFF is in guest PTE 1023, the last entry of quadrant 1.

@@ -44,12 +44,12 @@
 # > sPTE and then prefetched the new gPTE into it (`paging_tmpl.h` at 037dd1308c6d). Every
 # > sPTE an emulated write names is zapped (`mmu_page_zap_pte()`). For PAE PDE sPTEs that was
 # > always so (before v5.12 `mmu_pte_write_new_pte()` returned early for any level above
-# > 4K); c5e2184d1544 (v5.12) removed the leaf-only `update_pte()` hook, which rewrote a 4K
+# > 4K); c5e2184d1544 (v5.12) removed the [leaf](glossary.md#link-leaf-spte)-only `update_pte()` hook, which rewrote a 4K
 # > sPTE from the new gPTE and which its changelog calls unreachable since unsync page
 # > tables arrived (4731d4c7a077, "KVM: MMU: out of sync shadow core").
 #
 # **A map of this notebook.** A guest store into a table KVM shadows takes one of three
-# roads. *Unsync*: an ordinary page table is write-protected; its first store faults, KVM
+# roads. *Unsync*: an ordinary page table is [write-protected](glossary.md#write-protected); its first store faults, KVM
 # marks its shadow pages unsync, makes the frame writable and lets the store through,
 # zapping nothing; later stores land without trapping until the guest's next TLB flush or
 # CR3 load resyncs the page and write-protects it again. *Emulated*: a write-tracked frame

@@ -21,7 +21,7 @@
 #
 # Remember from notebook 07 when a page-table store reaches the write path at all: when the
 # frame is [write-tracked](glossary.md#write-tracked) (for example, it is also in use as a page directory) or when KVM's
-# instruction emulator made the store. An ordinary page table is write-protected too, but
+# instruction emulator made the store. An ordinary page table is [write-protected](glossary.md#write-protected) too, but
 # only until a store faults: then it goes [unsync](glossary.md#unsync) and nothing is zapped until the resync
 # (which protects it again, so the first store after the next guest TLB flush faults
 # again). The questions assume the store is emulated.
@@ -36,7 +36,7 @@
 # > `detect_write_misaligned()` mirrors the function of that name, both as read in mainline
 # > 56ea38e436ea (Linux v6.10, the series' reference kernel). The write path zaps what it
 # > names: PAE PDE sPTEs always were zapped, and c5e2184d1544 (v5.12) removed the last
-# > rewriting hook, `update_pte()`, for 4K leaves.
+# > rewriting hook, `update_pte()`, for 4K [leaf](glossary.md#link-leaf-spte) sPTEs.
 
 # %%
 from shadowmmu import detect_write_misaligned

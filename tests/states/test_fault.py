@@ -171,3 +171,24 @@ def test_any_bad_va_gets_a_message_naming_it(bad):
         assert x.inputs["va"] == 0xDEADBEEF
     else:                                   # a string that parses: the record is that address's
         assert isinstance(bad, str) and x.answer["record"]["inputs"]["va"] == x.inputs["va"]
+
+
+def test_an_identical_leaf_is_not_rewritten_but_spurious():
+    """Issue 20 point 8: process 2 faulting 0xDEADBEEF after process 1 finds PAE PTE 219 of the
+    shared level-1 page already holding the value mmu_set_spte() computes; KVM writes nothing
+    and returns RET_PF_SPURIOUS (mmu.c at 56ea38e436ea, v6.10)."""
+    rec = fault_record({"va": 0xDEADBEEF, "write": False, "process": 1, "before": "after-p1"})
+    leaf = [s for s in rec["steps"] if s["kind"] == "leaf"]
+    assert len(leaf) == 1 and "RET_PF_SPURIOUS" in leaf[0]["text"] and "writes nothing" in leaf[0]["text"]
+    fresh = fault_record({"va": 0xDEADBEEF, "write": False, "process": 1, "before": "fresh"})
+    assert "RET_PF_SPURIOUS" not in " ".join(s["text"] for s in fresh["steps"])
+
+
+def test_a_clean_writable_gpte_is_flagged_at_its_leaf():
+    """Issue 20 point 16: 0x08048000's guest PTE 0x00201027 is writable (bit 1) but clean
+    (bit 6 clear), so a read installs a read-only leaf; the leaf step says why."""
+    rec = fault_record({"va": 0x08048000, "write": False, "process": 0, "before": "fresh"})
+    leaf = next(s for s in rec["steps"] if s["kind"] == "leaf")
+    assert "(P U A)" in leaf["text"] and "0x00201027" in leaf["text"] and "dirty bit" in leaf["text"]
+    written = fault_record({"va": 0x08048000, "write": True, "process": 0, "before": "fresh"})
+    assert "dirty bit" not in next(s for s in written["steps"] if s["kind"] == "leaf")["text"]

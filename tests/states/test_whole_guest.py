@@ -186,11 +186,11 @@ def test_mainline_coverings_by_hand(large):
         return s["rows"][n]["cells"][i]
 
     for n, cr3 in enumerate(cr3s):
-        want = {(0, 64): f"L1 q0 gfn 0x{pt(cr3, 32):x}", (0, 65): f"L1 q1 gfn 0x{pt(cr3, 32):x}",
-                (2, 511): f"L1 q1 gfn 0x{pt(cr3, 767):x}", (3, 448): f"L1 q0 gfn 0x{pt(cr3, 992):x}"}
+        want = {(0, 64): f"L1 q0 gfn 0x{pt(cr3, 32):X}", (0, 65): f"L1 q1 gfn 0x{pt(cr3, 32):X}",
+                (2, 511): f"L1 q1 gfn 0x{pt(cr3, 767):X}", (3, 448): f"L1 q0 gfn 0x{pt(cr3, 992):X}"}
         for j in range(MEM_MIB // 2):
-            direct = f"L1 q{j & 1} direct gfn 0x{j * 2 * MiB >> 12:x}"
-            want[3, j] = direct if (not large or j == 28) else f"L2 q3 gfn 0x{cr3 >> 12:x}"
+            direct = f"L1 q{j & 1} direct gfn 0x{j * 2 * MiB >> 12:X}"
+            want[3, j] = direct if (not large or j == 28) else f"L2 q3 gfn 0x{cr3 >> 12:X}"
         for (q, j), label in want.items():
             c = cell(q, j, n)
             assert pages[c["cover"]]["label"] == label, (n, q, j)
