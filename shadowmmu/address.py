@@ -137,6 +137,23 @@ def bits(value, hi: int, lo: int):
     return (value >> lo) & ((1 << (hi - lo + 1)) - 1)
 
 
+def layout_field(layout, name: str):
+    """The field called name in one of the layouts of consts:
+
+        >>> from shadowmmu.consts import PAE_4K
+        >>> f = layout_field(PAE_4K, "shadow_pde_index"); (f.hi, f.lo)
+        (29, 21)
+    """
+    for f in layout:
+        if f.name == name:
+            return f
+    raise KeyError(f"no field {name!r} in the layout; it has {', '.join(f.name for f in layout)}")
+
+
+_PD_QUADRANT = layout_field(BIT_ROLES, "pd_quadrant")
+_PT_QUADRANT = layout_field(BIT_ROLES, "pt_quadrant")
+
+
 def pd_quadrant(va):
     """Which of the four PAE page directories maps va: bits 31:30, the PDPTE index.
 
@@ -149,7 +166,7 @@ def pd_quadrant(va):
     role.quadrant = i, and shadow_walk_init_using_root(), which picks
     pae_root[(addr >> 30) & 3].
     """
-    return bits(va, 31, 30)
+    return bits(va, _PD_QUADRANT.hi, _PD_QUADRANT.lo)
 
 
 def pt_quadrant(va):
@@ -163,7 +180,7 @@ def pt_quadrant(va):
     guest page table itself they are the lower and upper 512 entries. Mirrors
     kvm_mmu_child_role() (Linux 6.0+).
     """
-    return bits(va, 21, 21)
+    return bits(va, _PT_QUADRANT.hi, _PT_QUADRANT.lo)
 
 
 @dataclass(frozen=True, slots=True)
