@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .address import bits, field_values, layout_field
+from .address import bits, layout_field
 from .consts import BIT_ROLES, GUEST_PAGES, PAE_4K, PAGE_SHIFT, PG_LEVEL_2M, PG_LEVEL_4K
 from .rules import QUADRANT_RULES, Rule, get_rule
 
@@ -48,13 +48,6 @@ def _bit_span(f) -> str:
 def all_pages() -> np.ndarray:
     """The base address of every guest 4 KiB page, 0x00000000 .. 0xFFFFF000 (uint32)."""
     return np.arange(GUEST_PAGES, dtype=np.uint32) << np.uint32(PAGE_SHIFT)
-
-
-def decompose_all(vas: np.ndarray | None = None) -> dict[str, np.ndarray]:
-    """decompose() for an array of addresses, as a dict of arrays named like Decomposition's fields
-    (address.field_values(), the same layouts)."""
-    va = all_pages() if vas is None else np.asarray(vas, dtype=np.uint32)
-    return field_values(va)
 
 
 def rule_quadrants(rule: str | Rule, vas: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
