@@ -117,12 +117,22 @@ def parse_address(value: object, *, name: str = "address") -> int:
 
 
 def check_va(va: int, name: str = "va") -> int:
-    """va itself if it is an int guest virtual address (0..0xFFFFFFFF), else a ValueError naming it.
+    """va itself if it is an int guest virtual address, else an AddressError naming it and the range:
+
+        >>> check_va(0xC0200000) == 0xC0200000
+        True
+        >>> check_va(1 << 32, "kernel_base")
+        Traceback (most recent call last):
+        ...
+        shadowmmu.address.AddressError: kernel_base 4294967296 is not a 32-bit guest virtual address: outside 0x00000000..0xFFFFFFFF
 
     For callers that take an int only (the simulator): no strings, no parsing.
     """
-    if isinstance(va, bool) or not isinstance(va, int) or not 0 <= va <= VA_MAX:
-        raise ValueError(f"{name} {va!r} is not a 32-bit guest virtual address (0..0x{VA_MAX:08X})")
+    if isinstance(va, bool) or not isinstance(va, int):
+        raise AddressError(f"{name} {va!r} is a {type(va).__name__}, not a 32-bit guest virtual "
+                           f"address; give an int in {VALID_RANGE}")
+    if not 0 <= va <= VA_MAX:
+        raise AddressError(f"{name} {va!r} is not a 32-bit guest virtual address: outside {VALID_RANGE}")
     return va
 
 
