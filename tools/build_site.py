@@ -14,7 +14,8 @@ asks for as ``require(['anywidget'])`` relative to the page). MathJax and mermai
 template would fetch from a CDN, are left out (no notebook uses either).
 
 Every explorer is an anywidget (its ES module travels in the widget state), so it runs in
-the page with no kernel. A widget output with no anywidget in it (an ipywidgets control
+the page with no kernel (a simulator explorer answers from its precomputed states and says
+which other inputs need the live notebook). A widget output with no anywidget in it (an ipywidgets control
 driven by Python callbacks) would be a dead widget pretending to work, so the build refuses
 it (``kernel_bound_widgets``).
 

@@ -566,7 +566,7 @@ def write_readme(guest: dict, facts: dict, results: list, wall: float) -> None:
 
 Page tables of a real Linux guest running 2-level (non-PAE) paging, with QEMU's own
 answers about them. `shadowmmu.snapshot.load_snapshot()` reads these files;
-`tests/test_snapshot.py` walks the page tables independently and checks every
+`tests/model/test_snapshot.py` walks the page tables independently and checks every
 `gva2gpa` answer. CI reads the files and never boots QEMU. Written by
 `tools/capture_guest.py` (`make capture-guest`, root, Debian 12 with apt access);
 rerunning it replaces everything here, this README included.
