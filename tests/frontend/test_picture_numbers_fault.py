@@ -18,10 +18,10 @@ import copy
 import pytest
 
 from frontend.picture_numbers import NUMBER, audit, num, texts
-from shadowmmu import GuestPageFault, ShadowMMU
+from shadowmmu import GuestPageFault
 from shadowmmu.frontend.fault_explorer import FaultExplorer, page_fault_explorer
 from shadowmmu.frontend.node import node_call
-from shadowmmu.scenarios.small import small_guest
+from states.small_oracle import before_state
 
 P, PS = 1, 1 << 7
 
@@ -55,20 +55,9 @@ def _shadow_numbers(mmu) -> set:
 
 
 def fault_oracle(va: int, write: bool, process: int, before: str) -> set:
-    guest, cr3s = small_guest()
-    mmu = ShadowMMU(guest)
-    numbers = set()
-    if before == "fresh":
-        mmu.load_cr3(cr3s[process])
-    else:
-        mmu.load_cr3(cr3s[0])
-        try:
-            mmu.access(va)
-        except GuestPageFault:
-            pass
-        if process == 1:
-            mmu.load_cr3(cr3s[1])
-    numbers |= _guest_numbers(guest, cr3s) | _shadow_numbers(mmu)
+    mmu, cr3s = before_state(va, process, before)
+    guest = mmu.guest
+    numbers = _guest_numbers(guest, cr3s) | _shadow_numbers(mmu)
     cached = len(mmu.shadow_pages())
     try:
         gpa = mmu.access(va, write=write)

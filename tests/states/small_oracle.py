@@ -10,8 +10,8 @@ from shadowmmu.scenarios.small import small_session
 from shadowmmu.sim.paging32 import GuestPageFault
 
 
-def simulator_run(va, write, process, before):
-    """(gpa or None, #PF message or None, shadow pages before the access, after, guest PT gfn or None)."""
+def before_state(va, process, before):
+    """(mmu, cr3s) in the state ``before`` names: a fresh CR3 load, or after process 1 read va."""
     mmu, cr3s = small_session(0 if before == "after-p1" else process)
     if before == "after-p1":
         try:
@@ -20,6 +20,12 @@ def simulator_run(va, write, process, before):
             pass
         if process == 1:
             mmu.load_cr3(cr3s[1])
+    return mmu, cr3s
+
+
+def simulator_run(va, write, process, before):
+    """(gpa or None, #PF message or None, shadow pages before the access, after, guest PT gfn or None)."""
+    mmu, cr3s = before_state(va, process, before)
     pages_before = len(mmu.shadow_pages())
     try:
         gpa, fault = mmu.access(va, write=write), None
