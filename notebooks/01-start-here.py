@@ -157,8 +157,8 @@ address_anatomy()
 #
 # Everything here is about the shadow MMU, the path KVM takes when it does not use EPT/NPT
 # for a guest's own tables: on hardware without them, when KVM is loaded with `ept=0`
-# (kvm_intel) or `npt=0` (kvm_amd), and for every nested guest, since the EPT or NPT tables
-# a hypervisor running in the guest (L1) builds for its own guest are always shadowed. Of
+# (kvm_intel) or `npt=0` (kvm_amd), and for a nested guest whose hypervisor (L1) gives it
+# EPT or NPT tables: KVM always shadows those tables, whatever it uses for L1 itself. Of
 # those nested tables only NPT ones can have 4-byte entries (NPT uses L1's paging mode, so a
 # non-PAE L1 gives 2-level, 4-byte tables, which get the quadrants of this series); nested
 # EPT tables are always 8 bytes an entry and never need quadrants. Where a notebook cites a
