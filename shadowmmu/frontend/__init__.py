@@ -10,6 +10,8 @@ writes), the palette, the exercise engine's public functions and the records of
 * ``assets``    the ES modules (``model.js``, ``draw.js``, ``explorer.js``) joined;
 * ``explorers`` the anywidget classes and their builders, plus ``static_svg()``;
 * ``node``      runs the page's drawing functions under node for static pictures;
+* ``figures``   a notebook figure that is not an explorer: one drawing call, drawn by node
+  (``refutation.js`` for notebook 04, ``address_map.js`` for 10, or one explorer state);
 * ``simexplorer`` the base of the simulator explorers (``sim.js`` is its page half):
   precomputed states, and request/answer with a kernel for any other input;
 * ``writes_explorer`` notebook 07's guest-write explorer (``writes.js``).
