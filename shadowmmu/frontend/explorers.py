@@ -34,7 +34,7 @@ from ..consts import GPTE_SIZE, GUEST_4K
 from ..rules import get_rule
 from ..exercises import make_exercise
 from .assets import css_source, esm_source
-from .figures import DRAWING_KEY, EXPLORER_MODULES
+from .figures import EXPLORER_MODULES, drawing_metadata
 from .node import node_call, stack_svgs
 from .viewdata import explorer_tables
 
@@ -126,7 +126,7 @@ class Explorer(anywidget.AnyWidget):
         data, metadata = super()._repr_mimebundle_(**kwargs)
         data = _with_picture(data, lambda: static_svg(self))
         if "image/svg+xml" in data:
-            metadata = {**metadata, DRAWING_KEY: drawing(self)}
+            metadata = {**metadata, **drawing_metadata(drawing(self))}
         return data, metadata
 
 
@@ -139,7 +139,7 @@ class Linked(W.VBox):
         explorers = [c for c in self.children if isinstance(c, Explorer)]
         data = _with_picture(data, lambda: stacked_svg(explorers))
         if "image/svg+xml" in data:
-            metadata = {**metadata, DRAWING_KEY: {"stack": [drawing(x) for x in explorers]}}
+            metadata = {**metadata, **drawing_metadata({"stack": [drawing(x) for x in explorers]})}
         return data, metadata
 
 

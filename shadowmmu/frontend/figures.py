@@ -18,6 +18,7 @@ the records of ``states``. Does not know what is drawn.
 
 from __future__ import annotations
 
+import json
 import subprocess
 from dataclasses import dataclass
 
@@ -26,7 +27,8 @@ from ..states.address_map import address_map_record
 from .node import node_call
 from .viewdata import explorer_tables
 
-#: The output metadata key holding {"modules", "function", "args"} of a static picture.
+#: The output metadata key holding a static picture's {"modules", "function", "args"}, as one
+#: compact JSON string (``drawing_metadata()``; nbformat would indent a nested record line by line).
 DRAWING_KEY = "shadowmmu/drawing"
 #: The modules drawExplorer() needs (notebooks 02-05, 09).
 EXPLORER_MODULES = ("model.js", "draw.js")
@@ -63,7 +65,18 @@ class Picture:
             data["text/plain"] += "\n[no static picture: node is not on PATH]"
             return data, {}
         data["image/svg+xml"] = svg
-        return data, {DRAWING_KEY: self.drawing()}
+        return data, drawing_metadata(self.drawing())
+
+
+def drawing_metadata(drawing: dict) -> dict:
+    """The output metadata naming a static picture's drawing call; ``drawing_of()`` reads it back."""
+    return {DRAWING_KEY: json.dumps(drawing, separators=(",", ":"), sort_keys=True)}
+
+
+def drawing_of(metadata: dict) -> dict | None:
+    """The drawing call an output's metadata names, or None."""
+    text = metadata.get(DRAWING_KEY)
+    return None if text is None else json.loads(text)
 
 
 def draw(drawing: dict) -> str | None:

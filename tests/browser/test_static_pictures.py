@@ -22,7 +22,7 @@ import pytest
 from frontend.harness import offline_file_page, page, sim_page
 from shadowmmu.frontend.explorers import Explorer, exercise_record
 from shadowmmu.frontend.fault_explorer import page_fault_explorer
-from shadowmmu.frontend.figures import DRAWING_KEY
+from shadowmmu.frontend.figures import drawing_of
 from shadowmmu.frontend.real_guest_explorer import cr3_switch_explorer, real_guest_explorer
 from shadowmmu.frontend.whole_guest_explorer import whole_guest_explorer
 from shadowmmu.frontend.writes_explorer import guest_write_explorer
@@ -70,7 +70,7 @@ def address_explorer_cells():
             if cell.cell_type != "code" or "predict=True" in cell.source or "explorer_picture(" in cell.source:
                 continue
             for o in cell.outputs:
-                d = o.get("metadata", {}).get(DRAWING_KEY)
+                d = drawing_of(o.get("metadata", {}))
                 if d and (d.get("function") == "drawExplorer" or "stack" in d):
                     out.append((path.stem, d, o.data[SVG]))
     return out

@@ -1,9 +1,10 @@
 """One renderer per picture: the static pictures in the committed notebooks are the page's JS.
 
-* Every committed ``image/svg+xml`` output that names its drawing call
-  (``figures.DRAWING_KEY``: explorers of notebooks 02-05 and 09, figures of 02, 03,
-  04 and 10) is drawn again, by the same ES module function under node, and must be
-  the same bytes: a notebook whose picture the page would now draw differently fails.
+* Every committed ``image/svg+xml`` output names its drawing call
+  (``figures.DRAWING_KEY``: the explorers of notebooks 01-10 and the figures of 02, 03,
+  04, 08 and 10), and is drawn again, by the same ES module function under node: it
+  must be the same bytes, so a notebook whose picture the page would now draw
+  differently fails.
 * notebook 04's refutation (``refutation.js``) and notebook 10's address map
   (``address_map.js``), checked against quadrants and positions worked out by hand.
 The browser half (the page's first state equals the committed picture) is
@@ -18,7 +19,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from shadowmmu.frontend.figures import DRAWING_KEY, address_map, draw, explorer_picture, refutation
+from shadowmmu.frontend.explorers import pd_split, static_svg
+from shadowmmu.frontend.figures import DRAWING_KEY, address_map, draw, drawing_of, explorer_picture, refutation
 from shadowmmu.frontend.node import stack_svgs
 from shadowmmu.sim.records import AddressSpace
 from shadowmmu.states.address_map import address_map_record
@@ -35,20 +37,26 @@ def committed_pictures():
         for n, cell in enumerate(nb.cells):
             for o in cell.get("outputs", []):
                 if SVG in o.get("data", {}) and DRAWING_KEY in o.get("metadata", {}):
-                    out.append((path.stem, n, o["metadata"][DRAWING_KEY], o["data"][SVG]))
+                    out.append((path.stem, n, drawing_of(o["metadata"]), o["data"][SVG]))
     return out
 
 
 PICTURES = committed_pictures()
 
 
-def test_the_figures_and_explorers_of_the_series_name_their_drawing():
-    """Every notebook that shows an address picture carries at least one redrawable one."""
-    stems = {stem for stem, *_ in PICTURES}
-    assert {"02-address-anatomy", "03-pd-split", "04-pt-split", "05-role-from-parent",
-            "09-exercises", "10-real-guest"} <= stems
+def test_every_static_picture_of_the_series_names_its_drawing():
+    """Every committed image/svg+xml (explorer or figure) says which JS call drew it."""
+    unnamed = []
+    for path in sorted(NOTEBOOKS.glob("[0-9][0-9]-*.ipynb")):
+        for n, cell in enumerate(nbformat.read(path, as_version=4).cells):
+            unnamed += [(path.stem, n) for o in cell.get("outputs", [])
+                        if SVG in o.get("data", {}) and DRAWING_KEY not in o.get("metadata", {})]
+    assert unnamed == []
+    assert {"02-address-anatomy", "03-pd-split", "04-pt-split", "05-role-from-parent", "06-page-fault",
+            "07-guest-writes", "08-whole-guest", "09-exercises", "10-real-guest"} <= {s for s, *_ in PICTURES}
     functions = {d.get("function") for *_, d, _ in PICTURES}
-    assert {"drawExplorer", "drawRefutation", "drawAddressMap"} <= functions
+    assert {"drawExplorer", "drawRefutation", "drawAddressMap", "drawFault", "drawWrite", "guestDraw",
+            "guestMapDraw", "drawRealProbe", "drawCr3Switch"} <= functions
 
 
 @pytest.mark.parametrize("stem,cell,drawing,svg", PICTURES,
@@ -135,5 +143,4 @@ def test_address_map_places_ranges_on_the_4_gib_axis(node):
 
 
 def test_an_explorer_picture_is_the_explorers_static_svg(node):
-    from shadowmmu.frontend.explorers import pd_split, static_svg
     assert explorer_picture("pd-split", 0xDEADBEEF).svg() == static_svg(pd_split(0xDEADBEEF))
