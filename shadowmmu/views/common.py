@@ -3,8 +3,8 @@
 ``PALETTE`` is the Okabe-Ito colour-blind-safe palette, by colour name;
 ``FIELD_COLOURS`` / ``FIELD_LABELS`` give one colour and one text label per
 field name (all three from ``shadowmmu.palette``, the one palette the front end
-uses too). Colour never carries meaning alone: every coloured cell also prints
-its label (``field_chip()``, ``render_legend()``). ``value_span(field, value)``
+uses too). Colour never carries meaning alone: every coloured chip also prints
+its label. ``value_span(field, value)``
 is the one way a value is shown to the reader *and* to the browser tests:
 ``<span class="smmu-v" data-field="NAME">``.
 
@@ -60,29 +60,6 @@ def value_span(field: str, value: int) -> str:
         '<span class="smmu-v" data-field="pt_quadrant">1</span>'
     """
     return f'<span class="smmu-v" data-field="{esc(field)}">{format_value(field, value)}</span>'
-
-
-def field_chip(field: str, text: str | None = None) -> str:
-    """A coloured label that also *says* what it is (colour is never the only cue)."""
-    bg = FIELD_COLOURS[field]
-    label = esc(text if text is not None else FIELD_LABELS[field])
-    return (f'<span class="smmu-chip smmu-f-{field}" style="background:{bg};'
-            f'color:{text_colour(bg)};padding:0 4px;border-radius:3px">{label}</span>')
-
-
-def render_legend(fields: Iterable[str]) -> str:
-    """A row of colour chips, one per field, each with its text label."""
-    chips = " ".join(field_chip(f) for f in fields)
-    return f'<div class="smmu-legend" style="margin:4px 0">{chips}</div>'
-
-
-def render_error(err: object) -> str:
-    """An inline error, for bad input; the message is the exception's text:
-
-        >>> render_error(ValueError("address 'x' is not a number"))
-        '<div class="smmu-error" role="alert">address &#x27;x&#x27; is not a number</div>'
-    """
-    return f'<div class="smmu-error" role="alert">{esc(err)}</div>'
 
 
 def render_note(text: str) -> str:
