@@ -80,10 +80,10 @@ pd_split_layout(decompose(0xDEADBEEF))
  "PAE PDEs zapped in quadrant 0": get_written_sptes(pae_root_roles()[0], 0xDE8)}
 
 # %% [markdown]
-# Drawn, as the explorer below first draws it: the address's bits on top; the guest PD's four
-# quarters, with the four PAE page directories of `pae_root[4]` below them, the chosen
-# quarter and PD framed; between them a zoom of four guest PDEs, each over its two PAE PDEs,
-# even and odd.
+# Drawn (the explorer below draws the same, once you have answered its question): the bits
+# on top; the guest PD's four quarters, with the four PAE page directories of `pae_root[4]`
+# below them, the chosen quarter and PD framed; between them a zoom of four guest PDEs, each
+# over its two PAE PDEs, even and odd.
 
 # %%
 explorer_picture("pd-split", 0xDEADBEEF)

@@ -88,11 +88,11 @@ root = pae_root_roles()[0]
 refutation(0x00200000)
 
 # %% [markdown]
-# The two trees for that address, as the explorer at the end first draws them: the guest's CR3,
-# page directory and page table (its lower and upper 2 KiB) on top; KVM's
-# [`pae_root[4]`](glossary.md#pae-root), four PAE page directories and two PAE page tables
-# below; in the zoom, PAE PDE 1 is odd and points at the quadrant-1 page table, which shadows
-# the upper 2 KiB:
+# The two trees for that address, as the explorer at the end draws them once you have
+# answered its question: the guest's CR3, page directory and page table (its lower and upper
+# 2 KiB) on top; KVM's [`pae_root[4]`](glossary.md#pae-root), four PAE page directories and
+# two PAE page tables below; in the zoom, PAE PDE 1 is odd and points at the quadrant-1 page
+# table, which shadows the upper 2 KiB:
 
 # %%
 explorer_picture("pt-split", 0x00200000)

@@ -34,8 +34,8 @@
 # The tables reuse notebook 08's `render_quadrant_usage()`, `render_census()` and
 # `render_overhead()`, plus `render_pt_halves()`, `render_real_switch()` and
 # `render_oracle_tally()` from `shadowmmu.views`; the address map is the page's own
-# `drawAddressMap()` (`shadowmmu/frontend/address_map.js`), drawn from
-# `shadowmmu.states.address_map`'s record by `shadowmmu.frontend.figures.address_map()`. The two
+# `drawAddressMap()` (`shadowmmu/frontend/address_map.js`), drawn from the record of
+# `shadowmmu.states.address_map` by `shadowmmu.frontend.figures.address_map()`. The two
 # explorers are `shadowmmu.frontend.real_guest_explorer`'s: they draw, in the page, records
 # that `shadowmmu.states.real_guest` computes with the simulator.
 
