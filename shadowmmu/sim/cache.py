@@ -41,7 +41,7 @@ from .spte import (
 
 
 #: ShadowPageZapped.reason for a page zapped by unprotect_page().
-UNPROTECT_REASON = "unprotect: not a page-table write"
+UNPROTECT_REASON = "kvm_mmu_unprotect_page()"
 
 
 class ShadowPageCache:

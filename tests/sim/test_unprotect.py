@@ -42,7 +42,7 @@ def test_unprotecting_the_page_directory_zaps_its_four_roots_and_they_reload():
     mmu = lab.mmu
     assert mmu.unprotect_page(PD) == 4
     zapped = [(e.role.describe(), e.reason) for e in mmu.last_trace if isinstance(e, ShadowPageZapped)]
-    assert zapped == [(f"L2 q{q}", "unprotect: not a page-table write") for q in range(4)]
+    assert zapped == [(f"L2 q{q}", "kvm_mmu_unprotect_page()") for q in range(4)]
     assert [e for e in mmu.last_trace if isinstance(e, PageUnprotected)] == [PageUnprotected(PD, 4)]
     assert any(isinstance(e, RootsFreed) for e in mmu.last_trace)
     # four new, empty roots for the same CR3, created in order after the lab's six pages
