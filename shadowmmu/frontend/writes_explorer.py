@@ -70,7 +70,8 @@ class WriteExplorer(SimExplorer):
     _css = css_source("writes.css")
     static_note = ("This is a static page with no Python kernel: the write explorer answers from the "
                    "stores the simulator ran when the site was built (the presets' tables and offsets, "
-                   "every size, unsync on and off, and three stores in a row for the page directory).")
+                   "every size a store there can have, unsync on and off, and three stores in a row for "
+                   "the page directory).")
 
     explorer_kind = "guest-write"
     check_inputs = staticmethod(normalise_inputs)

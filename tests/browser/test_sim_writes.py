@@ -107,6 +107,15 @@ def drive_presets(ex, unsync_first: bool) -> None:
     click(ex, ".smmu-step-end")
     assert data(ex)["stores"] == "3" and data(ex)["zapped"] == "L2q0:64 L2q0:65"
     assert data(ex)["visited"].split()[-4:] == ["L2q0", "L2q1", "L2q2", "L2q3"]
+    # the guest clears a freed page directory: rep stos, not a page-table write, so KVM
+    # unprotects the frame (all four shadow pages zapped whole) instead of emulating
+    click(ex, 'button[data-select-store="freed_pd:0x000:4:1"]')
+    assert data(ex)["action"] == "unprotect"
+    to_end(ex)
+    o = check_end(ex, "freed_pd", 0x000, 4, False)
+    assert sorted(o["gone"]) == o["pages"] == ["L2q0", "L2q1", "L2q2", "L2q3"]
+    assert data(ex)["visited"].split() == o["pages"] and data(ex)["skipped"] == ""
+    assert ex.locator('[data-page="L2q3"] [data-spte="L2q3:1"]').count() == 1
 
 
 def refuses_and_keeps_the_picture(ex) -> None:
