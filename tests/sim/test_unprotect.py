@@ -156,6 +156,11 @@ def test_a_freed_page_directory_is_unprotected_and_cleared():
         mmu.guest_write(lab.pd_gpa + offset, 0, 4, page_table_write=False)
         assert actions(mmu.last_trace) == ["store"]
     assert mmu.check() is None and mmu.writes_unprotected == 1
+    # one unprotected store; plain ones: the re-run and the other 1023 of the rep stos, and the
+    # builder copying kernel PDE 768 (the lab's one kernel PDE) into the new directory
+    stats = mmu.stats()
+    assert (stats.writes_unprotected, stats.writes_stored) == (1, 1 + 1023 + 1)
+    assert "1 unprotected and re-run" in stats.describe()
 
 
 def test_page_table_write_must_be_a_bool():
