@@ -2,15 +2,19 @@
 
 ``write_record(inputs)`` runs one store (or up to three identical ones, to
 reach write flooding) into ``scenarios.write_lab()``'s guest page table or page
-directory, as ``scenarios.write_experiment()`` does, and cuts what the
+directory, as ``scenarios.write_experiment()`` does, or into
+``scenarios.freed_pd_lab()``'s freed page directory, and cuts what the
 simulator did into steps the reader reveals one at a time:
 
     before       the guest table, the shadow pages of its gfn, the part each covers
-    trap         the store is emulated, unsyncs the page table, or simply lands
+    trap         the store is emulated, unsyncs the page table, simply lands, or
+                 (a rep stos into a freed directory: not a page-table write) is
+                 unprotected and retried
     visit …      kvm_mmu_track_write() reaches each shadow page of the gfn: applies
                  the store (zaps what get_written_sptes() names), skips it for
                  quadrant (QuadrantSkip), or zaps the page whole (misaligned,
-                 write flooding)
+                 write flooding); or kvm_mmu_unprotect_page() zaps each page whole
+    re-run       an unprotected store: the guest runs it again and it lands
     reload       roots in use were zapped: obsolete, freed, reloaded (if so)
     after        what translate(va) gives now, and whether it is stale (FlushWindow)
     invlpg       the guest's flush; then the next access
@@ -24,8 +28,9 @@ inside one store's write path it is replayed from that store's events and
 checked against the live state at its end. Ids: a page is its role without
 the space (``L1q0``, ``L2q3``), a root loaded after the old one was zapped
 gets a ``+`` (``L2q0+``); an sPTE is the page id, a colon and its index (``L2q0:64``).
-Questions come from ``states.write_questions``, answered by the events; the
-inputs are checked by ``states.write_inputs``.
+Questions come from ``states.write_questions``, answered by the events, and
+the step texts from ``states.write_texts``; the inputs are checked by
+``states.write_inputs``.
 
 Knows: ``scenarios.write_lab``, the ShadowMMU's trace events and its cache's
 pages (read only), ``sim.coherence.FlushWindow``, ``writes``. Does not know
@@ -254,13 +259,6 @@ def _store(s: _Steps, mmu, guest, gfn, gens, pages, i, n, base, value, entries_b
               predict=predict)
     _same(state, list(end.values()), f"store {n + 1}")
     state = _with_gone(list(end.values()), state)
-    if action == "unprotect":
-        rerun = [e for e in trace if isinstance(e, GuestWrite)][1:]
-        s.add(f"{nth}the guest re-runs the store",
-              rerun_text(sum(e.pages for e in trace if isinstance(e, PageUnprotected)),
-                         rerun[0].action if rerun else None, news),
-              ["guest:written"], state, entries,
-              events=[e for e in trace if isinstance(e, PageUnprotected)] + rerun)
     if any(isinstance(e, RootsFreed) for e in trace):
         new = [p["id"] for p in end.values() if p["id"].endswith("+")]
         s.add(f"{nth}roots reloaded",
@@ -269,7 +267,14 @@ def _store(s: _Steps, mmu, guest, gfn, gens, pages, i, n, base, value, entries_b
               "kvm_mmu_free_obsolete_roots() frees them and kvm_mmu_reload() loads new, empty roots: "
               f"{', '.join(new)}.", new, state, entries,
               events=[e for e in trace if not isinstance(e, (GuestWrite, ShadowPageZapped, QuadrantSkip,
-                                                             SpteZapped))])
+                                                             SpteZapped, PageUnprotected))])
+    if action == "unprotect":
+        rerun = [e for e in trace if isinstance(e, GuestWrite)][1:]
+        s.add(f"{nth}the guest re-runs the store",
+              rerun_text(sum(e.pages for e in trace if isinstance(e, PageUnprotected)),
+                         rerun[0].action if rerun else None, news),
+              ["guest:written"], state, entries,
+              events=[e for e in trace if isinstance(e, PageUnprotected)] + rerun)
     return state, entries, action, visits
 
 
