@@ -18,6 +18,9 @@ from states.write_oracle import run
 ROOT = '.smmu-explorer[data-explorer="guest-write"]'
 STEPS_MAX = 60
 KERNEL_MS = 30_000
+#: Notebook 07's explorers: PDE write, 8-byte PDE store, the freed directory, then "Try it"
+#: (the last, with the whole state space).
+TRY_IT = 3
 
 
 @pytest.fixture(scope="module")
@@ -160,8 +163,8 @@ def test_on_the_static_site(offline_page):  # noqa: F811 (the fixture imported a
     page, guard = offline_page("07-guest-writes")
     page.wait_for_selector(ROOT, timeout=60_000)
     explorers = page.locator(ROOT)
-    assert explorers.count() == 3
-    ex = explorers.nth(2)  # "Try it": the one with the whole state space
+    assert explorers.count() == TRY_IT + 1
+    ex = explorers.nth(TRY_IT)
     assert data(ex)["stateKey"] == "pt|2048|4|0|1"
     drive_presets(ex, unsync_first=False)
     refuses_and_keeps_the_picture(ex)
@@ -177,14 +180,14 @@ def test_on_the_static_site(offline_page):  # noqa: F811 (the fixture imported a
 
 def computed_by_the_kernel(page) -> None:
     """Type an offset that was not precomputed: the kernel's record arrives and is right."""
-    page.locator(ROOT).nth(2).wait_for()
-    ex = page.locator(ROOT).nth(2)
+    page.locator(ROOT).nth(TRY_IT).wait_for()
+    ex = page.locator(ROOT).nth(TRY_IT)
     box = ex.locator("input.smmu-offset")
     box.fill("0x404")  # gPTE 257: not precomputed
     box.press("Enter")
     page.wait_for_function(
-        "(sel) => document.querySelectorAll(sel)[2].dataset.stateKey === 'pt|1028|4|0|1'",
-        arg=ROOT, timeout=KERNEL_MS)
+        "([sel, n]) => document.querySelectorAll(sel)[n].dataset.stateKey === 'pt|1028|4|0|1'",
+        arg=[ROOT, TRY_IT], timeout=KERNEL_MS)
     assert data(ex)["status"] == ""
     to_end(ex)
     check_end(ex, "pt", 0x404, 4, False)
