@@ -10,7 +10,7 @@ Choices are sorted by label, so the right one is not always first:
 
     >>> q = trap_question("emulate", "guest page directory")
     >>> q["answer"], [c["value"] for c in q["choices"]]
-    ('emulate', ['unsync', 'store', 'emulate'])
+    ('emulate', ['unsync', 'store', 'unprotect', 'emulate'])
 
 Knows: nothing but the facts it is given. Does not know the simulator, HTML or widgets.
 """
@@ -22,8 +22,10 @@ _TRAP = {
     "unsync": ("it traps: the page table's shadow pages go unsync and the store goes through "
                "(later stores too, until the guest's next TLB flush protects it again)"),
     "store": "it does not trap: the store simply lands in guest memory",
+    "unprotect": ("it traps, but it is not a page-table write: KVM zaps every shadow page of the "
+                  "frame and lets the guest re-run it"),
 }
-_TRAP_ORDER = ("unsync", "store", "emulate")
+_TRAP_ORDER = ("unsync", "store", "unprotect", "emulate")
 
 
 def _question(ask: str, truth: str, wrong, explain: str) -> dict:

@@ -20,7 +20,7 @@ from browser.explorer_contract import EXPLORER_PAGES, Explorer, exercise_explore
 from browser.static_site import REPO, NetworkGuard, find_or_build_site, serve
 
 # page -> {data-explorer: how many}: the simulator explorers each page shows (issue 12)
-SIMULATOR_PAGES = {"06-page-fault": {"page-fault": 1}, "07-guest-writes": {"guest-write": 3},
+SIMULATOR_PAGES = {"06-page-fault": {"page-fault": 1}, "07-guest-writes": {"guest-write": 4},
                    "08-whole-guest": {"whole-guest": 1},
                    "10-real-guest": {"real-guest": 1, "cr3-switch": 1}}
 LOAD_MS = 60_000

@@ -49,7 +49,8 @@ def test_the_right_account_of_c5e2184d1544_is_given():
 @pytest.mark.parametrize("name", sorted(TEXTS) + sorted(SOURCES))
 def test_nothing_says_a_page_table_stops_trapping_for_good(name):
     flat = _flat(TEXTS.get(name) or SOURCES[name])
-    for wrong in ("do not trap at all", "no longer trap", "it traps once", "stop trapping after the first"):
+    for wrong in ("do not trap at all", "later stores to it no longer trap", "it traps once",
+                  "stop trapping after the first"):
         assert wrong not in flat, (name, wrong)
 
 
