@@ -49,14 +49,17 @@
 # > sPTE from the new gPTE and which its changelog calls unreachable since unsync page
 # > tables arrived (4731d4c7a077, "KVM: MMU: out of sync shadow core").
 #
-# **A map of this notebook.** A guest store into a table KVM shadows takes one of three
+# **A map of this notebook.** A guest store into a table KVM shadows takes one of four
 # roads. *Unsync*: an ordinary page table is [write-protected](glossary.md#write-protected); its first store faults, KVM
 # marks its shadow pages unsync, makes the frame writable and lets the store through,
 # zapping nothing; later stores land without trapping until the guest's next TLB flush or
 # CR3 load resyncs the page and write-protects it again. *Emulated*: a write-tracked frame
 # (the guest page directory, always) stays protected, so every store traps and KVM's
 # emulator performs it, then `kvm_mmu_track_write()` zaps the sPTEs the store changed.
-# *Plain store*: the frame is unsync already, so the store simply lands. On the emulated
+# *Plain store*: the frame is unsync already, so the store simply lands. [*Unprotected*](glossary.md#unprotect): a
+# store KVM would emulate, but made by an instruction it does not take for a page-table
+# update (a `rep stos` clearing a freed page directory): KVM zaps every shadow page of the
+# frame instead and lets the guest run the instruction again. On the emulated
 # road KVM also counts [*write flooding*](glossary.md#write-flooding): a page directory written three times in a row with
 # no fault through it in between is probably not a page directory any more, and is zapped
 # whole (the explorers show the count as "flooding n/3").

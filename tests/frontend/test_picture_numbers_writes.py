@@ -21,9 +21,10 @@ from frontend.picture_numbers import NUMBER, audit, num, texts
 from shadowmmu import GuestPageFault
 from shadowmmu.frontend.node import node_call
 from shadowmmu.frontend.writes_explorer import guest_write_explorer
-from shadowmmu.scenarios.write_lab import write_lab, write_value, written_va
+from shadowmmu.scenarios.write_lab import freed_pd_lab, write_lab, write_value, written_va
 
 P, PS = 1, 1 << 7
+ADDR = ((1 << 52) - 1) & ~0xFFF
 
 
 def _raw(lab) -> set:
@@ -35,12 +36,13 @@ def _raw(lab) -> set:
                 out |= {k, e, base + 4 * k, e >> 12, e & ~0xFFF}
     for sp in lab.mmu.shadow_pages():
         out |= {sp.hpa, sp.gfn, sp.role.access} | {s for s in sp.spt if s & P}
+        out |= {s & ADDR for s in sp.spt if s & P}  # the frames the shadow maps
         out |= {i for i, s in enumerate(sp.spt) if s & P}
     return out | {e for e in lab.mmu._pdpt if e & P} | {lab.cr3, lab.cr3 >> 12}
 
 
 def writes_oracle(table: str, offset: int, size: int, unsync: bool, stores: int) -> set:
-    lab = write_lab(unsync)
+    lab = freed_pd_lab(unsync) if table == "freed_pd" else write_lab(unsync)
     base = lab.pt_gpa if table == "pt" else lab.pd_gpa
     va, value = written_va(table, offset), write_value(table, size)
     numbers = _raw(lab) | {va, value, offset, size, stores, base, base >> 12, base + offset}
@@ -53,7 +55,8 @@ def writes_oracle(table: str, offset: int, size: int, unsync: bool, stores: int)
     numbers |= {0, 0x7FF, 0x800, 0xFFF, 511, 512, 1023}
     numbers |= {t for t in (lab.mmu.translate(va), lab.guest.translate(lab.cr3, va)) if t is not None}
     for n in range(stores):
-        lab.mmu.guest_write(base + offset, value, size)
+        # a rep stos into the freed directory is no page-table write (KVM unprotects, not emulates)
+        lab.mmu.guest_write(base + offset, value, size, page_table_write=table != "freed_pd")
         numbers |= _raw(lab) | {n + 1, len(lab.mmu.shadow_pages())}
         numbers |= {t for t in (lab.mmu.translate(va), lab.guest.translate(lab.cr3, va)) if t is not None}
         numbers |= {lab.guest.read32(base + (offset & ~3) + 4 * m) for m in range(3)}
