@@ -11,7 +11,7 @@ This package re-exports the model's and the simulator's public names.
 """
 
 from .address import AddressError, Decomposition, bits, decompose, parse_address, pd_quadrant, pt_quadrant
-from .role import PageRole, RoleWarning, child_role, pae_root_roles, root_role, spte_index
+from .role import PageRole, RoleWarning, child_role, pae_root_roles, root_role, shadow_index, spte_index
 from .rules import CORRECT_RULES, QUADRANT_RULES, Rule, get_rule
 from .writes import (
     WriteEffect,
@@ -35,7 +35,7 @@ __all__ = [
     "AddressError", "Decomposition", "bits", "decompose", "parse_address",
     "pd_quadrant", "pt_quadrant",
     # roles
-    "PageRole", "RoleWarning", "child_role", "pae_root_roles", "root_role", "spte_index",
+    "PageRole", "RoleWarning", "child_role", "pae_root_roles", "root_role", "shadow_index", "spte_index",
     # quadrant rules
     "CORRECT_RULES", "QUADRANT_RULES", "Rule", "get_rule",
     # reverse view and write path

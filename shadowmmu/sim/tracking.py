@@ -7,8 +7,12 @@ write (``sync``); with ``unsync=False`` PTs stay protected, so every PTE store
 is emulated and the level-1 quadrant skip shows. A misaligned write or write
 flooding zaps the whole page.
 
-Knows: the cache, ``writes`` (which sPTEs a write hits), the MMU's unsync
-switch and counters. Does not know: faults, the guest's walk, rules.
+Owns its counters: what it did with each store (``writes_emulated``,
+``writes_unsync``, ``writes_stored``) and the level-1 pages a store skipped
+for their quadrant (``quadrant_skips``).
+
+Knows: the cache, sync (to unsync a page table), ``writes`` (which sPTEs a
+write hits), the tracer. Does not know: faults, the guest's walk, rules, the roots.
 """
 
 from __future__ import annotations
@@ -16,44 +20,51 @@ from __future__ import annotations
 from ..consts import PAGE_SHIFT, PAGE_SIZE, PG_LEVEL_4K
 from ..writes import detect_write_misaligned, get_written_sptes
 from .events import GuestWrite, QuadrantSkip
+from .cache import ShadowPageCache
 from .shadow_page import ShadowPage
+from .sync import Sync
+from .tracer import Tracer
 
 #: detect_write_flooding() reports flooding at this many writes without a fault.
 WRITE_FLOODING_LIMIT = 3
 
 
 class WriteTracker:
-    """The write path of one ShadowMMU."""
+    """The write path of one ShadowMMU; ``unsync``: let a page table go unsync (False: emulate every store)."""
 
-    def __init__(self, mmu, cache) -> None:
-        self._mmu = mmu
+    def __init__(self, cache: ShadowPageCache, sync: Sync, tracer: Tracer, *, unsync: bool = True) -> None:
         self._cache = cache
+        self._sync = sync
+        self._tracer = tracer
+        self.unsync_enabled = bool(unsync)
+        self.writes_emulated = self.writes_unsync = self.writes_stored = 0
+        self.quadrant_skips = 0
 
     def track_store(self, gpa: int, size: int, value: int) -> None:
         """The page-track hook: the guest calls it (through ShadowMMU) after every store."""
-        self._mmu._enter()
+        self._tracer.enter()
         try:
             gfn = gpa >> PAGE_SHIFT
             pages = self._cache.gfn_pages.get(gfn)
             if not pages:
                 action = "store"
-                self._mmu.writes_stored += 1
-            elif gfn in self._cache.write_track or not self._mmu.unsync_enabled:
+                self.writes_stored += 1
+            elif gfn in self._cache.write_track or not self.unsync_enabled:
                 action = "emulate"
-                self._mmu.writes_emulated += 1
+                self.writes_emulated += 1
             elif any(not sp.unsync for sp in pages):
                 action = "unsync"
-                self._mmu.writes_unsync += 1
+                self.writes_unsync += 1
             else:
                 action = "store"
-                self._mmu.writes_stored += 1
-            self._mmu._emit(GuestWrite(gpa, size, value, action))
+                self.writes_stored += 1
+            self._tracer.emit(GuestWrite(gpa, size, value, action))
             if action == "emulate":
                 self._track_write(gpa, size, pages)
             elif action == "unsync":
-                self._mmu.sync.unsync_gfn(gfn)
+                self._sync.unsync_gfn(gfn)
         finally:
-            self._mmu._exit()
+            self._tracer.exit()
 
     def _detect_write_flooding(self, sp: ShadowPage) -> bool:
         """detect_write_flooding(): level-1 pages never flood (they can go unsync instead)."""
@@ -77,8 +88,8 @@ class WriteTracker:
                 continue
             sptes = get_written_sptes(sp.role, offset, size)
             if sptes is None:
-                self._mmu.quadrant_skips += 1
-                self._mmu._emit(QuadrantSkip(sp.gfn, sp.role, offset))
+                self.quadrant_skips += 1
+                self._tracer.emit(QuadrantSkip(sp.gfn, sp.role, offset))
                 continue
             for index in sptes:
                 self._cache.drop_spte(sp, index, "guest write")

@@ -120,7 +120,7 @@ def _process_rows(mmu: ShadowMMU, guest, cr3, ids: dict, seen: dict):
             cell = cells.setdefault((slot >> 9, slot & 511), {"guest": [], "shadow": [], "cover": None})
             first = ((va + half) >> PAGE_SHIFT) & 511
             cell["guest"].append((first, min(size, 1 << SLOT_SHIFT) // PAGE_SIZE, 1))
-    for q, j, pd, pde, child in pae_pdes(mmu):
+    for q, j, pd, pde, child in pae_pdes(mmu.roots, mmu.cache):
         cell = cells.setdefault((q, j), {"guest": [], "shadow": [], "cover": None})
         base = q << 30 | j << SLOT_SHIFT
         sp = pd if child is None else child
