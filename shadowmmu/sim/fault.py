@@ -30,6 +30,8 @@ path, inspection, views.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..consts import (
     ACC_EXEC_MASK,
     ACC_USER_MASK,
@@ -53,6 +55,9 @@ from .shadow_page import ShadowPage
 from .spte import LARGE_GFNS, SPTE_ADDR_MASK, SPTE_LARGE, SPTE_PRESENT
 from .sync import Sync
 from .tracer import Tracer
+
+if TYPE_CHECKING:  # roots.py imports this module: Roots is a type here, nothing more
+    from .roots import Roots
 
 
 def _gpte_access(entry: int) -> int:
@@ -154,12 +159,12 @@ class FaultPath:
     ``host_large_pages`` and ``unsync`` are the MMU's switches of those names.
     """
 
-    def __init__(self, guest: Guest, cache: ShadowPageCache, sync: Sync, pages: PageGetter, roots,
+    def __init__(self, guest: Guest, cache: ShadowPageCache, sync: Sync, getter: PageGetter, roots: Roots,
                  tracer: Tracer, *, host_large_pages: bool = True, unsync: bool = True) -> None:
         self._guest = guest
         self._cache = cache
         self._sync = sync
-        self._pages = pages
+        self._getter = getter
         self._roots = roots
         self._tracer = tracer
         self.host_large_pages = bool(host_large_pages)
@@ -206,7 +211,7 @@ class FaultPath:
         Each level it reads is a ShadowWalkStep with walker "fetch": the walk
         starts at the root with shadow_walk_init_using_root(), after the guest walk.
         """
-        cache, pages, tracer = self._cache, self._pages, self._tracer
+        cache, getter, tracer = self._cache, self._getter, self._tracer
         tracing = tracer.events is not None  # when not tracing, build no events at all
         i = shadow_index(va, PT32E_ROOT_LEVEL)
         if tracing:
@@ -231,9 +236,9 @@ class FaultPath:
             # the half needs another child (validate_direct_spte() drops the link).
             if not pde & PT_DIRTY_MASK:
                 access &= ~ACC_WRITE_MASK
-            sp = pages.get_child(pd, j, half, pages.child_role(pd, j, va, True, access))
+            sp = getter.get_child(pd, j, half, getter.child_role(pd, j, va, True, access))
         else:
-            sp = pages.get_child(pd, j, pde >> PAGE_SHIFT, pages.child_role(pd, j, va, False, access))
+            sp = getter.get_child(pd, j, pde >> PAGE_SHIFT, getter.child_role(pd, j, va, False, access))
         if writable and cache.is_protected(gfn):
             # make_spte() -> mmu_try_to_unsync_pages(): a page table may go unsync, a PD never.
             if self.unsync_enabled and gfn not in cache.write_track:

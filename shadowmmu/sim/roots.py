@@ -36,10 +36,10 @@ from .tracer import Tracer
 class Roots:
     """The roots of one ShadowMMU: ``pae_root`` (the PDPT the CPU walks from) and what hangs from it."""
 
-    def __init__(self, cache: ShadowPageCache, pages: PageGetter, sync: Sync, tracer: Tracer,
+    def __init__(self, cache: ShadowPageCache, getter: PageGetter, sync: Sync, tracer: Tracer,
                  rule: Rule) -> None:
         self._cache = cache
-        self._pages = pages
+        self._getter = getter
         self._sync = sync
         self._tracer = tracer
         self._rule = rule
@@ -106,7 +106,7 @@ class Roots:
             self._pdpt = self._special_root.spt
         else:
             for i, role in enumerate(self._rule.pd_roles(root_role())):
-                sp = self._pages.get(self._pd_gfn, role)
+                sp = self._getter.get(self._pd_gfn, role)
                 sp.root_count += 1
                 self._pds[i] = sp
                 self.pae_root[i] = sp.hpa | SPTE_PRESENT
@@ -119,8 +119,8 @@ class Roots:
                 self.alloc()
             return self._pds[i]
         parent = self._special_root
-        role = self._pages.child_role(parent, i, va, False, ACC_ALL)
-        return self._pages.get_child(parent, i, self._pd_gfn, role)
+        role = self._getter.child_role(parent, i, va, False, ACC_ALL)
+        return self._getter.get_child(parent, i, self._pd_gfn, role)
 
     def current_pds(self) -> list[ShadowPage | None]:
         """The page directory of each quarter for the current CR3, linked or not (None: none cached).
@@ -135,7 +135,7 @@ class Roots:
             return list(self._pds)
         pds = []
         for i in range(NR_PAE_ROOTS):
-            role = self._pages.child_role(self._special_root, i, i << 30, False, ACC_ALL)
+            role = self._getter.child_role(self._special_root, i, i << 30, False, ACC_ALL)
             pds.append(self._cache.pages.get((self._pd_gfn, role)))
         return pds
 

@@ -59,12 +59,12 @@ class Sync:
         return True
 
     def sync_sptes(self, sp: ShadowPage) -> None:
-        """kvm_sync_page(): _sync_spte() for every present sPTE; the unsync mark and the frame's W stay.
+        """kvm_sync_page(): sync_spte() for every present sPTE; the unsync mark and the frame's W stay.
 
         This alone is what kvm_mmu_find_shadow_page() does to an unsync page it
         finds (the kernel comment there: the rest of the guest's tables stays
         stale, several pages of one gfn may stay unsync). The guest's flush adds
-        the write protection (_sync_children()).
+        the write protection (sync_children()).
         """
         spt, zapped = sp.spt, 0
         for index in range(SPTE_ENT_PER_PAGE):
@@ -77,7 +77,7 @@ class Sync:
         """mmu_sync_children() for one unsync page: mark it synced, write-protect its gfn, then resync.
 
         KVM write-protects the gfns of a batch before syncing it, so no store
-        slips in between; clearing the mark first lets our _write_protect()
+        slips in between; clearing the mark first lets the cache's write_protect()
         see the gfn as protected (same end state).
         """
         sp.unsync = False  # kvm_unlink_unsync_page()
