@@ -30,8 +30,6 @@ path, inspection, views.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from ..consts import (
     ACC_EXEC_MASK,
     ACC_USER_MASK,
@@ -55,9 +53,6 @@ from .shadow_page import ShadowPage
 from .spte import LARGE_GFNS, SPTE_ADDR_MASK, SPTE_LARGE, SPTE_PRESENT
 from .sync import Sync
 from .tracer import Tracer
-
-if TYPE_CHECKING:  # roots.py imports this module: Roots is a type here, nothing more
-    from .roots import Roots
 
 
 def _gpte_access(entry: int) -> int:
@@ -155,11 +150,12 @@ class OutsideGuestMemory(ValueError):
 class FaultPath:
     """The fault path of one ShadowMMU: FNAME(page_fault) and FNAME(fetch), and how often they ran.
 
-    ``roots`` gives the page directory of each quarter (``Roots.get_pd()``);
+    ``roots`` is the MMU's ``sim.roots.Roots`` (not imported here: it imports this
+    module for PageGetter), which gives the page directory of each quarter;
     ``host_large_pages`` and ``unsync`` are the MMU's switches of those names.
     """
 
-    def __init__(self, guest: Guest, cache: ShadowPageCache, sync: Sync, getter: PageGetter, roots: Roots,
+    def __init__(self, guest: Guest, cache: ShadowPageCache, sync: Sync, getter: PageGetter, roots,
                  tracer: Tracer, *, host_large_pages: bool = True, unsync: bool = True) -> None:
         self._guest = guest
         self._cache = cache

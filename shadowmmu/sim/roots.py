@@ -55,25 +55,13 @@ class Roots:
         # it cost the Linux-like benchmark close to 10%.
         self._pdpt: list = self.pae_root
 
-    @property
-    def cr3(self) -> int | None:
-        """The guest CR3 loaded last; None before the first load."""
-        return self._cr3
-
-    @property
-    def pd_gfn(self) -> int:
-        """The frame of the guest page directory CR3 points at."""
-        return self._pd_gfn
-
-    @property
-    def special_root(self) -> ShadowPage | None:
-        """The special rules' level-3 PDPT page (None for every other rule)."""
-        return self._special_root
-
-    @property
-    def obsolete(self) -> int:
-        """How many roots in use were zapped since the last (re)load: nonzero means a reload is pending."""
-        return self._obsolete
+    # read-only views for the other parts: every change goes through the methods below
+    cr3 = property(lambda self: self._cr3, doc="The guest CR3 loaded last; None before the first load.")
+    pd_gfn = property(lambda self: self._pd_gfn, doc="The frame of the guest page directory CR3 points at.")
+    special_root = property(lambda self: self._special_root,
+                            doc="The special rules' level-3 PDPT page (None for every other rule).")
+    obsolete = property(lambda self: self._obsolete,
+                        doc="Roots in use zapped since the last (re)load: nonzero means a reload is pending.")
 
     def pdpte(self, i: int) -> int:
         """Entry i of the PDPT the CPU walks from (pae_root's, or the special PDPT page's)."""
