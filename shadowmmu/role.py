@@ -99,7 +99,13 @@ def shadow_index(va: int, level: int) -> int:
     spte_index() recovers it from an sPTE's address. At level 3 the nine bits
     hold only va's two top ones, pae_root's ``(addr >> 30) & 3``.
     """
-    return (va >> (PAGE_SHIFT + SPTE_LEVEL_BITS * (level - 1))) & (SPTE_ENT_PER_PAGE - 1)
+    return (va >> _INDEX_SHIFT[level]) & _INDEX_MASK
+
+
+#: SPTE_LEVEL_SHIFT(level) for levels 1..3 (index 0 unused), and the 9-bit index mask:
+#: worked out once, as shadow_index() runs several times per simulated access.
+_INDEX_SHIFT = (None,) + tuple(PAGE_SHIFT + SPTE_LEVEL_BITS * (level - 1) for level in (1, 2, 3))
+_INDEX_MASK = SPTE_ENT_PER_PAGE - 1
 
 
 def root_role(*, has_4_byte_gpte: bool = True) -> PageRole:

@@ -179,10 +179,13 @@ class ShadowMMU:
         roots, tracer = self.roots, self.tracer
         if roots.cr3 is None:
             raise RuntimeError("no CR3 loaded: call load_cr3() first")
-        tracer.enter()
+        tracing = tracer.enabled  # off, no call can own a trace: skip the bookkeeping
+        if tracing:
+            tracer.enter()
         try:
             self.accesses += 1
-            roots.reload_obsolete()  # normally done already, as the store returned
+            if roots.obsolete:  # normally reloaded already, as the store returned
+                roots.reload_obsolete()
             found = roots.walk(va)  # the CPU's walk: no KVM code runs
             if found is not None:
                 spte = found[0]
@@ -193,7 +196,8 @@ class ShadowMMU:
                 tracer.emit(ShadowPageFault(va, (found is not None) | write << 1 | user << 2))
             return self.fault.page_fault(va, write, user)
         finally:
-            tracer.exit()
+            if tracing:
+                tracer.exit()
 
     def store(self, va: int, value: int, size: int = 4) -> int:
         """A guest store through va: access(va, write=True), then guest_write() at the gpa; returns it."""

@@ -44,24 +44,23 @@ class Roots:
         self._tracer = tracer
         self._rule = rule
         self.special = rule.roots == "special"
-        self._cr3: int | None = None
-        self._pd_gfn = 0
+        # Plain attributes, not read-only properties, because access() and the
+        # fault path read them every time (a property cost ~5%); only this
+        # class sets them (tests/sim/test_ownership.py checks no other module does).
+        self.cr3: int | None = None  # the guest CR3 loaded last
+        self.pd_gfn = 0  # the frame of the guest page directory it points at
+        self.obsolete = 0  # roots in use zapped since the last (re)load: nonzero, a reload is pending
         self.pae_root = [0] * NR_PAE_ROOTS
         self._pds: list[ShadowPage | None] = [None] * NR_PAE_ROOTS
         self._special_root: ShadowPage | None = None
-        self._obsolete = 0  # roots in use zapped since the last (re)load
         # The sPTEs the CPU's walk starts from: pae_root, or the special PDPT page's.
         # Derivable, but walk() reads it on every access, and as a property
         # it cost the Linux-like benchmark close to 10%.
         self._pdpt: list = self.pae_root
 
-    # read-only views for the other parts: every change goes through the methods below
-    cr3 = property(lambda self: self._cr3, doc="The guest CR3 loaded last; None before the first load.")
-    pd_gfn = property(lambda self: self._pd_gfn, doc="The frame of the guest page directory CR3 points at.")
+    # read-only for the other parts: only alloc() changes it
     special_root = property(lambda self: self._special_root,
                             doc="The special rules' level-3 PDPT page (None for every other rule).")
-    obsolete = property(lambda self: self._obsolete,
-                        doc="Roots in use zapped since the last (re)load: nonzero means a reload is pending.")
 
     def pdpte(self, i: int) -> int:
         """Entry i of the PDPT the CPU walks from (pae_root's, or the special PDPT page's)."""
@@ -69,8 +68,8 @@ class Roots:
 
     def load(self, cr3: int, pd_gfn: int) -> None:
         """A CR3 load's half that is the roots': remember CR3, then mmu_alloc_shadow_roots()."""
-        self._cr3 = cr3
-        self._pd_gfn = pd_gfn
+        self.cr3 = cr3
+        self.pd_gfn = pd_gfn
         self.alloc()
 
     def alloc(self) -> None:
@@ -79,7 +78,7 @@ class Roots:
         for sp in self._pds:
             if sp is not None:
                 cache.free_root(sp)
-        self._obsolete = 0
+        self.obsolete = 0
         self._pds = [None] * NR_PAE_ROOTS
         self.pae_root[:] = [0] * NR_PAE_ROOTS
         if self.special:
@@ -89,16 +88,16 @@ class Roots:
                     cache.drop_spte(old, index)
                 cache.forget(old)
             # Lai's one-off special root: a level-3 page of its own, not in the hash.
-            self._special_root = cache.new_page(self._pd_gfn, root_role())
+            self._special_root = cache.new_page(self.pd_gfn, root_role())
             self._special_root.root_count = 1
             self._pdpt = self._special_root.spt
         else:
             for i, role in enumerate(self._rule.pd_roles(root_role())):
-                sp = self._getter.get(self._pd_gfn, role)
+                sp = self._getter.get(self.pd_gfn, role)
                 sp.root_count += 1
                 self._pds[i] = sp
                 self.pae_root[i] = sp.hpa | SPTE_PRESENT
-        self._tracer.emit(RootsLoaded(self._cr3, tuple(self._pdpt[:NR_PAE_ROOTS])))
+        self._tracer.emit(RootsLoaded(self.cr3, tuple(self._pdpt[:NR_PAE_ROOTS])))
 
     def get_pd(self, i: int, va: int) -> ShadowPage:
         """The page directory for quarter i: a root, or (special rules) a child made on demand."""
@@ -108,7 +107,7 @@ class Roots:
             return self._pds[i]
         parent = self._special_root
         role = self._getter.child_role(parent, i, va, False, ACC_ALL)
-        return self._getter.get_child(parent, i, self._pd_gfn, role)
+        return self._getter.get_child(parent, i, self.pd_gfn, role)
 
     def current_pds(self) -> list[ShadowPage | None]:
         """The page directory of each quarter for the current CR3, linked or not (None: none cached).
@@ -124,12 +123,12 @@ class Roots:
         pds = []
         for i in range(NR_PAE_ROOTS):
             role = self._getter.child_role(self._special_root, i, i << 30, False, ACC_ALL)
-            pds.append(self._cache.pages.get((self._pd_gfn, role)))
+            pds.append(self._cache.pages.get((self.pd_gfn, role)))
         return pds
 
     def root_zapped(self, sp: ShadowPage) -> None:
         """A root in use was zapped (the cache says so): invalid now, and a reload is pending."""
-        self._obsolete += 1
+        self.obsolete += 1
         self._tracer.emit(RootObsolete(sp.gfn, sp.role))
 
     def reload_obsolete(self) -> None:
@@ -143,9 +142,9 @@ class Roots:
         kvm_mmu_sync_roots(), as a CR3 load does: valid directories are found
         again in the cache, the zapped quarters get new, empty ones.
         """
-        if not self._obsolete:
+        if not self.obsolete:
             return
-        self._tracer.emit(RootsFreed(sum(sp is not None for sp in self._pds), self._obsolete))
+        self._tracer.emit(RootsFreed(sum(sp is not None for sp in self._pds), self.obsolete))
         self.alloc()
         self._sync.sync_roots(self.current_pds())
 

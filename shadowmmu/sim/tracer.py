@@ -7,7 +7,9 @@ a trace. While one is open, ``events`` is the list being filled and every
 part of the MMU reports to it with ``emit()``; when it closes, the events
 become ``last`` and, with ``keep``, are appended to ``log``.
 With tracing off, ``events`` stays None, so a hot path that would build an
-event first checks ``tracer.events is not None`` and builds nothing:
+event first checks ``tracer.events is not None`` and builds nothing (and
+``enter()``/``exit()`` only count depth, which a hot caller may skip, as
+``ShadowMMU.access()`` does):
 
     >>> t = Tracer(); t.enter(); t.emit("a"); t.enter(); t.emit("b"); t.exit()
     >>> t.last, t.events
