@@ -14,8 +14,15 @@ Expected values by hand, from the write-path arithmetic (kernel-facts §5):
 from __future__ import annotations
 
 from shadowmmu.role import PageRole
-from shadowmmu.sim.cache import ShadowPageCache
-from shadowmmu.sim.events import GuestWrite, PageUnsync, QuadrantSkip, ShadowPageZapped, SpteZapped
+from shadowmmu.sim.cache import UNPROTECT_REASON, ShadowPageCache
+from shadowmmu.sim.events import (
+    GuestWrite,
+    PageUnprotected,
+    PageUnsync,
+    QuadrantSkip,
+    ShadowPageZapped,
+    SpteZapped,
+)
 from shadowmmu.sim.guest import Guest
 from shadowmmu.sim.sync import Sync
 from shadowmmu.sim.tracer import Tracer
@@ -104,3 +111,19 @@ def test_with_unsync_off_a_pte_store_is_emulated_in_its_quadrant_only():
     for _ in range(3):  # level-1 pages never flood
         tracker.track_store(0x31804, 1, 0)  # an aligned byte store is not misaligned (andb)
     assert cache.gfn_pages == {0x31: [q0, q1]} and tracker.quadrant_skips == 4
+
+
+def test_a_store_that_is_no_page_table_write_unprotects_instead_of_being_emulated():
+    cache, tracker, tracer = parts()
+    guest_pd(cache)
+    tracer.enter()
+    assert tracker.retry_store(0x30010, 4, 0)
+    tracer.exit()
+    assert tracer.last == (GuestWrite(0x30010, 4, 0, "unprotect"),
+                           ShadowPageZapped(0x30, PD_Q0, UNPROTECT_REASON),
+                           ShadowPageZapped(0x30, PD_Q1, UNPROTECT_REASON), PageUnprotected(0x30, 2))
+    assert (tracker.writes_unprotected, tracker.writes_emulated) == (1, 0) and cache.gfn_pages == {}
+    assert not tracker.retry_store(0x30010, 4, 0)  # nothing traps there any more: the store just lands
+    pt = cache.alloc_page(0x31, PT_Q1)
+    assert not tracker.retry_store(0x31804, 4, 0)  # a page table would go unsync, not be emulated
+    assert pt.valid and tracker.writes_unprotected == 1
