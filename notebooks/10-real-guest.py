@@ -31,9 +31,11 @@
 # guest is `shadowmmu.scenarios.real_guest()` (`Guest.from_pages()` plus
 # `Guest.adopt_address_space()`); the experiments are `scenarios.page_directory_entries()`,
 # `page_table_halves()`, `real_guest_stats()`, `real_cr3_switch()` and `qemu_oracle()`.
-# The pictures reuse notebook 08's `render_quadrant_usage()`, `render_address_map()`,
-# `render_census()` and `render_overhead()`, plus `render_pt_halves()`,
-# `render_real_switch()` and `render_oracle_tally()` from `shadowmmu.views`. The two
+# The tables reuse notebook 08's `render_quadrant_usage()`, `render_census()` and
+# `render_overhead()`, plus `render_pt_halves()`, `render_real_switch()` and
+# `render_oracle_tally()` from `shadowmmu.views`; the address map is the page's own
+# `drawAddressMap()` (`shadowmmu/frontend/address_map.js`), drawn from the record of
+# `shadowmmu.states.address_map` by `shadowmmu.frontend.figures.address_map()`. The two
 # explorers are `shadowmmu.frontend.real_guest_explorer`'s: they draw, in the page, records
 # that `shadowmmu.states.real_guest` computes with the simulator.
 
@@ -47,8 +49,8 @@ from shadowmmu.views.fault import render_shadow_pages
 from shadowmmu.views.real_guest import (render_real_pd_counts, render_user_areas,
                                         render_pt_halves, render_half_summary, render_real_switch,
                                         render_oracle_sample, render_oracle_tally, render_snapshots)
-from shadowmmu.views.whole_guest import (render_quadrant_usage, render_address_map, render_census,
-                                         render_overhead)
+from shadowmmu.views.whole_guest import render_quadrant_usage, render_census, render_overhead
+from shadowmmu.frontend.figures import address_map
 from shadowmmu.frontend.real_guest_explorer import real_guest_explorer, cr3_switch_explorer
 from IPython.display import HTML
 
@@ -151,9 +153,8 @@ HTML(render_user_areas(address_spaces(rg.guest, rg.cr3s, rg.names)))
 # As a map (one row for the shared kernel half, one per process):
 
 # %%
-# NBVAL_IGNORE_OUTPUT
-HTML(render_address_map(address_spaces(rg.guest, rg.cr3s, rg.names),
-                        title="A real Linux guest: mapped ranges by PD quadrant"))
+address_map(address_spaces(rg.guest, rg.cr3s, rg.names),
+            title="A real Linux guest: mapped ranges by PD quadrant")
 
 # %% [markdown]
 # ## (c) What the shadow needs

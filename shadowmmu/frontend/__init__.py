@@ -13,6 +13,8 @@ imports anywidget and ipywidgets.
 * ``explorers`` notebooks 02-05 and 09: the anywidget classes and their builders
   (``model.js``, ``draw.js``, ``explorer.js``), ``linked()``, ``static_svg()``;
 * ``node``      runs the page's drawing functions under node for static pictures;
+* ``figures``   a notebook figure that is not an explorer: one drawing call, drawn by node
+  (``refutation.js`` for notebook 04, ``address_map.js`` for 10, or one explorer state);
 * ``simexplorer`` the base of the simulator explorers (``sim.js`` is its page half):
   precomputed states, and request/answer with a kernel for any other input;
 * ``fault_explorer`` notebook 06's page-fault explorer (``trees.js``, ``fault.js``);

@@ -8,8 +8,8 @@ explorer is ``frontend.explorers.exercise()``.
 from __future__ import annotations
 
 from ..address import decompose
+from ..consts import GUEST_4K, PAE_4K
 from ..exercises import Exercise, make_exercise
-from .address import render_address_anatomy
 from .common import READOUT_FIELDS, esc, render_note, render_table, value_span, wrap_box
 
 
@@ -18,7 +18,11 @@ def render_solution(ex: Exercise) -> str:
     answers = dict(ex.answers)
     if ex.kind == "address":
         d = decompose(ex.va)
-        why = [render_address_anatomy(d)]
+        why = [render_table(("split", "field", "VA bits", "value"),
+                            [(split, f.label, f"{f.hi}:{f.lo}", getattr(d, f.name))
+                             for split, layout in (("guest 10/10/12", GUEST_4K), ("PAE 2/9/9/12", PAE_4K))
+                             for f in layout],
+                            caption=f"0x{d.va:08X} cut both ways (shadowmmu.decompose())")]
     elif ex.kind == "pt-write":
         j = ex.offset // 4
         why = [render_note(f"gPTE {j} = 512 x {answers['pt_quadrant']} + "
