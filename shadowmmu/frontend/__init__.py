@@ -7,7 +7,7 @@ writes), the palette, the exercise engine's public functions and the records of
 ``states``. It never imports or constructs the simulator itself.
 
 * ``viewdata``  the tables the page computes from (layouts, rule tables, palette);
-* ``assets``    the ES modules (``model.js``, ``draw.js``, ``explorer.js``) joined;
+* ``assets``    the bundled ES modules (``js/`` bundled by esbuild into ``bundle/``);
 * ``explorers`` the anywidget classes and their builders, plus ``static_svg()``;
 * ``node``      runs the page's drawing functions under node for static pictures;
 * ``simexplorer`` the base of the simulator explorers (``sim.js`` is its page half):

@@ -18,7 +18,7 @@ works in a static HTML page.
 
 Static readers (GitHub, nbviewer) cannot run widgets, so every explorer's
 output also carries ``image/svg+xml``: its current state drawn by the *same*
-``draw.js`` function the page uses, run under node (``node.node_call``).
+``js/draw.js`` function the page uses, run under node (``node.node_call``).
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ class ExerciseNumber(t.Int):
 class Explorer(anywidget.AnyWidget):
     """One in-page explorer: ``kind`` names it (the root's ``data-explorer``)."""
 
-    _esm = esm_source()
+    _esm = esm_source("address")
     _css = css_source()
     kind = t.Unicode("address-anatomy").tag(sync=True)
     address = Address(0xDEADBEEF).tag(sync=True)
@@ -215,7 +215,7 @@ def linked(*explorers: Explorer) -> Linked:
 
 def draw_with_node(views: list[dict]) -> list[str] | None:
     """draw.js's drawExplorer() for each view, run by node; None without node."""
-    return node_call(("model.js", "draw.js"), "drawExplorer", [[explorer_tables(), v["kind"], v] for v in views])
+    return node_call("address", "drawExplorer", [[explorer_tables(), v["kind"], v] for v in views])
 
 
 def static_svg(x: Explorer) -> str | None:

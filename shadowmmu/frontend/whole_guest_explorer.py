@@ -24,7 +24,6 @@ import traitlets as t
 
 from ..rules import QUADRANT_RULES
 from ..states.whole_guest import MEM_MIB, PROCESS_COUNTS, normalise_inputs, whole_guest_record
-from .assets import css_source
 from .node import node_call
 from .simexplorer import SimExplorer
 from .viewdata import explorer_tables
@@ -37,13 +36,13 @@ NOTE = (f"Every combination offered here (rule x host large pages x {', '.join(m
 class WholeGuestExplorer(SimExplorer):
     """The Linux-like guest under the shadow MMU: inputs rule, large (host large pages), processes."""
 
-    modules = ("sim.js", "guest.js")
+    bundle = "guest"
     draw_function = "guestDraw"
     key_fields = ("rule", "large", "processes")
-    _css = css_source("guest.css")
     choices = t.Dict().tag(sync=True)
 
     explorer_kind = "whole-guest"
+    record_kind = "whole_guest"
     check_inputs = staticmethod(normalise_inputs)
     make_record = staticmethod(whole_guest_record)
 
@@ -69,6 +68,6 @@ def whole_guest_map(processes: int = 3, rule: str = "mainline", large: bool = Tr
     Without node, a one-line note saying so (the explorer below draws it in the page).
     """
     inputs = normalise_inputs({"rule": rule, "large": large, "processes": processes})
-    out = node_call(WholeGuestExplorer.modules, "guestMapDraw",
+    out = node_call(WholeGuestExplorer.bundle, "guestMapDraw",
                     [[explorer_tables(), {}, whole_guest_record(inputs), inputs]])
     return out[0] if out else "<p>(the address map needs node to draw it statically; the explorer below draws it)</p>"

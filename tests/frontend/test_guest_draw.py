@@ -27,7 +27,7 @@ def drawn(node):
     x = whole_guest_explorer()
     space = whole_guest_space()
     records = [x.states[state_key(x.key_fields, i)] for i in space]
-    svgs = node_call(WholeGuestExplorer.modules, "guestDraw", [[x.tables, x.spec, r, i] for r, i in zip(records, space)])
+    svgs = node_call(WholeGuestExplorer.bundle, "guestDraw", [[x.tables, x.spec, r, i] for r, i in zip(records, space)])
     return list(zip(space, records, svgs))
 
 
