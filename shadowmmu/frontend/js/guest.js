@@ -3,9 +3,9 @@
 // guestDraw(tables, spec, record, inputs), the pure drawing (no DOM; node runs it
 // for the static picture).
 //
-// The record is shadowmmu.states.whole_guest's: every count, byte total and map
-// position was computed in Python by the simulator; this module looks them up and
-// draws them. Every toggle answers in the same frame from the precomputed `states`
+// The record is shadowmmu.states.whole_guest's: every count, byte total and run of
+// pages was computed in Python by the simulator; this module lays the map out (MAP,
+// guestLayout, guestMark) and draws it. Every toggle answers in the same frame from the precomputed `states`
 // (sim.js simHost); without a kernel an input outside them says it needs the live
 // notebook.
 //
@@ -71,54 +71,98 @@ function guestSummary(rec, y0) {
   return { svg: out, y: y + 10 };
 }
 
+// The map's geometry, px. The record holds data only (shadowmmu/states/whole_guest.py):
+// which slots are mapped and the runs of pages in them; where they are drawn is decided here.
+// A slot with 4 KiB mappings is pagesSlotW wide, one half of a 4 MiB guest page largeSlotW,
+// a run of empty slots one gapW gap.
+const MAP = { labelW: 72, pagesSlotW: 136, largeSlotW: 16, gapW: 32, minMarkW: 3, headH: 32, rowH: 30,
+  stripGap: 10, textDy: 11, guestDy: 14, shadowDy: 22, barH: 6 };
+
+// [x, width] of pages lo..lo+n-1 of a slot of `per` pages drawn at x0, w px wide: page k starts
+// at floor(k*w/per) and a run ends at ceil((lo+n)*w/per); a mark narrower than MAP.minMarkW
+// is widened to it (moved left if it would leave its slot), so every run is visible.
+export function guestMark(lo, n, x0, w, per) {
+  const a = Math.floor((lo * w) / per), b = Math.ceil(((lo + n) * w) / per);
+  const width = Math.max(b - a, MAP.minMarkW);
+  return [x0 + Math.min(a, w - width), width];
+}
+
+// Where each strip, gap, slot and row is drawn: {width, height, strips: [{y, h, gaps: [{x, w}],
+// slots: [{x, w}], rows: [y]}]}; slots and gaps tile each strip in address order.
+export function guestLayout(M) {
+  let y = 0, width = 0;
+  const strips = M.strips.map((s) => {
+    const parts = [...s.gaps.map((g, i) => [g.first, "gaps", i, MAP.gapW]),
+      ...s.slots.map((sl, i) => [sl.index, "slots", i, sl.kind === "pages" ? MAP.pagesSlotW : MAP.largeSlotW])];
+    parts.sort((p, q) => p[0] - q[0]);
+    const at = { gaps: [], slots: [] };
+    let x = MAP.labelW;
+    for (const [, list, i, w] of parts) {
+      at[list][i] = { x, w };
+      x += w;
+    }
+    width = Math.max(width, x);
+    const h = MAP.headH + s.rows.length * MAP.rowH;
+    const strip = { y, h, ...at, rows: s.rows.map((_, n) => y + MAP.headH + n * MAP.rowH) };
+    y += h + MAP.stripGap;
+    return strip;
+  });
+  return { width, height: y - MAP.stripGap, strips };
+}
+
 function guestMap(rec, y0) {
-  const M = rec.map;
+  const M = rec.map, L = guestLayout(M);
   let out = "";
-  for (const s of M.strips) {
-    const y = y0 + s.y;
+  M.strips.forEach((s, si) => {
+    const G = L.strips[si], y = y0 + G.y;
     out += text(0, y + 12, `PD quadrant ${s.quadrant}: pae_root[${s.quadrant}], VA ${s.va}-${s.va_end} (a PAE page directory per process)`,
       { size: 11, weight: "bold" });
-    for (const slot of s.slots) if (slot.tick) out += text(slot.x + 1, y + 27, slot.tick, { size: 11 });
-    const top = y + M.head_h, bottom = y + s.h;
-    for (const g of s.gaps) {
+    s.slots.forEach((slot, n) => { if (slot.tick) out += text(G.slots[n].x + 1, y + 27, slot.tick, { size: 11 }); });
+    const top = y + MAP.headH, bottom = y + G.h;
+    s.gaps.forEach((g, n) => {
+      const { x, w } = G.gaps[n];
       out += `<g class="smmu-map-gap" data-slots="${g.slots}"><title>${g.slots} empty 2 MiB slots, ${g.va}-${g.va_end}</title>`
-        + rect(g.x + 2, top, g.w - 4, bottom - top, { fill: "url(#smmu-gap)", stroke: "#999", rx: 0 })
-        + text(g.x + g.w / 2, top + 13, g.slots, { size: 11, anchor: "middle", extra: ' paint-order="stroke" stroke="#fff" stroke-width="3"' }) + "</g>";
-    }
-    for (const row of s.rows) {
-      const ry = y0 + row.y;
-      out += text(0, ry + M.text_dy + 8, row.label);
+        + rect(x + 2, top, w - 4, bottom - top, { fill: "url(#smmu-gap)", stroke: "#999", rx: 0 })
+        + text(x + w / 2, top + 13, g.slots, { size: 11, anchor: "middle", extra: ' paint-order="stroke" stroke="#fff" stroke-width="3"' }) + "</g>";
+    });
+    s.rows.forEach((row, r) => {
+      const ry = y0 + G.rows[r];
+      out += text(0, ry + MAP.textDy + 8, row.label);
       row.cells.forEach((c, n) => {
-        const slot = s.slots[n];
+        const slot = s.slots[n], { x: sx, w: sw } = G.slots[n];
         const page = c.cover === undefined ? null : M.pages[c.cover];
         const label = page ? page.label : "";
         const tip = `${row.label}, slot ${slot.index} (${slot.va}): ${page ? `${label}, made by ${page.created_by}` : "no shadow page"}`
           + (c.wrong ? `; ${c.wrong} sPTEs disagree with the guest` : "");
         out += `<g class="smmu-map-cell" data-quadrant="${s.quadrant}" data-slot="${slot.index}" data-process="${esc(row.label)}"`
           + ` data-cover="${esc(label)}" data-reused="${c.reused ? 1 : 0}" data-wrong="${c.wrong || 0}"><title>${esc(tip)}</title>`
-          + rect(slot.x, ry + 1, slot.w, M.row_h - 2, { fill: c.reused ? "url(#smmu-reused)" : "#fff", stroke: "#999", rx: 0 });
+          + rect(sx, ry + 1, sw, MAP.rowH - 2, { fill: c.reused ? "url(#smmu-reused)" : "#fff", stroke: "#999", rx: 0 });
         const mark = (c.mark || label) + (c.wrong ? ` x${c.wrong}` : "");
         if (mark) {
           const large = slot.kind === "large";
-          out += text(large ? slot.x + slot.w / 2 : slot.x + 3, ry + M.text_dy, mark, { size: 11, anchor: large ? "middle" : "start" });
+          out += text(large ? sx + sw / 2 : sx + 3, ry + MAP.textDy, mark, { size: 11, anchor: large ? "middle" : "start" });
         }
-        for (const [x, w] of c.guest) out += `<rect class="smmu-guest-run" x="${x}" y="${ry + M.guest_dy}" width="${w}" height="${M.bar_h}" fill="#000"/>`;
-        for (const [x, w, ok] of c.shadow) {
-          out += `<rect class="smmu-spte-run" data-ok="${ok}" x="${x}" y="${ry + M.shadow_dy}" width="${w}" height="${M.bar_h}"`
+        for (const [lo, count] of c.guest) {
+          const [x, w] = guestMark(lo, count, sx, sw, M.pages_per_slot);
+          out += `<rect class="smmu-guest-run" x="${x}" y="${ry + MAP.guestDy}" width="${w}" height="${MAP.barH}" fill="#000"/>`;
+        }
+        for (const [lo, count, ok] of c.shadow) {
+          const [x, w] = guestMark(lo, count, sx, sw, M.pages_per_slot);
+          out += `<rect class="smmu-spte-run" data-ok="${ok}" x="${x}" y="${ry + MAP.shadowDy}" width="${w}" height="${MAP.barH}"`
             + ` fill="${ok ? "#000" : "url(#smmu-wrong)"}" stroke="#000" stroke-width="${ok ? 0 : 1}"/>`;
         }
         out += "</g>";
       });
-    }
-  }
-  const ly = y0 + M.height + 16;
+    });
+  });
+  const ly = y0 + L.height + 16;
   const legend = [
     "Each row: the process's guest mappings (upper bar) and present leaf sPTEs (lower bar) in each 2 MiB slot",
     "(one PAE PDE). Wide slots hold 4 KiB pages (their shadow page table named); narrow ones half a 4 MiB",
     "guest page: 2M = a 2 MiB leaf in the root, D0/D1 = a direct page of role.quadrant 0/1. Hatched: a page",
     "found in the cache (made by an earlier process). Cross-hatched sPTEs (xN: N pages) disagree with the",
-    `guest's walk. Grey boxes: runs of empty slots (their count). Inside a slot the 512 pages are to scale;`,
-    `no mark is drawn narrower than ${M.min_mark_w} px.`,
+    `guest's walk. Grey boxes: runs of empty slots (their count). Inside a slot the ${M.pages_per_slot} pages are to scale;`,
+    `no mark is drawn narrower than ${MAP.minMarkW} px.`,
   ];
   legend.forEach((s, i) => { out += text(0, ly + i * 15, s, { size: 11 }); });
   return { svg: out, y: ly + legend.length * 15 };
@@ -131,7 +175,7 @@ const GUEST_DEFS = '<pattern id="smmu-gap" width="6" height="6" patternUnits="us
   + '<rect width="4" height="4" fill="#fff"/><path d="M0 0L4 4M4 0L0 4" stroke="#000" stroke-width="1"/></pattern>';
 
 function guestSvg(rec, body, height, label) {
-  return svgDoc(Math.max(rec.map.width, 780) + 8, height, label, body, { cls: "smmu-guest-picture", defs: GUEST_DEFS, fit: false });
+  return svgDoc(Math.max(guestLayout(rec.map).width, 780) + 8, height, label, body, { cls: "smmu-guest-picture", defs: GUEST_DEFS, fit: false });
 }
 
 function guestHead(rec) {

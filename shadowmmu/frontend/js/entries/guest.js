@@ -2,6 +2,6 @@
 import { render } from "../guest.js";
 
 export { render };
-export { guestDraw, guestMapDraw } from "../guest.js";
+export { guestDraw, guestLayout, guestMapDraw, guestMark } from "../guest.js";
 export { recordProblem, schemaErrors } from "../schema.js";
 export default { render };
