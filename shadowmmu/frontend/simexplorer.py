@@ -28,7 +28,7 @@ from typing import Callable
 import anywidget
 import traitlets as t
 
-from ..states import schema as record_schema
+from ..states import schema as contract
 from ..states.space import check_record, state_key, state_space
 from .assets import css_source, esm_source
 from .node import node_call
@@ -51,6 +51,8 @@ class SimExplorer(anywidget.AnyWidget):
     #: The kind of record it draws: its schema (``states/schemas/KIND.json``) is checked by
     #: Python on every record made here and by the page before drawing one.
     record_kind = ""
+    #: Its schema: None for the package's (``states/schemas/RECORD_KIND.json``).
+    record_schema: dict | None = None
     #: inputs -> checked, canonical inputs; ValueError names the input and what is valid.
     check_inputs: Callable[[dict], dict]
     #: checked inputs -> the record (pure: the same inputs, the same record).
@@ -85,7 +87,7 @@ class SimExplorer(anywidget.AnyWidget):
         super().__init__(kind=self.explorer_kind, inputs=inputs, states=states,
                          spec={"key_fields": list(self.key_fields), "presets": space,
                                "static_note": self.static_note, "record_kind": self.record_kind,
-                               "schema": record_schema.load_schema(self.record_kind),
+                               "schema": self.schema(),
                                **self.extra_spec()}, **kwargs)
         self._extra: dict[str, dict] = {}
 
@@ -98,8 +100,13 @@ class SimExplorer(anywidget.AnyWidget):
     def compute(self, inputs: dict) -> dict:
         """The record for checked inputs (a pure function of them), checked against its schema."""
         record = type(self).make_record(inputs)
-        record_schema.check_record(self.record_kind, record, f"state {state_key(self.key_fields, inputs)}")
+        contract.check_record(self.record_kind, record, f"state {state_key(self.key_fields, inputs)}",
+                                   self.schema())
         return record
+
+    def schema(self) -> dict:
+        """The JSON Schema every record of this explorer fits (checked here and in the page)."""
+        return type(self).record_schema or contract.load_schema(self.record_kind)
 
     def extra_spec(self) -> dict:
         """What the page needs besides the base spec, sent once (control options, shared data)."""

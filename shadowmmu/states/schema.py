@@ -112,9 +112,10 @@ def _json_type(value) -> str:
     return type(value).__name__
 
 
-def check_record(kind: str, record, where: str = "record") -> None:
-    """Raise RecordError (naming the first few problems) unless record fits its kind's schema."""
-    problems = errors(load_schema(kind), record, where)
+def check_record(kind: str, record, where: str = "record", schema: dict | None = None) -> None:
+    """Raise RecordError (naming the first few problems) unless record fits its kind's schema
+    (or ``schema``, for a kind that is not one of the package's)."""
+    problems = errors(load_schema(kind) if schema is None else schema, record, where)
     if problems:
         more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
         raise RecordError(f"{kind} record does not fit its schema: {'; '.join(problems[:3])}{more}")

@@ -22,6 +22,9 @@ from .conftest import NODE_TIMEOUT_S
 class Squares(SimExplorer):
     key_fields = ("n", "neg")
     explorer_kind = "squares"
+    record_kind = "square"
+    record_schema = {"type": "object", "required": ["square"], "properties": {"square": {"type": "integer"}},
+                     "additionalProperties": False}
     computed: list = []
 
     @staticmethod

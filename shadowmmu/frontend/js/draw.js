@@ -48,7 +48,7 @@ export function drawExplorer(T, kind, view) {
     return svg(446, title, bitRows(T, view, 2, false) + twoTrees(T, view, 60, { pd: true, pt: true }) + readout(T, view, 436));
   }
   if (kind === "rule") {
-    return svg(496, title, bitRows(T, view, 2, false) + twoTrees(T, view, 60) + readout(T, view, 436) + ruleVerdict(T, view, 460));
+    return svg(516, title, bitRows(T, view, 2, false) + twoTrees(T, view, 60) + readout(T, view, 436) + ruleVerdict(T, view, 460));
   }
   if (kind === "exercise") {
     const ex = view.exercise;

@@ -1,7 +1,7 @@
 // The readout under the address explorers' pictures, and the rule's verdict (05).
 import { decompose, hex, ruleQuadrants } from "./model.js";
 import { fieldColour } from "./palette.js";
-import { rect, text } from "./svg.js";
+import { charsIn, rect, text, wrap, WIDTH } from "./svg.js";
 import { num, vaBits } from "./marks.js";
 
 const READOUT = [
@@ -33,7 +33,10 @@ export function ruleVerdict(T, view, y) {
   const [pdF, ptF] = T.layouts.quadrant;
   o += text(10, y + 18, verdict(pdOk, "PD quadrant", q.pd, vaBits(pdF), d.pd_quadrant), { size: 12, fill: pdOk ? "#000" : bad, weight: pdOk ? "normal" : "bold" });
   o += text(480, y + 18, verdict(ptOk, "PT quadrant", q.pt, vaBits(ptF), d.pt_quadrant), { size: 12, fill: ptOk ? "#000" : bad, weight: ptOk ? "normal" : "bold" });
-  if (!ptOk) o += text(480, y + 34, "so this page would share a page table with the other half of its guest PT", { size: 11, fill: bad });
+  if (!ptOk) {
+    wrap("so this page would share a page table with the other half of its guest PT", charsIn(WIDTH - 480 - 10, 11))
+      .forEach((row, i) => { o += text(480, y + 34 + 14 * i, row, { size: 11, fill: bad }); });
+  }
   return o;
 }
 

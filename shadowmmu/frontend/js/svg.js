@@ -26,11 +26,22 @@ export function rect(x, y, w, h, { fill = "#fff", stroke = "#000", sw = 1, dash 
   return `<rect x="${n(x)}" y="${n(y)}" width="${n(w)}" height="${n(h)}" rx="${rx}" fill="${fill}" stroke="${stroke}" stroke-width="${sw}"${dashAttr(dash)}${o}${extra}/>`;
 }
 
-// A line; with `marker` (an id from arrowDefs) it ends in an arrow head.
-export function line(x1, y1, x2, y2, { stroke = "#000", sw = 1.5, dash = "", link = "", marker = "" } = {}) {
-  const l = link ? ` data-link="${link}"` : "";
-  const m = marker ? ` marker-end="url(#${marker})"` : "";
-  return `<line x1="${x1}" y1="${y1}" x2="${x2}" y2="${y2}" stroke="${stroke}" stroke-width="${sw}"${dashAttr(dash)}${l}${m}/>`;
+// class, data-link, the walk's step and the arrow head of a line or path
+function strokeExtras({ link = "", marker = "", cls = "", step = null }) {
+  return (link ? ` data-link="${link}"` : "") + (cls ? ` class="${cls}"` : "")
+    + (step === null ? "" : ` style="--smmu-step:${step}"`) + (marker ? ` marker-end="url(#${marker})"` : "");
+}
+
+// A line; with `marker` (an id from arrowMarker) it ends in an arrow head; `cls` and `step`
+// mark a walk arrow (animated by explorer.css in step order, unless the reader asks for less motion).
+export function line(x1, y1, x2, y2, { stroke = "#000", sw = 1.5, dash = "", ...extras } = {}) {
+  return `<line x1="${x1}" y1="${y1}" x2="${x2}" y2="${y2}" stroke="${stroke}" stroke-width="${sw}"${dashAttr(dash)}${strokeExtras(extras)}/>`;
+}
+
+// A path through points [[x, y], ...] (an elbow route); options as line()'s.
+export function path(points, { stroke = "#000", sw = 1.5, dash = "", ...extras } = {}) {
+  const d = points.map(([x, y], i) => `${i ? "L" : "M"}${x},${y}`).join(" ");
+  return `<path d="${d}" fill="none" stroke="${stroke}" stroke-width="${sw}"${dashAttr(dash)}${strokeExtras(extras)}/>`;
 }
 
 // An arrow-head marker definition (use inside <defs>).
