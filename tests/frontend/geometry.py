@@ -1,7 +1,8 @@
 """Geometry of a drawn SVG, read from its attributes alone (the pictures use no transforms):
 text boxes (monospace: 0.6 em a character), rectangles, and arrows (lines and paths that
-end in an arrow head), and the three checks of the design note (shadowmmu/frontend/DESIGN.md):
-text inside the picture, no arrow through a box it does not connect, no arrow through a label.
+end in an arrow head), and the checks of the design note (shadowmmu/frontend/DESIGN.md): text
+inside the picture and inside the box it starts in, no arrow through a box it does not connect,
+no arrow through a label.
 """
 
 from __future__ import annotations
@@ -91,6 +92,14 @@ def problems(svg: str) -> list[str]:
     for t in texts:
         if t.x0 < -0.5 or t.x1 > W + 0.5 or t.y0 < -0.5 or t.y1 > H + 0.5:
             bad.append(f"{t.what} leaves the picture ({t.x0:.0f}..{t.x1:.0f} of {W:g})")
+    for t in texts:
+        # a text that starts inside a box ends inside it (the smallest box holding its anchor)
+        mid = (t.x0 + 1, (t.y0 + t.y1) / 2)
+        holders = [b for b in boxes if b.contains(*mid, 0) and (b.x1 - b.x0) < W - 1]
+        if holders:
+            b = min(holders, key=lambda b: (b.x1 - b.x0) * (b.y1 - b.y0))
+            if t.x1 > b.x1 + 1 or t.x0 < b.x0 - 1:
+                bad.append(f"{t.what} leaves its box ({t.x0:.0f}..{t.x1:.0f} in {b.x0:.0f}..{b.x1:.0f})")
     for pts in arrows(root):
         start, end = pts[0], pts[-1]
         ends = [b for b in boxes if b.contains(*start) or b.contains(*end)]

@@ -13,23 +13,28 @@
 
 import { hexOf } from "./format.js";
 import { fieldColour } from "./palette.js";
-import { arrowMarker, esc, line, rect, svgDoc, text, WIDTH } from "./svg.js";
+import { arrowMarker, charsIn, esc, line, rect, svgDoc, text, wrap, WIDTH } from "./svg.js";
 
 const TR_ROW = 14;
 const TREE_ARROW = "smmu-tree-arrow";
 const trText = (x, y, s, opts = {}) => text(x, y, s, { size: 11, ...opts });
 const trLine = (x1, y1, x2, y2, opts = {}) => line(x1, y1, x2, y2, { sw: 1.2, ...opts, marker: TREE_ARROW });
 
-// One keyed element: a group with data-key, marked if focused or new.
-function trItem(key, ctx, colour, x, y, w, h, lines, { dash = "", fill = "#fff" } = {}) {
+// One keyed element: a group with data-key, marked if focused or new; a line too long for
+// the box wraps, and the box grows to hold it. Returns {svg, h}.
+function trItem(key, ctx, colour, x, y, w, lines, { dash = "", fill = "#fff" } = {}) {
   const on = ctx.focus.has(key), isNew = ctx.prevKeys !== null && !ctx.prevKeys.has(key);
   const cls = ["smmu-tree-item", on ? "smmu-focus" : "", isNew ? "smmu-new" : ""].filter(Boolean).join(" ");
-  let body = rect(x, y, w, h, { stroke: on ? colour : "#000", sw: on ? 3 : 1, dash, fill });
+  const chars = charsIn(w - 8, 11), rows = [];
   lines.forEach((l, i) => {
     const s = (i === 0 && on ? "▶ " : "") + l.text + (i === 0 && isNew ? "  (new)" : "");
-    body += trText(x + 4, y + 12 + i * TR_ROW, s, { weight: l.bold || (i === 0 && on) ? "bold" : "normal" });
+    const bold = l.bold || (i === 0 && on);
+    for (const r of s.length <= chars ? [s] : wrap(s, chars)) rows.push({ r, bold });
   });
-  return `<g class="${cls}" data-key="${esc(key)}">${body}</g>`;
+  const h = 6 + rows.length * TR_ROW;
+  let body = rect(x, y, w, h, { stroke: on ? colour : "#000", sw: on ? 3 : 1, dash, fill });
+  rows.forEach(({ r, bold }, i) => { body += trText(x + 4, y + 12 + i * TR_ROW, r, { weight: bold ? "bold" : "normal" }); });
+  return { svg: `<g class="${cls}" data-key="${esc(key)}">${body}</g>`, h };
 }
 
 // Every key a tree has (for "new" marks).
@@ -61,16 +66,17 @@ function trGuest(T, g, ctx, y0) {
   const X = 10, W = 290, cG = fieldColour(T, "guest_pde_index"), cT = fieldColour(T, "guest_pte_index");
   let o = trText(X, y0 + 12, "the guest's tables (4-byte entries)", { size: 12, weight: "bold" });
   let y = y0 + 22;
-  o += trItem("cr3", ctx, "#000", X, y, W, 20, [{ text: `CR3 ${hexOf(g.cr3, 8)} -> guest PD gfn ${hexOf(g.pd_gfn)}` }]);
-  y += 30;
+  const cr3 = trItem("cr3", ctx, "#000", X, y, W, [{ text: `CR3 ${hexOf(g.cr3, 8)} -> guest PD gfn ${hexOf(g.pd_gfn)}` }]);
+  o += cr3.svg;
+  y += cr3.h + 10;
   o += trText(X, y + 10, `guest PD, gfn ${hexOf(g.pd_gfn)}: present PDEs`, { weight: "bold" });
   y += 16;
   for (const e of g.pdes) {
     const key = `gpde:${e.index}`, lines = trEntryLines(e, "PDE");
     if (e.index === g.walked_pde) lines[0].text += "  (this VA)";
-    const h = 6 + lines.length * TR_ROW;
-    o += trItem(key, ctx, cG, X + 8, y, W - 8, h, lines, { dash: e.present ? "" : "3 2" });
-    y += h + 3;
+    const it = trItem(key, ctx, cG, X + 8, y, W - 8, lines, { dash: e.present ? "" : "3 2" });
+    o += it.svg;
+    y += it.h + 3;
   }
   if (g.pt) {
     y += 8;
@@ -79,16 +85,16 @@ function trGuest(T, g, ctx, y0) {
     for (const e of g.pt.ptes) {
       const lines = trEntryLines(e, "PTE");
       if (e.index === g.pt.walked) lines[0].text += "  (this VA)";
-      const h = 6 + lines.length * TR_ROW;
-      o += trItem(`gpte:${e.index}`, ctx, cT, X + 8, y, W - 8, h, lines, { dash: e.present ? "" : "3 2" });
-      y += h + 3;
+      const it = trItem(`gpte:${e.index}`, ctx, cT, X + 8, y, W - 8, lines, { dash: e.present ? "" : "3 2" });
+      o += it.svg;
+      y += it.h + 3;
     }
   }
   y += 8;
   const dl = g.data ? [{ text: `data page gfn ${hexOf(g.data.gfn)}` }, { text: `  (this VA -> gpa ${hexOf(g.data.gpa, 8)})` }]
     : [{ text: "no data page: the guest does not map this VA" }];
-  o += trItem("data", ctx, fieldColour(T, "page_offset"), X, y, W, 6 + dl.length * TR_ROW, dl, { dash: g.data ? "" : "3 2" });
-  return { svg: o, bottom: y + 6 + dl.length * TR_ROW };
+  const data = trItem("data", ctx, fieldColour(T, "page_offset"), X, y, W, dl, { dash: g.data ? "" : "3 2" });
+  return { svg: o + data.svg, bottom: y + data.h };
 }
 
 function trSpteLines(p, s, byId) {
@@ -116,9 +122,8 @@ function trPage(T, p, ctx, x, y, w, marks, inRoot, byId) {
     } else line = line ? `${line}, ${f}` : f;
   }
   if (line) head.push({ text: line });
-  const headH = 6 + head.length * TR_ROW;
-  let o = trItem(`page:${p.id}`, ctx, cPage, x, y, w, headH, head, { dash: inRoot || p.level === 1 ? "" : "4 3", fill: "#f4f4f4" });
-  let yy = y + headH + 2;
+  const hd = trItem(`page:${p.id}`, ctx, cPage, x, y, w, head, { dash: inRoot || p.level === 1 ? "" : "4 3", fill: "#f4f4f4" });
+  let o = hd.svg, yy = y + hd.h + 2;
   const rowY = {};
   const shown = new Map(p.sptes.map((s) => [s.index, s]));
   for (const k of ctx.focus) {
@@ -127,13 +132,14 @@ function trPage(T, p, ctx, x, y, w, marks, inRoot, byId) {
   }
   for (const [index, s] of [...shown.entries()].sort((a, b) => a[0] - b[0])) {
     const lines = trSpteLines(p, s, byId) || [{ text: `sPTE ${index} = 0: empty` }];
-    const h = 6 + lines.length * TR_ROW, key = `spte:${p.id}:${index}`;
+    const key = `spte:${p.id}:${index}`;
     // "new" compares values: an sPTE rewritten with another value is new too
     const isNewKey = s ? `spte:${p.id}:${index}:${s.value}` : null;
     const ctx2 = { ...ctx, prevKeys: ctx.prevKeys && isNewKey && !ctx.prevKeys.has(isNewKey) ? new Set() : null };
-    o += trItem(key, ctx2, cSpte, x + 10, yy, w - 10, h, lines, { dash: s ? "" : "3 2" });
-    rowY[index] = yy + h / 2;
-    yy += h + 2;
+    const it = trItem(key, ctx2, cSpte, x + 10, yy, w - 10, lines, { dash: s ? "" : "3 2" });
+    o += it.svg;
+    rowY[index] = yy + it.h / 2;
+    yy += it.h + 2;
   }
   return { svg: o, height: yy - y, headY: y + 10, rowY };
 }
@@ -144,14 +150,14 @@ function trShadow(T, sh, ctx, y0) {
   const marks = { tracked: new Set(sh.write_tracked), wp: new Set(sh.write_protected) };
   const cR = fieldColour(T, "pd_quadrant");
   let o = trText(RX, y0 + 12, "KVM's PAE shadow (8-byte sPTEs)", { size: 12, weight: "bold" });
-  o += trItem("cpu", ctx, "#000", LX, y0, LW, 20, [{ text: "CPU walk -> #PF -> KVM" }]);
+  o += trItem("cpu", ctx, "#000", LX, y0, LW, [{ text: "CPU walk -> #PF -> KVM" }]).svg;
   const y = y0 + 26;
   o += trText(RX, y + 10, "pae_root", { weight: "bold" });
   const rootY = {};
   sh.pae_root.forEach((r, i) => {
     const p = r.page ? byId.get(r.page) : null;
     const ry = y + 16 + i * 24;
-    o += trItem(`root:${i}`, ctx, cR, RX, ry, RW, 20, [{ text: `[${i}] -> ${p ? `PD q${p.quadrant}` : "empty"}` }]);
+    o += trItem(`root:${i}`, ctx, cR, RX, ry, RW, [{ text: `[${i}] -> ${p ? `PD q${p.quadrant}` : "empty"}` }]).svg;
     rootY[i] = ry + 10;
   });
   const inRoot = new Set(sh.pae_root.map((r) => r.page).filter(Boolean));

@@ -113,7 +113,7 @@ export function twoTrees(T, view, y0, { pd = true, pt = true } = {}) {
     // the magnifier: the PD's bottom edge opens onto the frame's top edge
     if (!hidePd) o += `<path class="smmu-funnel" d="M${zx},${yS + 44} L${fx0},${yZ} L${fx1},${yZ} L${zx + QW - 2},${yS + 44} Z" fill="${cPD}" fill-opacity="0.12" stroke="${cPD}" stroke-width="1"/>`;
     o += rect(fx0, yZ, fx1 - fx0, FRAME_H, { fill: "#fff", stroke: hidePd ? "#000" : cPD, sw: hidePd ? 1 : 2, extra: ' class="smmu-zoom"' });
-    o += text(X, yZ + 14, hidePd ? "zoom around the selected guest PDE (which PAE PD? answer above first):"
+    o += text(X, yZ + 14, hidePd ? "zoom around this guest PDE (which PAE PD? answer first):"
       : `zoom into guest PD quarter ${part.quadrant} and PAE PD q${d.pd_quadrant}:`, { size: 11 });
     const yE = yZ + 22, yP = yZ + 52;
     for (let kk = k0; kk < k0 + 4; kk++) {

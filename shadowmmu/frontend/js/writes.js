@@ -28,7 +28,7 @@ import { predictBox } from "./predict.js";
 import { simHost } from "./sim.js";
 import { statusStrip } from "./status.js";
 import { stepBar, stepper } from "./stepper.js";
-import { esc, line, rect, svgDoc, text, wrap, WIDTH } from "./svg.js";
+import { charsIn, esc, line, rect, svgDoc, text, wrap, WIDTH } from "./svg.js";
 
 // The step's stale translation as data-stale says it ("" when there is none).
 export function wrStale(step) {
@@ -80,21 +80,22 @@ function wrPage(T, record, step, at, p, x, y, w) {
     .concat(zappedHere.filter((z) => !p.sptes.some((s) => `${p.id}:${s.index}` === z))
       .map((z) => ({ id: z, text: `${z} ZAPPED (was ${wrWas(record, at, z)})`, zap: true })));
   if (p.replaces) rows.unshift({ id: "", text: `replaces ${p.replaces.id}: ${p.replaces.gone}`, zap: false });
-  const shown = rows.slice(0, 4), h = 50 + 16 * Math.max(1, shown.length + (rows.length > 4 ? 1 : 0));
+  const tagLines = wrap(tags.join(" · ") || "not reached yet", charsIn(w - 12, 11)), top = 36 + 14 * tagLines.length;
+  const shown = rows.slice(0, 4), h = top + 16 * Math.max(1, shown.length + (rows.length > 4 ? 1 : 0));
   let o = `<g data-page="${esc(p.id)}"${focus ? ' class="smmu-hot"' : ""}>`
     + rect(x, y, w, h, { fill: gone ? "url(#wr-hatch)" : skipped ? "#f2f2f2" : "#fff", stroke: cq, sw: focus ? 4 : 2, dash: skipped ? "5 3" : "" })
     + text(x + 6, y + 15, `${p.id} (role ${p.role}): bytes ${hexOf(p.byte_lo, 3)}-${hexOf(p.byte_hi, 3)}`, { size: 12, weight: "bold" })
     + text(x + 6, y + 30, `guest entries ${p.first_gpte}-${p.first_gpte + p.nr_gptes - 1}`, { size: 11 })
-    + text(x + 6, y + 44, tags.join(" · ") || "not reached yet", { size: 11, weight: gone || skipped ? "bold" : "normal" });
+    + tagLines.map((t, i) => text(x + 6, y + 44 + 14 * i, t, { size: 11, weight: gone || skipped ? "bold" : "normal" })).join("");
   if (gone) o += line(x, y, x + w, y + h, { sw: 2 });
-  if (!shown.length) o += text(x + 6, y + 60, gone ? "(emptied)" : "no present sPTEs", { size: 11 });
+  if (!shown.length) o += text(x + 6, y + top + 10, gone ? "(emptied)" : "no present sPTEs", { size: 11 });
   shown.forEach((r, i) => {
-    const ry = y + 50 + 16 * i, hot = step.focus.includes(r.id);
+    const ry = y + top + 16 * i, hot = step.focus.includes(r.id);
     o += `<g${r.id ? ` data-spte="${esc(r.id)}"` : ""}${r.zap ? ' data-zapped="1"' : ""}>`
       + rect(x + 4, ry, w - 8, 14, { fill: r.zap ? C.spte : "#fff", stroke: cs, sw: hot ? 3 : 1 })
-      + text(x + 8, ry + 11, r.text.slice(0, Math.floor((w - 16) / 6.7)), { size: 11, weight: r.zap || hot ? "bold" : "normal" }) + "</g>";
+      + text(x + 8, ry + 11, r.text.slice(0, charsIn(w - 16, 11)), { size: 11, weight: r.zap || hot ? "bold" : "normal" }) + "</g>";
   });
-  if (rows.length > 4) o += text(x + 6, y + 50 + 16 * 4 + 11, `… and ${rows.length - 4} more`, { size: 11 });
+  if (rows.length > 4) o += text(x + 6, y + top + 16 * 4 + 11, `… and ${rows.length - 4} more`, { size: 11 });
   return { svg: o + "</g>", h };
 }
 
@@ -127,9 +128,10 @@ export function drawWrite(T, spec, record, inputs, at = 0) {
   const step = record.steps[at], I = record.inputs;
   const pages = wrShown(record, step), pd = I.table === "pd";
   const title = `guest store: ${I.size} byte(s) at byte ${hexOf(I.offset, 3)} of the ${record.table_name}, step ${at + 1} of ${record.steps.length}`;
-  const y0 = 72, GX = 340, cols = pd ? 2 : 2, PW = (WIDTH - GX - 10) / cols - 8;
-  let body = text(10, 16, `${I.size}-byte store of ${hexOf(record.value, 2 * I.size)} at byte ${hexOf(I.offset, 3)} of the ${record.table_name} (VA ${hexOf(record.va, 8)}); ${I.unsync ? "page tables may go unsync" : "page tables write-tracked"}${I.stores > 1 ? `; ${I.stores} identical stores` : ""}`, { size: 12, weight: "bold" })
-    + text(10, 34, `step ${at + 1} of ${record.steps.length}: ${step.title}`, { size: 13, weight: "bold" });
+  const head = wrap(`${I.size}-byte store of ${hexOf(record.value, 2 * I.size)} at byte ${hexOf(I.offset, 3)} of the ${record.table_name} (VA ${hexOf(record.va, 8)}); ${I.unsync ? "page tables may go unsync" : "page tables write-tracked"}${I.stores > 1 ? `; ${I.stores} identical stores` : ""}`, charsIn(WIDTH - 20, 12));
+  const dy = 16 * (head.length - 1), y0 = 72 + dy, GX = 340, cols = 2, PW = (WIDTH - GX - 10) / cols - 8;
+  let body = head.map((t, i) => text(10, 16 + 16 * i, t, { size: 12, weight: "bold" })).join("")
+    + text(10, 34 + dy, `step ${at + 1} of ${record.steps.length}: ${step.title}`, { size: 13, weight: "bold" });
   body += wrGuest(T, record, step, Object.values(record.pages), y0 + 8);
   body += text(GX, y0 - 14, `shadow pages of gfn ${hexOf(record.gfn, 3)} (8-byte sPTEs). Dashed: skipped for quadrant;`, { size: 11 })
     + text(GX, y0, "hatched and crossed: zapped whole; yellow row: a zapped sPTE", { size: 11 });
