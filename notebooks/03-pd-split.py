@@ -120,9 +120,12 @@ pd_split(0xDEADBEEF, predict=True)
 #
 # All four roots exist even when the guest maps nothing in a quarter; there are no guest
 # PDPTEs to look at, so KVM cannot skip any. All four are [write-tracked](glossary.md#write-tracked), so a guest write to
-# its page directory always traps, and each of the four shadow pages is visited: for an
-# aligned 4-byte write, one finds the written PDE in its quarter and zaps two entries, and
-# three skip it (notebook 07).
+# its page directory always traps. When KVM emulates it (an ordinary `mov` of a PDE), each
+# of the four shadow pages is visited: for an aligned 4-byte write, one finds the written
+# PDE in its quarter and zaps two entries, and three skip it. A store by an instruction KVM
+# does not count as a page-table write (a `rep stos` clearing the page) is not emulated:
+# KVM [unprotects](glossary.md#unprotect) the frame, zapping all four shadow pages whole,
+# and the guest runs the instruction again (notebook 07).
 #
 # > **For reviewers.** The write path is `kvm_mmu_track_write()` → `get_written_sptes()`
 # > (mainline 56ea38e436ea): for a level-2 page with 4-byte gPTEs the byte offset is doubled

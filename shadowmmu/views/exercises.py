@@ -44,3 +44,14 @@ def exercise_rows(seed: int, count: int) -> list[tuple[str, ...]]:
     """A static list of the first `count` questions of a seed (for the notebook's table)."""
     return [(str(n), ex.kind, ex.question) for n in range(count)
             for ex in [make_exercise(seed, n)]]
+
+
+def render_worked_answers(seed: int, worked: int = 3, count: int = 6) -> str:
+    """Notebook 09: the answers to exercises 0..count-1 of a seed, folded away in a <details>:
+    the worked solution (render_solution()) of the first `worked`, the answers alone of the rest."""
+    answers_only = [(ex.number, ", ".join(f"{dict(ex.fields)[name]} = {value}" for name, value in ex.answers))
+                    for ex in (make_exercise(seed, n) for n in range(worked, count))]
+    return (f"<details><summary>show the worked answers to exercises 0 to {count - 1} "
+            f"(seed {seed})</summary>"
+            + "".join(render_solution(make_exercise(seed, n)) for n in range(worked))
+            + render_table(("exercise", "answers"), answers_only) + "</details>")

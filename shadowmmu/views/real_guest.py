@@ -234,3 +234,17 @@ def render_oracle_tally(tallies) -> str:
                          "ShadowMMU.check()"),
                         oracle_tally_rows(tallies),
                         caption="scenarios.qemu_oracle(): each answer compared, none skipped")
+
+
+def snapshot_rows(snapshots) -> list[tuple]:
+    """Per snapshot: name, CR3, CR4, CPL, page-table frames captured, QEMU gva2gpa answers."""
+    return [(s.name, f"0x{s.cr3:08X}", f"0x{s.cr4:08X}", s.cpl, len(s.pages), len(s.gva2gpa))
+            for s in snapshots]
+
+
+def render_snapshots(snapshots) -> str:
+    """Notebook 10: the captured snapshots of a real guest (``scenarios.real_guest(...).snapshots``)."""
+    names = ", ".join(f'"{s.name}"' for s in snapshots)
+    return render_table(("snapshot", "CR3", "CR4", "CPL", "page-table frames", "gva2gpa answers"),
+                        snapshot_rows(snapshots),
+                        caption=f"scenarios.real_guest({names}).snapshots")

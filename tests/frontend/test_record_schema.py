@@ -72,7 +72,7 @@ def test_every_precomputed_record_fits_by_python_and_by_jsonschema(records):
             assert errors(load_schema(kind), r) == [], kind
             assert v.is_valid(r), (kind, next(v.iter_errors(r)).message)
         counts[kind] = len(recs)
-    assert counts == {"fault": 64, "write": 56, "whole_guest": 48, "real_probe": 66, "cr3_switch": 24}
+    assert counts == {"fault": 64, "write": 62, "whole_guest": 48, "real_probe": 66, "cr3_switch": 24}
 
 
 def _node_errors(node: str, jobs: list[tuple[dict, object]], tmp_path) -> list[list[str]]:
@@ -122,7 +122,7 @@ def test_the_messages_name_the_path_and_the_rule(records):
     with pytest.raises(RecordError) as err:
         check_record("write", r, "state x")
     assert str(err.value) == ('write record does not fit its schema: state x.inputs.table: "pte" is not one of '
-                              '["pt","pd"]; state x.steps[0]: has no "title"')
+                              '["pt","pd","freed_pd"]; state x.steps[0]: has no "title"')
 
 
 def test_an_explorer_refuses_to_make_a_record_that_does_not_fit(monkeypatch):

@@ -75,6 +75,13 @@ export function wrap(words, chars) {
   return out;
 }
 
+// Text cut to at most n characters at a space, with "…": never half a number.
+export function fit(s, n) {
+  if (s.length <= n) return s;
+  const cut = s.lastIndexOf(" ", n - 2);
+  return cut > 0 ? s.slice(0, cut) + " …" : s.slice(0, n - 1) + "…";
+}
+
 // How many monospace characters of `size` px fit in `px`.
 export function charsIn(px, size) {
   return Math.floor(px / (size * CHAR_EM));

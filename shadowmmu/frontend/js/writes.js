@@ -7,8 +7,9 @@
 // Testing contract: the root .smmu-explorer[data-explorer="guest-write"] carries
 //   data-step, data-steps        the step shown (0-based) and how many there are
 //   data-state-key, data-status  as every simulator explorer (sim.js)
-//   data-table ("pt"|"pd"), data-offset ("0x%03X"), data-size, data-unsync ("true"|"false"),
-//   data-stores                  the store shown
+//   data-table ("pt"|"pd"|"freed_pd"), data-offset ("0x%03X"), data-size, data-unsync ("true"|"false"),
+//   data-stores                  the store shown ("freed_pd": a freed page directory, cleared by rep stos)
+//   data-action                  how KVM took the (first) store: emulate | unsync | store | unprotect
 //   data-zapped                  sPTEs zapped so far, space-separated ids "<page>:<index>";
 //                                a page id is its role without the space ("L1q0", "L2q3"),
 //                                "+" per reload ("L2q0+": the root loaded after L2q0 was zapped)
@@ -28,7 +29,7 @@ import { predictBox } from "./predict.js";
 import { simHost } from "./sim.js";
 import { statusStrip } from "./status.js";
 import { stepBar, stepper } from "./stepper.js";
-import { charsIn, esc, line, rect, svgDoc, text, wrap, WIDTH } from "./svg.js";
+import { charsIn, esc, fit, line, rect, svgDoc, text, wrap, WIDTH } from "./svg.js";
 
 // The step's stale translation as data-stale says it ("" when there is none).
 export function wrStale(step) {
@@ -62,7 +63,7 @@ function wrWas(record, at, id) {
 }
 
 function wrPage(T, record, step, at, p, x, y, w) {
-  const C = T.colours.field_colours, pd = record.inputs.table === "pd";
+  const C = T.colours.field_colours, pd = record.inputs.table !== "pt";
   const cq = pd ? C.pd_quadrant : C.pt_quadrant, cs = pd ? C.shadow_pde_index : C.shadow_pte_index;
   const focus = step.focus.includes(p.id), gone = p.gone !== null;
   const skipped = step.skipped.includes(p.id), visited = step.visited.includes(p.id);
@@ -93,7 +94,7 @@ function wrPage(T, record, step, at, p, x, y, w) {
     const ry = y + top + 16 * i, hot = step.focus.includes(r.id);
     o += `<g${r.id ? ` data-spte="${esc(r.id)}"` : ""}${r.zap ? ' data-zapped="1"' : ""}>`
       + rect(x + 4, ry, w - 8, 14, { fill: r.zap ? C.spte : "#fff", stroke: cs, sw: hot ? 3 : 1 })
-      + text(x + 8, ry + 11, r.text.slice(0, charsIn(w - 16, 11)), { size: 11, weight: r.zap || hot ? "bold" : "normal" }) + "</g>";
+      + text(x + 8, ry + 11, fit(r.text, charsIn(w - 16, 11)), { size: 11, weight: r.zap || hot ? "bold" : "normal" }) + "</g>";
   });
   if (rows.length > 4) o += text(x + 6, y + top + 16 * 4 + 11, `… and ${rows.length - 4} more`, { size: 11 });
   return { svg: o + "</g>", h };
@@ -101,7 +102,7 @@ function wrPage(T, record, step, at, p, x, y, w) {
 
 // The guest table as a bar of 4096 bytes, cut into the parts its shadow pages cover.
 function wrGuest(T, record, step, pages, y0) {
-  const C = T.colours.field_colours, pd = record.inputs.table === "pd";
+  const C = T.colours.field_colours, pd = record.inputs.table !== "pt";
   const cq = pd ? C.pd_quadrant : C.pt_quadrant, ce = pd ? C.guest_pde_index : C.guest_pte_index;
   const X = 10, W = 90, H = 256, scale = H / 4096, off = record.inputs.offset, size = record.inputs.size;
   let o = text(X, y0 - 6, `${record.table_name}, gfn ${hexOf(record.gfn, 3)}`, { size: 12, weight: "bold" });
@@ -126,9 +127,12 @@ function wrGuest(T, record, step, pages, y0) {
 // The picture of step `at` of a record (inputs: the store shown; they are the record's).
 export function drawWrite(T, spec, record, inputs, at = 0) {
   const step = record.steps[at], I = record.inputs;
-  const pages = wrShown(record, step), pd = I.table === "pd";
+  const pages = wrShown(record, step), pd = I.table !== "pt";
+  const stos = record.page_table_write === false;  // the unprotect path: no unsync switch to name
+  const insn = stos ? "rep stos, not a page-table write: " : "";
+  const mode = stos ? "" : `; ${I.unsync ? "page tables may go unsync" : "page tables write-tracked"}`;
   const title = `guest store: ${I.size} byte(s) at byte ${hexOf(I.offset, 3)} of the ${record.table_name}, step ${at + 1} of ${record.steps.length}`;
-  const head = wrap(`${I.size}-byte store of ${hexOf(record.value, 2 * I.size)} at byte ${hexOf(I.offset, 3)} of the ${record.table_name} (VA ${hexOf(record.va, 8)}); ${I.unsync ? "page tables may go unsync" : "page tables write-tracked"}${I.stores > 1 ? `; ${I.stores} identical stores` : ""}`, charsIn(WIDTH - 20, 12));
+  const head = wrap(`${insn}${I.size}-byte store of ${hexOf(record.value, 2 * I.size)} at byte ${hexOf(I.offset, 3)} of the ${record.table_name} (VA ${hexOf(record.va, 8)})${mode}${I.stores > 1 ? `; ${I.stores} identical stores` : ""}`, charsIn(WIDTH - 20, 12));
   const dy = 16 * (head.length - 1), y0 = 72 + dy, GX = 340, cols = 2, PW = (WIDTH - GX - 10) / cols - 8;
   let body = head.map((t, i) => text(10, 16 + 16 * i, t, { size: 12, weight: "bold" })).join("")
     + text(10, 34 + dy, `step ${at + 1} of ${record.steps.length}: ${step.title}`, { size: 13, weight: "bold" });
@@ -206,7 +210,7 @@ export function render({ model, el }) {
     const I = record.inputs;
     Object.assign(root.dataset, {
       step: String(at), steps: String(steps.count), table: I.table, offset: hexOf(I.offset, 3),
-      size: String(I.size), unsync: String(I.unsync), stores: String(I.stores),
+      size: String(I.size), unsync: String(I.unsync), stores: String(I.stores), action: record.action,
       zapped: step.zapped.join(" "), visited: step.visited.join(" "), skipped: step.skipped.join(" "),
       asking: steps.asking === null ? "" : String(steps.asking) });
     if (step.stale) root.dataset.stale = wrStale(step);

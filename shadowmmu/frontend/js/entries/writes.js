@@ -3,5 +3,6 @@ import { render } from "../writes.js";
 
 export { render };
 export { drawWrite, wrParseOffset, wrStale } from "../writes.js";
+export { fit } from "../svg.js";
 export { recordProblem, schemaErrors } from "../schema.js";
 export default { render };
