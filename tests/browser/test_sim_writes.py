@@ -142,7 +142,7 @@ def test_a_wrong_answer_is_named_and_the_step_shown(write_page):
     assert data(ex)["asking"] == "1" and data(ex)["step"] == "0"
     click(ex, '.smmu-predict-choice[data-answer="store"]')
     assert data(ex)["verdict"] == "wrong" and data(ex)["step"] == "1"
-    assert "Not this time" in ex.locator(".smmu-verdict").inner_text()
+    assert "wrong: you said" in ex.locator(".smmu-verdict").inner_text()
 
 
 def test_bad_and_unprecomputed_offsets_keep_the_picture(write_page):
