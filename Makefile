@@ -33,7 +33,11 @@ lab: $(STAMP)
 app: $(STAMP)
 	$(BIN)/voila --Voila.ip=$(HOST) notebooks/
 
-test: $(STAMP) site
+# The site is built first (its pages are under test). Its build executes every notebook anyway,
+# so it also runs each one a second time in the same kernel for the run-twice check
+# (--run-twice; tests/notebooks/test_run_twice.py reads the record).
+test: $(STAMP) node_modules/.package-lock.json
+	$(BIN)/python tools/build_site.py --run-twice
 	$(BIN)/python -m pytest
 
 # Build a wheel, install it (not editable) into a fresh venv outside the checkout and

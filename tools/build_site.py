@@ -31,6 +31,7 @@ about paging: it moves notebooks.
 from __future__ import annotations
 
 import argparse
+import copy
 import hashlib
 import html
 import json
@@ -49,6 +50,7 @@ from jinja2 import DictLoader
 from nbclient import NotebookClient
 from nbconvert import HTMLExporter
 
+import run_twice                                           # beside this script (on sys.path)
 import site_pages as sp                                    # beside this script (on sys.path)
 from freeze_widgets import WIDGET_STATE, freeze_widgets   # beside this script (on sys.path)
 
@@ -201,19 +203,37 @@ def export(nb: nbformat.NotebookNode, page: sp.Page, nav: str, source_url: str |
 
 
 def build_page(source: Path, page: sp.Page, out: Path, timeout: int, nav: str,
-               source_url: str | None) -> dict:
-    """Execute one twin with widget state kept, freeze, export, check; returns its index entry."""
+               source_url: str | None, twice: bool = False) -> dict:
+    """Execute one twin with widget state kept, freeze, export, check; returns its index entry.
+    twice: then run every cell a second time in the same kernel (tools/run_twice.py) once the
+    page's outputs and widget state are taken, and add the record to the entry."""
     nb = jupytext.read(source)
     nb.metadata["kernelspec"] = dict(KERNELSPEC)
+    original = copy.deepcopy(nb)
+    client = NotebookClient(nb, kernel_name="python3", timeout=timeout, store_widget_state=True,
+                            resources={"metadata": {"path": str(source.parent)}})
     start = time.perf_counter()
-    NotebookClient(nb, kernel_name="python3", timeout=timeout, store_widget_state=True,
-                   resources={"metadata": {"path": str(source.parent)}}).execute()
-    seconds = time.perf_counter() - start
+    record = None
+    if not twice:
+        client.execute()
+        seconds = time.perf_counter() - start
+    else:
+        with client.setup_kernel():                 # what client.execute() does, then more
+            info = client.wait_for_reply(client.kc.kernel_info())
+            nb.metadata["language_info"] = info["content"]["language_info"]
+            for index, cell in enumerate(nb.cells):
+                client.execute_cell(cell, index, execution_count=client.code_cells_executed + 1)
+            client.set_widgets_metadata()
+            seconds = time.perf_counter() - start
+            page_nb = copy.deepcopy(nb)   # the page: the first pass's outputs and widget state
+            record = run_twice.second_pass(client, nb, original)   # (it writes into nb)
+        nb = page_nb
     frozen, live = freeze_widgets(nb)
     sp.strip_markers(nb)
     (out / page.file).write_text(export(nb, page, nav, source_url), encoding="utf-8")
-    return {"page": page.file, "title": page.title, "frozen": frozen, "live": live,
-            "seconds": seconds}
+    entry = {"page": page.file, "title": page.title, "frozen": frozen, "live": live,
+             "seconds": seconds}
+    return entry | ({"run_twice": record} if twice else {})
 
 
 def landing_picture(notebooks: Path = NOTEBOOKS) -> str:
@@ -246,7 +266,10 @@ def package_version(root: Path = ROOT) -> str:
 
 
 def build_site(out: Path, names: list[str] | None = None, timeout: int = 600,
-               notebooks: Path = NOTEBOOKS, log=print, source_url: str | None = None) -> list[dict]:
+               notebooks: Path = NOTEBOOKS, log=print, source_url: str | None = None,
+               run_checks: bool = False) -> list[dict]:
+    """Build the site into out. run_checks: also run every notebook a second time in its
+    kernel for tests/notebooks/test_run_twice.py (recorded in build-info.json)."""
     sources = find_sources(names or [], notebooks)
     source_url = source_url or source_url_default()
     if out.exists():
@@ -258,11 +281,14 @@ def build_site(out: Path, names: list[str] | None = None, timeout: int = 600,
     glossary = sp.Page("glossary.html", title_of(sp.glossary_notebook(glossary_md), "Glossary"))
     pages = [page_label(s, jupytext.read(s)) for s in sources]
     around = sp.neighbours([index, *pages, glossary])
-    entries = []
+    entries, twice = [], {}
     for source, page in zip(sources, pages):
-        e = build_page(source, page, out, timeout, sp.nav_html(*around[page.file]), source_url)
+        e = build_page(source, page, out, timeout, sp.nav_html(*around[page.file]), source_url,
+                       twice=run_checks)
+        if "run_twice" in e:
+            twice[source.stem] = e.pop("run_twice")
         log(f"{e['page']:30s} {e['seconds']:6.1f} s  live explorers {e['live']}, "
-            f"frozen {e['frozen']}")
+            f"frozen {e['frozen']}" + ("  (+ run twice)" if run_checks else ""))
         entries.append(e)
     (out / glossary.file).write_text(export(sp.glossary_notebook(glossary_md), glossary,
                                             sp.nav_html(*around[glossary.file]), source_url),
@@ -276,7 +302,7 @@ def build_site(out: Path, names: list[str] | None = None, timeout: int = 600,
     shutil.copyfile(ROOT / "LICENSE", out / "LICENSE.txt")
     (out / ".nojekyll").write_text("")       # GitHub Pages: serve the files as they are
     if not names:
-        info = {"inputs": inputs_digest(), "pages": entries}
+        info = {"inputs": inputs_digest(), "pages": entries, "run_twice": twice}
         (out / "build-info.json").write_text(json.dumps(info, indent=1), encoding="utf-8")
     return entries
 
@@ -286,7 +312,8 @@ def inputs_digest(root: Path = ROOT) -> str:
     files = sorted([*(root / "notebooks").glob("[0-9][0-9]-*.py"), *(root / "shadowmmu").rglob("*"),
                     root / "notebooks" / "glossary.md", root / "notebooks" / sp.PICTURE_NOTEBOOK,
                     root / "README.md", root / "LICENSE", root / "package-lock.json",
-                    Path(__file__).resolve(), Path(sp.__file__).resolve()])
+                    Path(__file__).resolve(), Path(sp.__file__).resolve(),
+                    Path(run_twice.__file__).resolve()])
     h = hashlib.sha256()
     for f in files:
         if f.is_file() and "__pycache__" not in f.parts:
@@ -303,13 +330,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("names", nargs="*", help="notebooks to build (default: all), by number or name")
     ap.add_argument("--out", type=Path, default=ROOT / "site", help="output directory (default: site/)")
     ap.add_argument("--timeout", type=int, default=600, help="per-cell timeout, seconds")
+    ap.add_argument("--run-twice", action="store_true",
+                    help="also run each notebook a second time in its kernel and record the "
+                         "result for tests/notebooks/test_run_twice.py (make test does)")
     ap.add_argument("--source-url", default=None,
                     help="the repository's web address, linked from the pages (default: "
                          "$SHADOWMMU_SOURCE_URL, else the checkout's GitHub origin)")
     args = ap.parse_args(argv)
     start = time.perf_counter()
     try:
-        build_site(args.out, args.names, args.timeout, source_url=args.source_url)
+        build_site(args.out, args.names, args.timeout, source_url=args.source_url,
+                   run_checks=args.run_twice)
     except SiteError as err:
         print(f"build_site: {err}", file=sys.stderr)
         return 2
