@@ -446,6 +446,14 @@ def open_voila_notebook(page, server: Server, path: str):
     return page
 
 
+def voila_problems(page) -> list[str]:
+    """What is wrong with a rendered Voila page: scan_dom's problems, and any code shown."""
+    problems = scan_dom(page).problems()
+    if page.locator(".jp-CodeCell .jp-InputArea, .jp-InputArea-editor").count():
+        problems.append("Voila shows code cells (app mode strips them)")
+    return problems
+
+
 # --------------------------------------------------------------------------- the explorer
 
 EXPLORER = ".smmu-explorer:has(.smmu-address)"

@@ -20,8 +20,9 @@ import json
 import nbformat
 import pytest
 
-from browser.conftest import _PAGES_KEY, _stop_keeping_log
-from browser.harness import NOTEBOOK_DIR, open_voila_notebook, playwright_errors, start_server
+from browser.conftest import _PAGES_KEY, VOILA_REPORTS, _stop_keeping_log
+from browser.harness import (LOAD_MS, NOTEBOOK_DIR, open_voila_notebook, playwright_errors,
+                             start_server, voila_problems)
 from browser.explorer_contract import EXPLORER_PAGES, UPDATE_MS, exercise_explorer, hex32
 
 PYTHON_SETS = 0x12345678     # what the probe's button (or the kernel request) writes
@@ -124,7 +125,11 @@ def test_explorer_in_voila_syncs_with_python(request, chromium_context, probe_vo
     page = chromium_context.new_page()
     request.node.stash.setdefault(_PAGES_KEY, []).append(page)
     try:
-        open_voila_notebook(page, probe_voila, EXPLORER_PAGES[name] + ".ipynb")
+        path = EXPLORER_PAGES[name] + ".ipynb"
+        open_voila_notebook(page, probe_voila, path)
+        # the page as rendered, before it is driven: test_voila.py checks it (no second render)
+        page.locator(f'.smmu-explorer[data-explorer="{name}"]').first.wait_for(timeout=LOAD_MS)
+        VOILA_REPORTS.setdefault(path, voila_problems(page))
         ex = exercise_explorer(page, name, quick=True)
         va = ex.address()
         assert va != PYTHON_SETS
