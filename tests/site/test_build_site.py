@@ -22,7 +22,7 @@ from nbformat.v4 import new_code_cell, new_notebook
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests"))
-from browser.static_site import build_tool, find_or_build_site  # noqa: E402
+from browser.static_site import build_tool  # noqa: E402
 
 bs = build_tool()
 import freeze_widgets as fw  # noqa: E402  (tools/ is on sys.path once build_tool() loaded)
@@ -158,13 +158,6 @@ def test_vendor_refuses_node_modules_that_npm_ci_did_not_install(tmp_path):
 
 
 # --------------------------------------------------------------------------- the built site
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    if not (REPO / "node_modules").is_dir():
-        pytest.skip("node_modules/ is missing: run `npm ci --ignore-scripts` (make site does)")
-    return find_or_build_site(tmp_path_factory.mktemp("site"))
-
 
 def test_vendored_scripts_are_the_locked_npm_files(site):
     lock = json.loads((REPO / "package-lock.json").read_text())["packages"]

@@ -10,12 +10,10 @@ import re
 import sys
 from pathlib import Path
 
-import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from browser.static_site import find_or_build_site  # noqa: E402
 from linkcheck import crawl  # noqa: E402  (beside this file; "site" is the stdlib's)
 
 
@@ -42,13 +40,6 @@ def test_the_checker_finds_every_planted_break(tmp_path):
         "a.html: b.html (no file b.html in the site)",
     ])
     assert got.unreached == ["lost.html"] and got.reached == ["index.html", "a.html"]
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    if not (REPO / "node_modules").is_dir():
-        pytest.skip("node_modules/ is missing: run `npm ci --ignore-scripts` (make site does)")
-    return find_or_build_site(tmp_path_factory.mktemp("site"))
 
 
 def test_the_site_has_no_broken_link_or_anchor(site):

@@ -16,7 +16,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests"))
-from browser.static_site import build_tool, find_or_build_site  # noqa: E402
+from browser.static_site import build_tool  # noqa: E402
 
 build_tool()                       # puts tools/ on sys.path
 import site_pages as sp  # noqa: E402
@@ -82,13 +82,6 @@ def test_neighbours_and_nav():
 
 
 # --------------------------------------------------------------------------- the built pages
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    if not (REPO / "node_modules").is_dir():
-        pytest.skip("node_modules/ is missing: run `npm ci --ignore-scripts` (make site does)")
-    return find_or_build_site(tmp_path_factory.mktemp("site"))
-
 
 def series():
     return sorted(p.stem for p in (REPO / "notebooks").glob("[0-9][0-9]-*.py"))
