@@ -23,6 +23,7 @@ this check, not three times.
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import re
 
@@ -67,8 +68,10 @@ def normalised(cell) -> list:
     return out
 
 
-def outputs_of(nb) -> list:
-    return [normalised(c) for c in nb.cells if c.cell_type == "code"]
+def outputs_of(nb) -> list[str]:
+    """One digest per code cell of its normalised outputs (equal outputs, equal digests)."""
+    return [hashlib.sha256(json.dumps(normalised(c)).encode()).hexdigest()[:20]
+            for c in nb.cells if c.cell_type == "code"]
 
 
 def run_pass(client, nb) -> list:
