@@ -190,12 +190,16 @@ def page_label(source: Path, nb: nbformat.NotebookNode) -> sp.Page:
     return sp.Page(source.stem + ".html", title_of(nb, source.stem), source.stem.split("-", 1)[0])
 
 
+#: The site's own files besides its pages (links to them stay as written).
+SERVED = frozenset({*VENDOR, "site.css", "LICENSE.txt", "index.html", "glossary.html"})
+
+
 def export(nb: nbformat.NotebookNode, page: sp.Page, nav: str, source_url: str | None) -> str:
     """nb as a site page: its title, the navigation bar, the links rewritten, no remote fetch."""
     title = f"{page.label} — shadowmmu"
     text, _ = exporter().from_notebook_node(nb, resources={
         "metadata": {"name": title}, "site_nav": nav, "site_script": sp.CODE_TOGGLE_JS})
-    text = sp.rewrite_links(text, source_url)
+    text = sp.rewrite_links(text, source_url, SERVED)
     remote = remote_fetches(text) + remote_in_widgets(nb)
     if remote:
         raise SiteError(f"{page.file}: the page would fetch from another origin: {remote}")
@@ -297,7 +301,7 @@ def build_site(out: Path, names: list[str] | None = None, timeout: int = 600,
     landing = sp.index_html(pages, sp.reading_lines(readme), landing_picture(notebooks),
                             sp.PICTURE_CAPTION, sp.nav_html(*around[index.file]), source_url,
                             package_version())
-    (out / index.file).write_text(sp.rewrite_links(landing, source_url), encoding="utf-8")
+    (out / index.file).write_text(sp.rewrite_links(landing, source_url, SERVED), encoding="utf-8")
     (out / "site.css").write_text(sp.SITE_CSS, encoding="utf-8")
     shutil.copyfile(ROOT / "LICENSE", out / "LICENSE.txt")
     (out / ".nojekyll").write_text("")       # GitHub Pages: serve the files as they are

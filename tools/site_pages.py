@@ -5,7 +5,7 @@ Pure functions of strings and notebooks, no execution:
 * ``strip_markers``: the test markers (``# NBVAL_IGNORE_OUTPUT`` ...) leave the code cells;
 * ``rewrite_links``: every ``href`` turned into what the site serves (``NN-*.ipynb`` ->
   ``NN-*.html``, ``glossary.md#x`` -> ``glossary.html#x``, other files of the repository ->
-  the source repository, when its address is known);
+  the source repository, when its address is known; a Message-Id -> lore.kernel.org);
 * ``SITE_TEMPLATE``: nbconvert's ``lab`` template with no CDN script, the code cells folded
   in ``<details>`` (narration and pictures first; "show all code" opens them), and the
   previous / index / next bar above and below the page;
@@ -21,6 +21,7 @@ import html
 import posixpath
 import re
 from dataclasses import dataclass
+from urllib.parse import quote
 
 import nbformat
 
@@ -29,6 +30,7 @@ MARKER = re.compile(r"^[ \t]*#[ \t]*NBVAL_[A-Z_]+\b[^\n]*(?:\n|$)", re.MULTILINE
 NOTEBOOK_LINK = re.compile(r"^(\d\d-[\w-]+)\.ipynb(#.*)?$")
 GLOSSARY_LINK = re.compile(r"^glossary\.md(#.*)?$")
 HREF = re.compile(r"""(\shref\s*=\s*)(["'])(.*?)\2""", re.IGNORECASE | re.DOTALL)
+LORE = "https://lore.kernel.org/r/"
 EXTERNAL = re.compile(r"^(?:[a-z][\w+.-]*:|//|#)", re.IGNORECASE)
 
 # The lab template without its two CDN scripts (MathJax, mermaid); code cells folded; the
@@ -106,9 +108,17 @@ def strip_markers(nb: nbformat.NotebookNode) -> int:
     return gone
 
 
-def rewrite_href(href: str, source_url: str | None, here: str = "notebooks") -> str:
-    """What the site serves for a link written in a notebook (or the glossary) under here/."""
+def rewrite_href(href: str, source_url: str | None, served: frozenset[str] = frozenset(),
+                 here: str = "notebooks") -> str:
+    """What the site serves for a link written in a notebook (or the glossary) under here/;
+    served: the site's own files, whose links stay as they are."""
     href = html.unescape(href).strip()
+    if href.partition("#")[0] in served:
+        return href
+    if href.lower().startswith("mailto:"):
+        # The series writes mailing-list Message-Ids as <id@host>, which markdown renders as
+        # a mailto: link; a reader wants the message itself, on lore.kernel.org.
+        return LORE + quote(href[len("mailto:"):], safe="@=+-._~")
     if m := NOTEBOOK_LINK.match(href):
         return f"{m.group(1)}.html{m.group(2) or ''}"
     if m := GLOSSARY_LINK.match(href):
@@ -122,11 +132,12 @@ def rewrite_href(href: str, source_url: str | None, here: str = "notebooks") -> 
     return f"{source_url.rstrip('/')}/blob/HEAD/{rel}" + (f"#{frag}" if frag else "")
 
 
-def rewrite_links(page: str, source_url: str | None) -> str:
+def rewrite_links(page: str, source_url: str | None, served: frozenset[str] = frozenset()) -> str:
     """Every href attribute of an exported page, rewritten by ``rewrite_href``."""
-    return HREF.sub(lambda m: f"{m.group(1)}{m.group(2)}"
-                    f"{html.escape(rewrite_href(m.group(3), source_url), quote=True)}{m.group(2)}",
-                    page)
+    def one(m: re.Match) -> str:
+        href = html.escape(rewrite_href(m.group(3), source_url, served), quote=True)
+        return f"{m.group(1)}{m.group(2)}{href}{m.group(2)}"
+    return HREF.sub(one, page)
 
 
 @dataclass(frozen=True)

@@ -34,9 +34,21 @@ SRC = "https://github.com/someone/shadowmmu"
     ("../README.md#set-up-two-commands", f"{SRC}/blob/HEAD/README.md#set-up-two-commands"),
     ("../shadowmmu/role.py", f"{SRC}/blob/HEAD/shadowmmu/role.py"),
     ("03-pd-split.html", "03-pd-split.html"),
+    ("mailto:20220516232138.1783324-5-dmatlack@google.com",
+     "https://lore.kernel.org/r/20220516232138.1783324-5-dmatlack@google.com"),
+    ("mailto:CAJhGHyDQn=atFmn5o2TREW9cSY5Tv1F1vsSekzor6uYQxDgcfQ@mail.gmail.com",
+     "https://lore.kernel.org/r/CAJhGHyDQn=atFmn5o2TREW9cSY5Tv1F1vsSekzor6uYQxDgcfQ@mail.gmail.com"),
 ])
 def test_rewrite_href(href, want):
     assert sp.rewrite_href(href, SRC) == want
+
+
+def test_the_sites_own_files_stay_served_with_a_source_address():
+    served = frozenset({"site.css", "LICENSE.txt"})
+    page = '<link rel="stylesheet" href="site.css"><a href="LICENSE.txt">MIT</a><a href="../LICENSE">'
+    assert sp.rewrite_links(page, SRC, served) == (
+        f'<link rel="stylesheet" href="site.css"><a href="LICENSE.txt">MIT</a>'
+        f'<a href="{SRC}/blob/HEAD/LICENSE">')
 
 
 def test_without_a_source_address_repository_links_stay_as_written():
