@@ -6,9 +6,17 @@ we check all of them: numpy runs the very same rule functions as the scalar
 code (they use only operators numpy broadcasts), over one uint32 array.
 
 The oracle is the address itself: the PD quadrant must be VA bits 31:30 and
-the PT quadrant VA bit 21, because those are the bits the 4-byte guest tables
+the PT quadrant VA bit 21 (``pd_quadrant`` and ``pt_quadrant`` of
+``consts.BIT_ROLES``), because those are the bits the 4-byte guest tables
 consume and the 8-byte shadow tables do not. A rule is right for a page when
 it reproduces both; ``check_rule`` reports the first page where it does not.
+
+"First" has one meaning for all three checkers (``check_rule``, the plain loop
+``check_rule_loop`` and ``checkRule()`` in ``frontend/model.js``): the lowest
+address that is wrong (for an array of pages you pass, the first in its order);
+at that address, the PD quadrant (level 2) before the
+PT quadrant (level 1), the order in which a shadow walk meets them. The tests
+check that the three name the same counterexample for every wrong rule.
 """
 
 from __future__ import annotations
@@ -17,21 +25,29 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .address import bits, field_values
-from .consts import GUEST_PAGES, PAGE_SHIFT
+from .address import bits, layout_field
+from .consts import BIT_ROLES, GUEST_PAGES, PAE_4K, PAGE_SHIFT, PG_LEVEL_2M, PG_LEVEL_4K
 from .rules import QUADRANT_RULES, Rule, get_rule
+
+
+#: The bits a rule reads (the PDPTE index, the parent PAE PDE index) and the bits its
+#: quadrants must reproduce (the PD and PT quadrant), from the layouts of ``consts``.
+PDPTE_INDEX = layout_field(PAE_4K, "pdpte_index")
+SHADOW_PDE_INDEX = layout_field(PAE_4K, "shadow_pde_index")
+PD_QUADRANT = layout_field(BIT_ROLES, "pd_quadrant")
+PT_QUADRANT = layout_field(BIT_ROLES, "pt_quadrant")
+#: The quadrant each child level must carry, in the order a counterexample is reported
+#: at one address: the page directory's, then the page table's.
+QUADRANT_FIELDS = {PG_LEVEL_2M: PD_QUADRANT, PG_LEVEL_4K: PT_QUADRANT}
+
+
+def _bit_span(f) -> str:
+    return f"{f.hi}" if f.hi == f.lo else f"{f.hi}:{f.lo}"
 
 
 def all_pages() -> np.ndarray:
     """The base address of every guest 4 KiB page, 0x00000000 .. 0xFFFFF000 (uint32)."""
     return np.arange(GUEST_PAGES, dtype=np.uint32) << np.uint32(PAGE_SHIFT)
-
-
-def decompose_all(vas: np.ndarray | None = None) -> dict[str, np.ndarray]:
-    """decompose() for an array of addresses, as a dict of arrays named like Decomposition's fields
-    (address.field_values(), the same layouts)."""
-    va = all_pages() if vas is None else np.asarray(vas, dtype=np.uint32)
-    return field_values(va)
 
 
 def rule_quadrants(rule: str | Rule, vas: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -45,7 +61,8 @@ def rule_quadrants(rule: str | Rule, vas: np.ndarray | None = None) -> tuple[np.
 
 @dataclass(frozen=True, slots=True)
 class Counterexample:
-    """The first page where a rule's quadrant differs from the bits it must carry."""
+    """The first page where a rule's quadrant differs from the bits it must carry: the
+    lowest such address, and at that address the PD quadrant before the PT quadrant."""
 
     va: int
     level: int  # 2 = page directory quadrant, 1 = page table quadrant
@@ -53,7 +70,9 @@ class Counterexample:
     got: int
 
     def __str__(self) -> str:
-        what = "PD quadrant (VA bits 31:30)" if self.level == 2 else "PT quadrant (VA bit 21)"
+        f = QUADRANT_FIELDS[self.level]
+        what = (f"PD quadrant (VA bits {_bit_span(f)})" if self.level == PG_LEVEL_2M
+                else f"PT quadrant (VA bit {_bit_span(f)})")
         return f"0x{self.va:08X}: {what} should be {self.expected}, rule gives {self.got}"
 
 
@@ -77,32 +96,31 @@ class _Pages:
 
     def __init__(self, vas: np.ndarray | None):
         self.va = all_pages() if vas is None else np.asarray(vas, dtype=np.uint32)
-        self.pdpte = bits(self.va, 31, 30)  # the PD quadrant a rule must reproduce
-        self.spde = bits(self.va, 29, 21)   # the parent PAE PDE index rules read
-        self.bit21 = bits(self.va, 21, 21)  # the PT quadrant a rule must reproduce
+        self.pdpte = bits(self.va, PDPTE_INDEX.hi, PDPTE_INDEX.lo)  # what a PD rule reads
+        self.spde = bits(self.va, SHADOW_PDE_INDEX.hi, SHADOW_PDE_INDEX.lo)  # what a PT rule reads
+        self.want_pd = bits(self.va, PD_QUADRANT.hi, PD_QUADRANT.lo)  # what they must reproduce
+        self.want_pt = bits(self.va, PT_QUADRANT.hi, PT_QUADRANT.lo)
 
 
 def _check(rule: Rule, p: _Pages) -> RuleCheck:
-    pd = rule.pd_quadrant_from(p.pdpte, p.va)
-    pt = rule.pt_quadrant_from(p.spde, p.va)
-    bad_pd, bad_pt = pd != p.pdpte, pt != p.bit21
+    pd = np.broadcast_to(rule.pd_quadrant_from(p.pdpte, p.va), p.va.shape)
+    pt = np.broadcast_to(rule.pt_quadrant_from(p.spde, p.va), p.va.shape)
+    bad_pd, bad_pt = pd != p.want_pd, pt != p.want_pt
     n_pd, n_pt = int(np.count_nonzero(bad_pd)), int(np.count_nonzero(bad_pt))
-    candidates = []
-    if n_pd:
-        i = int(np.argmax(bad_pd))
-        candidates.append((i, 2, int(p.pdpte[i]), int(np.broadcast_to(pd, p.va.shape)[i])))
-    if n_pt:
-        i = int(np.argmax(bad_pt))
-        candidates.append((i, 1, int(p.bit21[i]), int(np.broadcast_to(pt, p.va.shape)[i])))
     first = None
-    if candidates:
-        i, level, expected, got = min(candidates)
-        first = Counterexample(int(p.va[i]), level, expected, got)
+    if n_pd or n_pt:
+        # the first wrong page in the array's order (all_pages() is in address order);
+        # at that page the PD quadrant before the PT quadrant
+        i = int(np.argmax(bad_pd | bad_pt))
+        if bad_pd[i]:
+            first = Counterexample(int(p.va[i]), PG_LEVEL_2M, int(p.want_pd[i]), int(pd[i]))
+        else:
+            first = Counterexample(int(p.va[i]), PG_LEVEL_4K, int(p.want_pt[i]), int(pt[i]))
     return RuleCheck(rule.name, int(p.va.size), n_pd, n_pt, first)
 
 
 def check_rule(rule: str | Rule, vas: np.ndarray | None = None) -> RuleCheck:
-    """Compare a rule's quadrants with VA bits 31:30 and 21 on every page:
+    """Compare a rule's quadrants with the quadrant bits (VA bits 31:30 and 21) on every page:
 
         >>> check_rule("mainline").agrees
         True
@@ -128,11 +146,12 @@ def check_rule_loop(rule: str | Rule, vas=None) -> RuleCheck:
     for va in pages:
         n += 1
         pd, pt = rule.pd_quadrant(va), rule.pt_quadrant(va)
-        want_pd, want_pt = (va >> 30) & 3, (va >> 21) & 1
+        want_pd = bits(va, PD_QUADRANT.hi, PD_QUADRANT.lo)
+        want_pt = bits(va, PT_QUADRANT.hi, PT_QUADRANT.lo)
         if pd != want_pd:
             wrong_pd += 1
-            first = first or Counterexample(va, 2, want_pd, pd)
+            first = first or Counterexample(va, PG_LEVEL_2M, want_pd, pd)
         if pt != want_pt:
             wrong_pt += 1
-            first = first or Counterexample(va, 1, want_pt, pt)
+            first = first or Counterexample(va, PG_LEVEL_4K, want_pt, pt)
     return RuleCheck(rule.name, n, wrong_pd, wrong_pt, first)

@@ -13,12 +13,11 @@ the stored widgets) and ``anywidget.js`` (anywidget's front end, which the widge
 asks for as ``require(['anywidget'])`` relative to the page). MathJax and mermaid, which the
 template would fetch from a CDN, are left out (no notebook uses either).
 
-Explorers whose front end is an anywidget (its ES module travels in the widget state) run
-in the page with no kernel. Every other widget output (the ipywidgets explorers of the
-simulator notebooks, whose pictures are drawn by Python callbacks) would be a dead widget
-pretending to work, so it is *frozen* instead (tools/freeze_widgets.py): its stored first
-state becomes plain HTML — the pictures its HTML widgets held, its controls drawn disabled
-with their values — under a note saying that the live explorer needs a kernel.
+Every explorer is an anywidget (its ES module travels in the widget state), so it runs in
+the page with no kernel (a simulator explorer answers from its precomputed states and says
+which other inputs need the live notebook). A widget output with no anywidget in it (an ipywidgets control
+driven by Python callbacks) would be a dead widget pretending to work, so the build refuses
+it (``kernel_bound_widgets``).
 
 Each page is then shaped as a publication (tools/site_pages.py): test markers out, code cells
 folded, links rewritten to the pages the site serves, previous / index / next on every page;
@@ -52,7 +51,6 @@ from nbconvert import HTMLExporter
 
 import run_twice                                           # beside this script (on sys.path)
 import site_pages as sp                                    # beside this script (on sys.path)
-from freeze_widgets import WIDGET_STATE, freeze_widgets   # beside this script (on sys.path)
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -65,6 +63,9 @@ VENDOR = {
     "embed-amd.js": ("@jupyter-widgets/html-manager", "dist/embed-amd.js"),
     "anywidget.js": ("anywidget", "dist/index.js"),
 }
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 
 class SiteError(Exception):
     """The site cannot be built as asked; the message says what to do."""
@@ -156,6 +157,38 @@ def remote_fetches(page_html: str) -> list[str]:
             and not u.lower().startswith("data:")]
 
 
+def _model_refs(value) -> list[str]:
+    """The ids of the models a stored widget state value refers to ("IPY_MODEL_<id>")."""
+    if isinstance(value, str):
+        return [value[len("IPY_MODEL_"):]] if value.startswith("IPY_MODEL_") else []
+    if isinstance(value, list):
+        return [r for v in value for r in _model_refs(v)]
+    if isinstance(value, dict):
+        return [r for v in value.values() for r in _model_refs(v)]
+    return []
+
+
+def kernel_bound_widgets(nb: nbformat.NotebookNode) -> list[str]:
+    """The widget outputs that could not run in a page with no kernel, as "cell N: ModelName":
+    those whose model, with every model it refers to, holds no anywidget model."""
+    models = nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
+    dead = []
+    for n, cell in enumerate(nb.cells, 1):
+        for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            view = out.get("data", {}).get(WIDGET_VIEW)
+            if view is None:
+                continue
+            seen, todo = set(), [view["model_id"]]
+            while todo:
+                mid = todo.pop()
+                if mid not in seen and mid in models:
+                    seen.add(mid)
+                    todo += _model_refs(models[mid].get("state", {}))
+            if not any(models[m].get("model_module") == "anywidget" for m in seen):
+                dead.append(f"cell {n}: {models.get(view['model_id'], {}).get('model_name', 'no stored state')}")
+    return dead
+
+
 # --------------------------------------------------------------------------- building
 
 def find_sources(names: list[str], notebooks: Path = NOTEBOOKS) -> list[Path]:
@@ -208,7 +241,7 @@ def export(nb: nbformat.NotebookNode, page: sp.Page, nav: str, source_url: str |
 
 def build_page(source: Path, page: sp.Page, out: Path, timeout: int, nav: str,
                source_url: str | None, twice: bool = False) -> dict:
-    """Execute one twin with widget state kept, freeze, export, check; returns its index entry.
+    """Execute one twin with widget state kept, export, check; returns its index entry.
     twice: then run every cell a second time in the same kernel (tools/run_twice.py) once the
     page's outputs and widget state are taken, and add the record to the entry."""
     nb = jupytext.read(source)
@@ -232,11 +265,14 @@ def build_page(source: Path, page: sp.Page, out: Path, timeout: int, nav: str,
             page_nb = copy.deepcopy(nb)   # the page: the first pass's outputs and widget state
             record = run_twice.second_pass(client, nb, original)   # (it writes into nb)
         nb = page_nb
-    frozen, live = freeze_widgets(nb)
+    dead = kernel_bound_widgets(nb)
+    if dead:
+        raise SiteError(f"{source.name}: widgets that need a kernel would be dead in the page: {dead}")
+    live = sum(WIDGET_VIEW in out.get("data", {}) for cell in nb.cells if cell.cell_type == "code"
+               for out in cell.get("outputs", []))
     sp.strip_markers(nb)
     (out / page.file).write_text(export(nb, page, nav, source_url), encoding="utf-8")
-    entry = {"page": page.file, "title": page.title, "frozen": frozen, "live": live,
-             "seconds": seconds}
+    entry = {"page": page.file, "title": page.title, "live": live, "seconds": seconds}
     return entry | ({"run_twice": record} if twice else {})
 
 
@@ -291,8 +327,8 @@ def build_site(out: Path, names: list[str] | None = None, timeout: int = 600,
                        twice=run_checks)
         if "run_twice" in e:
             twice[source.stem] = e.pop("run_twice")
-        log(f"{e['page']:30s} {e['seconds']:6.1f} s  live explorers {e['live']}, "
-            f"frozen {e['frozen']}" + ("  (+ run twice)" if run_checks else ""))
+        log(f"{e['page']:30s} {e['seconds']:6.1f} s  live explorers {e['live']}"
+            + ("  (+ run twice)" if run_checks else ""))
         entries.append(e)
     (out / glossary.file).write_text(export(sp.glossary_notebook(glossary_md), glossary,
                                             sp.nav_html(*around[glossary.file]), source_url),

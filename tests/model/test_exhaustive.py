@@ -6,13 +6,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shadowmmu import QUADRANT_RULES, decompose
-from shadowmmu.exhaustive import check_all_rules, check_rule, check_rule_loop, decompose_all
+from shadowmmu.address import field_values
+from shadowmmu.exhaustive import check_all_rules, check_rule, check_rule_loop
 
 
 @given(st.lists(st.integers(0, 0xFFFFFFFF), min_size=1, max_size=50))
 @settings(max_examples=50)
-def test_decompose_all_matches_decompose(vas):
-    arrays = decompose_all(np.array(vas, dtype=np.uint32))
+def test_field_values_of_an_array_match_decompose(vas):
+    arrays = field_values(np.array(vas, dtype=np.uint32))
     for i, va in enumerate(vas):
         d = decompose(va)
         for name, column in arrays.items():
