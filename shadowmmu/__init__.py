@@ -10,6 +10,7 @@ frontend (the in-page explorers); tests/test_layering.py checks.
 This package re-exports the model's and the simulator's public names.
 """
 
+from ._version import __version__
 from .address import AddressError, Decomposition, bits, decompose, parse_address, pd_quadrant, pt_quadrant
 from .role import PageRole, RoleWarning, child_role, pae_root_roles, root_role, shadow_index, spte_index
 from .rules import CORRECT_RULES, QUADRANT_RULES, Rule, get_rule
@@ -30,6 +31,7 @@ from .sim.paging32 import GuestPageFault, GuestWalk
 from .sim.mmu import Mismatch, MMUStats, ShadowMMU, ShadowPage, find_misconception_example
 
 __all__ = [
+    "__version__",
     # address anatomy
     "AddressError", "Decomposition", "bits", "decompose", "parse_address",
     "pd_quadrant", "pt_quadrant",
