@@ -4,7 +4,8 @@
 // the picture draw.js. State lives in three traitlets: `address` (Int), `rule`
 // (Unicode) and, for the exercise explorer, `number` (Int). The page updates
 // itself (no kernel round trip) and, when a kernel is there, tells it; without a
-// kernel model.save_changes() throws, so it is guarded.
+// kernel nothing is sent (kernel.js). The parts: exercise.js (09), rulecheck.js (05),
+// predict.js (the question of 03 and 04), draw.js (the picture).
 //
 // Testing contract (issue 11): the root `.smmu-explorer[data-explorer]` carries
 // data-address (0x%08X), data-guest-pde-index, data-guest-pte-index,
@@ -19,15 +20,17 @@
 // button per quadrant (data-answer="Q") and a "show" button. The answer is the
 // mainline rule's table lookup (explorerState), never a formula here; a new
 // address asks again. The data-* contract above is kept up to date meanwhile.
-import { bits, checkRule, decompose, explorerState, field, hex, parseAddress, parseAnswer, withBits, withField } from "./model.js";
-import { drawExplorer, vaBits } from "./draw.js";
-import { simElement } from "./sim.js";
+import { bits, decompose, explorerState, field, hex, parseAddress, withBits, withField } from "./model.js";
+import { element } from "./dom.js";
+import { drawExplorer } from "./draw.js";
+import { exercisePanel } from "./exercise.js";
+import { trySave } from "./kernel.js";
+import { predictBox, verdictOf } from "./predict.js";
+import { ruleCheck } from "./rulecheck.js";
+import { statusStrip } from "./status.js";
 
-const ATTRS = {
-  address: "address", guestPdeIndex: "guestPdeIndex", guestPteIndex: "guestPteIndex",
-  pageOffset: "pageOffset", pdpteIndex: "pdpteIndex", paePdeIndex: "paePdeIndex",
-  paePteIndex: "paePteIndex", pdQuadrant: "pdQuadrant", ptQuadrant: "ptQuadrant",
-};
+const ATTRS = ["address", "guestPdeIndex", "guestPteIndex", "pageOffset", "pdpteIndex", "paePdeIndex",
+  "paePteIndex", "pdQuadrant", "ptQuadrant"];
 const CHANGED_MS = 1200;
 // What each predicting explorer asks: the quadrant it hides, the shadow-table rows that
 // name the answers, and the words of the question.
@@ -40,12 +43,10 @@ const PREDICT = {
     name: (p) => `PAE PT q${p.quadrant}, ${p.quadrant ? "upper" : "lower"} ${p.size}` },
 };
 
-function save(model) {
-  try {
-    model.save_changes();
-  } catch (err) {
-    // no kernel (a static page): the page keeps working on its own
-  }
+// The question of a predicting explorer at va (its answer from the mainline tables).
+function quadrantQuestion(T, ask, va) {
+  return { ask: ask.ask, answer: explorerState(T, va)[ask.attr],
+    choices: T.shadow[ask.parts].map((p) => ({ value: p.quadrant, label: ask.name(p) })) };
 }
 
 export function render({ model, el }) {
@@ -57,47 +58,33 @@ export function render({ model, el }) {
   state.predict = ask ? "pending" : null;
   let timer = null, refocusing = false;
 
-  const root = simElement("div", { class: "smmu-explorer", "data-explorer": kind, tabIndex: 0,
+  const root = element("div", { class: "smmu-explorer", "data-explorer": kind, tabIndex: 0,
     "aria-label": `${kind} explorer; arrow keys step through entries` });
-  const box = simElement("input", { class: "smmu-address", type: "text", spellcheck: false,
+  const box = element("input", { class: "smmu-address", type: "text", spellcheck: false,
     "aria-label": `address (${T.parser.valid_range}); Enter to commit` });
-  const error = simElement("span", { class: "smmu-error", role: "alert", hidden: true });
-  const controls = simElement("div", { class: "smmu-controls" }, [simElement("label", { text: "address" }), box]);
-  const presets = simElement("span", { class: "smmu-presets" });
-  for (const p of T.presets) presets.append(simElement("button", { type: "button", text: hex(T, p), "data-select-address": hex(T, p) }));
+  const strip = statusStrip(root);
+  const controls = element("div", { class: "smmu-controls" }, [element("label", { text: "address" }), box]);
+  const presets = element("span", { class: "smmu-presets" });
+  for (const p of T.presets) presets.append(element("button", { type: "button", text: hex(T, p), "data-select-address": hex(T, p) }));
   controls.append(presets);
   let ruleBox = null;
   if (withRule) {
-    ruleBox = simElement("select", { class: "smmu-rule", "aria-label": "quadrant rule" });
+    ruleBox = element("select", { class: "smmu-rule", "aria-label": "quadrant rule" });
     for (const name of T.rule_order) {
       const r = T.rules[name];
-      ruleBox.append(simElement("option", { value: name, text: `${name}${r.correct ? "" : " (wrong)"}` }));
+      ruleBox.append(element("option", { value: name, text: `${name}${r.correct ? "" : " (wrong)"}` }));
     }
-    controls.append(simElement("label", { text: "rule" }), ruleBox);
+    controls.append(element("label", { text: "rule" }), ruleBox);
   }
-  const question = simElement("div", { class: "smmu-question" });
-  const answers = simElement("div", { class: "smmu-answers" });
-  const picture = simElement("div", { class: "smmu-picture" });
-  root.append(controls, error);
-  if (kind === "exercise") root.append(question, answers);
-  const predictBox = simElement("div", { class: "smmu-predict" });
-  if (ask) {
-    const choices = simElement("span", { class: "smmu-predict-choices" });
-    for (const p of T.shadow[ask.parts]) {
-      choices.append(simElement("button", { type: "button", class: "smmu-predict-answer", "data-answer": String(p.quadrant), text: ask.name(p) }), " ");
-    }
-    choices.append(simElement("button", { type: "button", class: "smmu-predict-show", text: "show" }));
-    predictBox.append(simElement("span", { class: "smmu-predict-question", text: ask.ask }), " ", choices,
-      " ", simElement("span", { class: "smmu-predict-verdict", role: "status" }));
-    root.append(predictBox);
-  }
+  const picture = element("div", { class: "smmu-picture" });
+  root.append(controls, strip.error);
+  const exercise = kind === "exercise" ? exercisePanel(T) : null;
+  if (exercise) root.append(...exercise.parts);
+  const predict = ask ? predictBox() : null;
+  if (predict) root.append(predict.box, predict.verdict);
   root.append(picture);
-  const checkBox = simElement("div", { class: "smmu-rule-check" });
-  if (withRule) {
-    checkBox.append(simElement("button", { type: "button", class: "smmu-check-all", text: "check this rule on every guest page" }),
-      " ", simElement("span", { class: "smmu-rule-result", role: "status" }));
-    root.append(checkBox);
-  }
+  const check = withRule ? ruleCheck(T) : null;
+  if (check) root.append(check.box);
   el.append(root);
 
   const exercises = () => model.get("exercises") || [];
@@ -117,19 +104,15 @@ export function render({ model, el }) {
     picture.innerHTML = drawExplorer(T, kind, { va: state.va, rule: withRule ? state.rule : undefined,
       changed: state.changed, exercise: current(), revealed: state.revealed, hide });
     const s = explorerState(T, state.va, withRule ? state.rule : undefined);
-    for (const [k, attr] of Object.entries(ATTRS)) root.dataset[attr] = String(s[k]);
-    if (ask) paintPredict(s);
+    for (const attr of ATTRS) root.dataset[attr] = String(s[attr]);
+    if (ask) paintPredict();
     if (withRule) root.dataset.rule = state.rule;
     else delete root.dataset.rule;
     root.dataset.changed = state.changed.join(" ");
     const unnamed = kind === "exercise" && current() && current().kind !== "address" && !state.revealed;
     box.value = unnamed ? "" : hex(T, state.va);  // a write exercise names no address until revealed
     if (ruleBox) ruleBox.value = state.rule;
-    const result = checkBox.querySelector(".smmu-rule-result");
-    if (result && result.dataset.rule && result.dataset.rule !== state.rule) {
-      result.textContent = "";  // a verdict about another rule would mislead
-      for (const k of Object.keys(result.dataset)) delete result.dataset[k];
-    }
+    if (check) check.shown(state.rule);
     if (focusKey) {
       const again = picture.querySelector(`[data-focus="${focusKey}"]`);
       if (again) {
@@ -150,98 +133,43 @@ export function render({ model, el }) {
     }
   }
 
-  function paintPredict(s) {
+  function paintPredict() {
     root.dataset.predict = state.predict;
-    const verdict = predictBox.querySelector(".smmu-predict-verdict");
-    for (const b of predictBox.querySelectorAll("button")) b.disabled = state.predict !== "pending";
-    if (state.predict === "pending") {
-      verdict.textContent = "";
+    const q = quadrantQuestion(T, ask, state.va);
+    if (state.predict !== "pending") {
+      predict.close();
+      predict.say(q, state.predict, state.said);
       return;
     }
-    const want = s[ask.attr], said = state.said;
-    const it = ask.name(T.shadow[ask.parts].find((p) => p.quadrant === want));
-    verdict.textContent = state.predict === "shown" ? `answer: ${it}`
-      : state.predict === "right" ? `right: ${it}` : `wrong: you said q${said}; it is ${it}`;
-  }
-
-  function predict(answer) {
-    const want = explorerState(T, state.va)[ask.attr];
-    state.said = answer;
-    state.predict = answer === null ? "shown" : answer === want ? "right" : "wrong";
-    paint();
-    root.focus({ preventScroll: true });  // the pressed button is now disabled: keep the keyboard here
-  }
-
-  function showError(message) {
-    error.textContent = message;
-    error.hidden = !message;
+    predict.ask(q, (said) => {
+      state.said = said;
+      state.predict = verdictOf(said, q.answer);
+      paint();
+      root.focus({ preventScroll: true });  // the buttons are gone: keep the keyboard here
+    });
   }
 
   function commit(va) {
-    showError("");
+    strip.refuse("");
     if (va === state.va) return;
     const prev = state.va;
     state.va = va;
     paint(prev);
     model.set("address", va);
-    save(model);
-  }
-
-  function paintExercise() {
-    const ex = current();
-    answers.replaceChildren();
-    if (!ex) {
-      question.textContent = "no exercise";
-      return;
-    }
-    question.replaceChildren(
-      simElement("button", { type: "button", class: "smmu-prev", text: "< previous", disabled: state.number <= 0 }),
-      " ", simElement("b", { text: `Exercise ${ex.number} (seed ${ex.seed}): ` }), ex.question, " ",
-      simElement("button", { type: "button", class: "smmu-next", text: "next >", disabled: state.number >= exercises().length - 1 }));
-    for (const a of ex.answers) {
-      answers.append(simElement("label", { text: a.label, for: `smmu-answer-${a.name}` }),
-        simElement("input", { class: `smmu-answer smmu-answer-${a.name}`, "data-field": a.name, type: "text",
-          "aria-label": a.label }),
-        simElement("span", { class: "smmu-verdict", "data-field": a.name }));
-    }
-    answers.append(simElement("span", { class: "smmu-answer-buttons" }, [
-      simElement("button", { type: "button", class: "smmu-check", text: "check my answer" }), " ",
-      simElement("button", { type: "button", class: "smmu-reveal", text: "reveal" })]));
+    trySave(model);
   }
 
   function setNumber(n) {
     if (n < 0 || n >= exercises().length) return;
     state.number = n;
     state.revealed = false;
-    paintExercise();
+    exercise.show(current(), state.number, exercises().length);
     const prev = state.va;
     state.va = current().va;
     paint(prev);
     model.set("number", n);
     model.set("address", state.va);
-    save(model);
-  }
-
-  function check() {
-    const ex = current();
-    for (const a of ex.answers) {
-      const input = answers.querySelector(`input[data-field="${a.name}"]`);
-      const verdict = answers.querySelector(`.smmu-verdict[data-field="${a.name}"]`);
-      const got = parseAnswer(T.parser, input.value), blank = !input.value.trim();
-      verdict.dataset.correct = got !== null ? String(got === a.value) : blank ? "none" : "not-a-number";
-      verdict.textContent = got !== null ? (got === a.value ? "right" : `not yet. Hint: ${a.hint}`)
-        : blank ? "no answer given" : `${JSON.stringify(input.value)} is not a number: write decimal (245) or hex (0xF5)`;
-    }
-  }
-
-  function reveal() {
-    const ex = current();
-    for (const a of ex.answers) {
-      const verdict = answers.querySelector(`.smmu-verdict[data-field="${a.name}"]`);
-      verdict.textContent = `answer: ${a.value}`;
-    }
-    state.revealed = true;
-    paint();
+    trySave(model);
   }
 
   box.addEventListener("keydown", (ev) => {
@@ -249,19 +177,21 @@ export function render({ model, el }) {
     ev.preventDefault();
     const r = parseAddress(T.parser, box.value);
     if (r.ok) commit(r.value);
-    else showError(r.message);  // data-address and the picture stay as they were
+    else strip.refuse(r.message);  // data-address and the picture stay as they were
   });
 
   root.addEventListener("click", (ev) => {
-    const t = ev.target.closest("[data-bit], [data-select-address], .smmu-prev, .smmu-next, .smmu-check, .smmu-reveal, .smmu-check-all, .smmu-predict-answer, .smmu-predict-show");
+    const t = ev.target.closest("[data-bit], [data-select-address], .smmu-prev, .smmu-next, .smmu-check, .smmu-reveal, .smmu-check-all");
     if (!t || !root.contains(t)) return;
-    if (t.classList.contains("smmu-predict-answer")) return predict(Number(t.getAttribute("data-answer")));
-    if (t.classList.contains("smmu-predict-show")) return predict(null);
     if (t.classList.contains("smmu-prev")) return setNumber(state.number - 1);
     if (t.classList.contains("smmu-next")) return setNumber(state.number + 1);
-    if (t.classList.contains("smmu-check")) return check();
-    if (t.classList.contains("smmu-reveal")) return reveal();
-    if (t.classList.contains("smmu-check-all")) return checkAll();
+    if (t.classList.contains("smmu-check")) return exercise.check(current());
+    if (t.classList.contains("smmu-reveal")) {
+      exercise.reveal(current());
+      state.revealed = true;
+      return paint();
+    }
+    if (t.classList.contains("smmu-check-all")) return check.run(state.rule);
     if (t.hasAttribute("data-bit")) {
       const n = Number(t.getAttribute("data-bit"));
       return commit(withBits(state.va, n, n, 1 - bits(state.va, n, n)));
@@ -269,22 +199,6 @@ export function render({ model, el }) {
     const r = parseAddress(T.parser, t.getAttribute("data-select-address"));
     if (r.ok) commit(r.value);
   });
-
-  // The chosen rule on all 2**20 guest pages, in the page (tens of milliseconds).
-  function checkAll() {
-    const out = checkBox.querySelector(".smmu-rule-result");
-    const r = checkRule(T, state.rule);
-    const [pdF, ptF] = T.layouts.quadrant;
-    Object.assign(out.dataset, { rule: state.rule, pages: r.pages, wrongPd: r.wrongPd, wrongPt: r.wrongPt,
-      first: r.first ? hex(T, r.first.va) : "" });
-    if (!r.first) {
-      out.textContent = `${state.rule}: right on all ${r.pages} pages (PD quadrant = ${vaBits(pdF)}, PT quadrant = ${vaBits(ptF)})`;
-      return;
-    }
-    const what = r.first.level === "pd" ? `PD quadrant (${vaBits(pdF)})` : `PT quadrant (${vaBits(ptF)})`;
-    out.textContent = `${state.rule}: WRONG on ${r.wrongPd} pages' PD quadrant and ${r.wrongPt} pages' PT quadrant `
-      + `of ${r.pages}; first ${hex(T, r.first.va)}: ${what} should be ${r.first.expected}, rule gives ${r.first.got}`;
-  }
 
   function step(name, delta) {
     const f = field(T, name), n = 2 ** (f.hi - f.lo + 1);
@@ -324,7 +238,7 @@ export function render({ model, el }) {
       state.rule = ruleBox.value;
       paint();
       model.set("rule", state.rule);
-      save(model);
+      trySave(model);
     });
   }
 
@@ -333,7 +247,7 @@ export function render({ model, el }) {
     if (va !== state.va) {
       const prev = state.va;
       state.va = va;
-      showError("");
+      strip.refuse("");
       paint(prev);
     }
   };
@@ -347,14 +261,14 @@ export function render({ model, el }) {
     if (model.get("number") !== state.number) {
       state.number = model.get("number");
       state.revealed = false;
-      paintExercise();
+      exercise.show(current(), state.number, exercises().length);
       paint();
     }
   };
   model.on("change:address", onAddress);
   model.on("change:rule", onRule);
   model.on("change:number", onNumber);
-  if (kind === "exercise") paintExercise();
+  if (exercise) exercise.show(current(), state.number, exercises().length);
   paint();
   return () => {
     clearTimeout(timer);
@@ -363,5 +277,3 @@ export function render({ model, el }) {
     model.off("change:number", onNumber);
   };
 }
-
-export default { render };
