@@ -89,7 +89,7 @@ def whole_guest_oracle(rule: str, large: bool, processes: int) -> dict:
         occupied |= {va >> 21 for va in gmap}
         cells = {}
         for q in range(4):
-            entry = mmu._pdpt[q]
+            entry = mmu.roots.pdpte(q)
             if not entry & P:
                 continue
             root = by_hpa[entry & ADDR]
@@ -264,7 +264,7 @@ def whole_guest_drawn(node):
     x = whole_guest_explorer()
     space = whole_guest_space()
     recs = [x.states[state_key(x.key_fields, i)] for i in space]
-    svgs = node_call(WholeGuestExplorer.modules, "guestDraw", [[x.tables, x.spec, r, i] for r, i in zip(recs, space)])
+    svgs = node_call(WholeGuestExplorer.bundle, "guestDraw", [[x.tables, x.spec, r, i] for r, i in zip(recs, space)])
     return x, list(zip(space, recs, svgs))
 
 
@@ -286,7 +286,7 @@ def test_a_planted_wrong_08_label_fails(whole_guest_drawn):
     # the bug issue 20 found: (q << 30 | end << 21) - 1 with end = 512 overflows into bit 30
     q = int(gap["va"], 16) >> 30
     gap["va_end"] = f"0x{(q << 30 | 512 << 21) - 1:08X}"
-    svg = node_call(WholeGuestExplorer.modules, "guestDraw", [[x.tables, x.spec, bad, inputs]])[0]
+    svg = node_call(WholeGuestExplorer.bundle, "guestDraw", [[x.tables, x.spec, bad, inputs]])[0]
     o = whole_guest_oracle(inputs["rule"], inputs["large"], inputs["processes"])
     errors = audit(texts(svg), whole_guest_claims(o), WHOLE_GUEST_CONSTANTS)
     assert errors and all("empty 2 MiB slots" in e for e in errors), errors

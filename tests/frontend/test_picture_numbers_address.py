@@ -101,6 +101,6 @@ def test_a_planted_wrong_field_fails():
             if f["name"] == "shadow_pde_index":
                 f["hi"], f["lo"] = 30, 22
     va = 0xDEADBEEF
-    svg = E.node_call(("model.js", "draw.js"), "drawExplorer", [[T, "address-anatomy", {"kind": "address-anatomy", "va": va}]])[0]
+    svg = E.node_call("address", "drawExplorer", [[T, "address-anatomy", {"kind": "address-anatomy", "va": va}]])[0]
     errors = audit(texts(svg), _claims(address_oracle(va)), ADDRESS_CONSTANTS, constants_first=True)
     assert errors, "a wrong PAE PDE index went unnoticed"

@@ -50,7 +50,7 @@ def _shadow_numbers(mmu) -> set:
     for sp in mmu.shadow_pages():
         out |= {sp.hpa, sp.gfn, sp.hpa >> 12, sp.role.access}
         out |= {s for s in sp.spt if s & P} | {i for i, s in enumerate(sp.spt) if s & P}
-    out |= {e for e in mmu._pdpt if e & P}
+    out |= {e for e in (mmu.roots.pdpte(n) for n in range(4)) if e & P}
     return out
 
 
@@ -92,7 +92,7 @@ def fault_drawn(node):
             if "predict" in step:
                 calls.append([x.tables, x.spec, rec, rec["inputs"], {"step": n - 1, "asking": n}])
                 where.append((key, rec["inputs"], f"asking {n}"))
-    return x, list(zip(where, node_call(FaultExplorer.modules, "drawFault", calls)))
+    return x, list(zip(where, node_call(FaultExplorer.bundle, "drawFault", calls)))
 
 
 def _claims(numbers, steps):
@@ -120,7 +120,7 @@ def test_a_planted_wrong_hpa_fails(fault_drawn):
     last = bad["steps"][-1]["tree"]
     page = bad["trees"][last]["shadow"]["pages"][0]
     page["id"] = "0x1000F0000"
-    svg = node_call(FaultExplorer.modules, "drawFault", [[x.tables, x.spec, bad, bad["inputs"]]])[0]
+    svg = node_call(FaultExplorer.bundle, "drawFault", [[x.tables, x.spec, bad, bad["inputs"]]])[0]
     i = rec["inputs"]
     errors = audit(texts(svg), _claims(fault_oracle(i["va"], i["write"], i["process"], i["before"]),
                                        len(rec["steps"])), FAULT_CONSTANTS, constants_first=True)

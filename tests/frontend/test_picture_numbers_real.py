@@ -41,7 +41,7 @@ def probe_oracle(name: str, va: int, large: bool) -> dict:
     except GuestPageFault:
         gpa = None
     q, j, i = va >> 30, (va >> 21) & 511, (va >> 12) & 511
-    root = mmu.cache.by_hpa[mmu._pdpt[q] & ADDR]
+    root = mmu.cache.by_hpa[mmu.roots.pdpte(q) & ADDR]
     top = root.spt[j]
     child = mmu.cache.by_hpa.get(top & ADDR) if top & P and not top & PS else None
     pages = {(root.role.level, root.role.quadrant, root.role.direct, root.gfn)}
@@ -52,7 +52,7 @@ def probe_oracle(name: str, va: int, large: bool) -> dict:
             "pte": pte, "gpa": gpa, "walk": mini_walk(snap, va), "qemu": qemu_said(name, va),
             "q": q, "j": j, "i": i, "root": root, "top": top, "child": child,
             "leaf2m": bool(top & P and top & PS), "pages": pages, "present": present,
-            "pdpt": list(mmu._pdpt)}
+            "pdpt": [mmu.roots.pdpte(n) for n in range(4)]}
 
 
 def _verdict(o) -> str:
@@ -279,7 +279,7 @@ def probes(node):
     x = real_guest_explorer()
     recs = list(x.states.values())
     inputs = [{"snapshot": r["snapshot"], "va": r["va"], "host_large_pages": r["host_large_pages"]} for r in recs]
-    svgs = node_call(x.modules, x.draw_function, [[x.tables, x.spec, r, i] for r, i in zip(recs, inputs)])
+    svgs = node_call(x.bundle, x.draw_function, [[x.tables, x.spec, r, i] for r, i in zip(recs, inputs)])
     return x, list(zip(inputs, recs, svgs))
 
 
@@ -313,6 +313,6 @@ def test_a_planted_wrong_fields_line_fails(probes):
                      == ("user-1", 0xC0400000, True))
     bad = copy.deepcopy(rec)
     bad["leaf"]["what"] = "leaf"  # the old picture: a PAE PTE under a 2 MiB leaf
-    svg = node_call(x.modules, x.draw_function, [[x.tables, x.spec, bad, i]])[0]
+    svg = node_call(x.bundle, x.draw_function, [[x.tables, x.spec, bad, i]])[0]
     errors = audit(texts(svg), probe_claims(probe_oracle("user-1", 0xC0400000, True)), REAL_CONSTANTS)
     assert any("2 MiB leaf" in e for e in errors), errors

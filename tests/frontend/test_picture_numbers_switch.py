@@ -41,9 +41,9 @@ def switch_oracle(first: str, second: str, large: bool, rule: str) -> dict:
     by_hpa = mmu.cache.by_hpa
     quarters, seen, rows = {}, set(), {}
     for q in range(4):
-        if not mmu._pdpt[q] & P:
+        if not mmu.roots.pdpte(q) & P:
             continue
-        root = by_hpa[mmu._pdpt[q] & ADDR]
+        root = by_hpa[mmu.roots.pdpte(q) & ADDR]
         for sp in [root] + [by_hpa[s & ADDR] for s in root.spt if s & P and not s & PS]:
             if sp.hpa in seen:
                 continue
@@ -126,7 +126,7 @@ def switches(node):
     x = cr3_switch_explorer()
     recs = list(x.states.values())
     inputs = [{"first": r["first"], "host_large_pages": r["host_large_pages"], "rule": r["rule"]} for r in recs]
-    svgs = node_call(x.modules, x.draw_function, [[x.tables, x.spec, r, i] for r, i in zip(recs, inputs)])
+    svgs = node_call(x.bundle, x.draw_function, [[x.tables, x.spec, r, i] for r, i in zip(recs, inputs)])
     return x, list(zip(inputs, recs, svgs))
 
 
@@ -151,6 +151,6 @@ def test_a_planted_wrong_switch_count_fails(switches):
     i, rec, _ = drawn[0]
     bad = copy.deepcopy(rec)
     bad["before_total"] += 1
-    svg = node_call(x.modules, x.draw_function, [[x.tables, x.spec, bad, i]])[0]
+    svg = node_call(x.bundle, x.draw_function, [[x.tables, x.spec, bad, i]])[0]
     o = switch_oracle(rec["first"], rec["second"], i["host_large_pages"], i["rule"])
     assert any("The cache held" in e for e in switch_errors_drawn(texts(svg), o))

@@ -38,7 +38,7 @@ def _raw(lab) -> set:
         out |= {sp.hpa, sp.gfn, sp.role.access} | {s for s in sp.spt if s & P}
         out |= {s & ADDR for s in sp.spt if s & P}  # the frames the shadow maps
         out |= {i for i, s in enumerate(sp.spt) if s & P}
-    return out | {e for e in lab.mmu._pdpt if e & P} | {lab.cr3, lab.cr3 >> 12}
+    return out | {e for e in (lab.mmu.roots.pdpte(n) for n in range(4)) if e & P} | {lab.cr3, lab.cr3 >> 12}
 
 
 def writes_oracle(table: str, offset: int, size: int, unsync: bool, stores: int) -> set:
@@ -88,7 +88,7 @@ def writes_drawn(node):
         for at, _ in enumerate(rec["steps"]):
             calls.append([x.tables, x.spec, rec, rec["inputs"], at])
             where.append((key, rec["inputs"], at))
-    return x, list(zip(where, node_call(x.modules, x.draw_function, calls)))
+    return x, list(zip(where, node_call(x.bundle, x.draw_function, calls)))
 
 
 def _claims(numbers, steps):
@@ -120,7 +120,7 @@ def test_a_planted_wrong_spte_fails(writes_drawn):
     bad = copy.deepcopy(rec)
     for step in bad["steps"]:
         step["text"] = step["text"].replace("L2q0:64, L2q0:65", "L2q0:66, L2q0:67")  # not 2 x (32 mod 256)
-    svgs = node_call(x.modules, x.draw_function, [[x.tables, x.spec, bad, bad["inputs"], at]
+    svgs = node_call(x.bundle, x.draw_function, [[x.tables, x.spec, bad, bad["inputs"], at]
                                                   for at in range(len(bad["steps"]))])
     errors = [e for svg in svgs for e in audit(texts(svg), _claims(_oracle(rec["inputs"]), len(rec["steps"])),
                                                WRITES_CONSTANTS, constants_first=True)]
