@@ -44,6 +44,7 @@ from nbclient import NotebookClient
 from nbconvert import HTMLExporter
 
 from freeze_widgets import WIDGET_STATE, freeze_widgets   # beside this script (on sys.path)
+from site_python import add_meta, vendor_python
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -184,7 +185,7 @@ def exporter() -> HTMLExporter:
                         widget_renderer_url="embed-amd.js")
 
 
-def build_page(source: Path, out: Path, timeout: int) -> dict:
+def build_page(source: Path, out: Path, timeout: int, python: dict | None = None) -> dict:
     """Execute one twin with widget state kept, freeze, export, check; returns its index entry."""
     nb = jupytext.read(source)
     nb.metadata["kernelspec"] = dict(KERNELSPEC)
@@ -199,6 +200,8 @@ def build_page(source: Path, out: Path, timeout: int) -> dict:
     if remote:
         raise SiteError(f"{source.name}: the page would fetch from another origin: {remote}")
     name = source.stem + ".html"
+    if python:
+        page = add_meta(page, python)   # where the page's own Python is (tools/site_python.py)
     (out / name).write_text(page, encoding="utf-8")
     return {"page": name, "title": title, "frozen": frozen, "live": live, "seconds": seconds}
 
@@ -232,9 +235,13 @@ def build_site(out: Path, names: list[str] | None = None, timeout: int = 600,
         shutil.rmtree(out)
     out.mkdir(parents=True)
     vendor(out)
+    try:
+        python = vendor_python(out, NODE_MODULES, pinned_versions()["pyodide"])
+    except RuntimeError as err:
+        raise SiteError(str(err)) from None
     entries = []
     for source in sources:
-        e = build_page(source, out, timeout)
+        e = build_page(source, out, timeout, python)
         log(f"{e['page']:30s} {e['seconds']:6.1f} s  live explorers {e['live']}, "
             f"frozen {e['frozen']}")
         entries.append(e)

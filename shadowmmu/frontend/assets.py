@@ -31,11 +31,36 @@ def module_text(name: str) -> str:
     return (HERE / name).read_text(encoding="utf-8")
 
 
+_LOCAL_NAME = re.compile(r'^import [^;]* from "\./([a-z_]+\.js)";$', re.M)
+
+
+def with_imports(modules: tuple[str, ...]) -> tuple[str, ...]:
+    """The modules named, each preceded by the local modules it imports (not named already):
+
+        >>> with_imports(("sim.js",))
+        ('pyodide_host.js', 'sim.js')
+    """
+    out: list[str] = []
+
+    def add(name: str) -> None:
+        if name in out:
+            return
+        for dep in _LOCAL_NAME.findall(module_text(name)):
+            if dep not in modules:
+                add(dep)
+        out.append(name)
+
+    for name in modules:
+        add(name)
+    return tuple(out)
+
+
 @lru_cache(maxsize=None)
 def esm_source(modules: tuple[str, ...] = MODULES) -> str:
-    """The ES modules joined into one, local imports dropped (the widgets' ``_esm``)."""
+    """The ES modules joined into one, local imports dropped (the widgets' ``_esm``); a module
+    one of them imports and the list does not name comes just before it (``with_imports``)."""
     parts = [f"// ---- shadowmmu/frontend/{name}\n" + _LOCAL_IMPORT.sub("", module_text(name))
-             for name in modules]
+             for name in with_imports(tuple(modules))]
     return "\n".join(parts)
 
 

@@ -7,7 +7,9 @@ the page can answer in one frame, and answer at all with no kernel, the widget
 carries a *state space*: the records of a list of input combinations computed
 when the widget is made (``make site`` stores them in the static page). Any
 other input is a ``request`` the kernel answers with an ``answer``; without a
-kernel the page says that input needs the live notebook.
+kernel, on the static site, the page computes it with the same two functions in its
+own Python (Pyodide in a Web Worker: ``states.inpage``, ``pyodide_host.js``), and
+elsewhere says that input needs the live notebook.
 
 A subclass names its ``explorer_kind`` (the root's ``data-explorer``), its
 ``key_fields``, its ES modules and drawing function, and two pure functions of
@@ -28,6 +30,7 @@ from typing import Callable
 import anywidget
 import traitlets as t
 
+from ..states.inpage import function_name
 from ..states.space import check_record, state_key, state_space
 from .assets import css_source, esm_source
 from .node import node_call
@@ -78,7 +81,8 @@ class SimExplorer(anywidget.AnyWidget):
             check_record(states[key], f"state {key}")
         super().__init__(kind=self.explorer_kind, inputs=inputs, states=states,
                          spec={"key_fields": list(self.key_fields), "presets": space,
-                               "static_note": self.static_note, **self.extra_spec()}, **kwargs)
+                               "static_note": self.static_note, "python": self.python_spec(),
+                               **self.extra_spec()}, **kwargs)
         self._extra: dict[str, dict] = {}
 
     # ---- what a subclass provides: explorer_kind, check_inputs, make_record, maybe extra_spec
@@ -90,6 +94,11 @@ class SimExplorer(anywidget.AnyWidget):
     def compute(self, inputs: dict) -> dict:
         """The record for checked inputs (a pure function of them)."""
         return type(self).make_record(inputs)
+
+    @classmethod
+    def python_spec(cls) -> dict:
+        """The names of check_inputs and make_record, for the page's own Python (states.inpage)."""
+        return {"check": function_name(cls.check_inputs), "record": function_name(cls.make_record)}
 
     def extra_spec(self) -> dict:
         """What the page needs besides the base spec, sent once (control options, shared data)."""

@@ -1,0 +1,169 @@
+"""The static site's own Python answers every simulator explorer's off-preset inputs.
+
+One page (tests/browser/page_python.py) holds the five simulator explorers (06's fault,
+07's write, 08's whole guest, 10's real address and CR3 switch), each built with no
+precomputed states but its first, so every other input is computed in the page: by the
+built site's Pyodide worker and wheel, started once for the whole module, with every
+request that would leave the machine aborted (none expected). Each drawn record is
+compared with the same record computed by CPython here, from the explorer class's own
+check and record functions (canonical JSON equal), and the drawn key with the key
+CPython gives. 07 is driven through every control combination.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from browser.page_python import drawn_record, expected, page_dir
+from browser.static_site import NetworkGuard, serve
+from browser.test_static_site import site_dir  # noqa: F401 (fixture)
+from shadowmmu.frontend.fault_explorer import FaultExplorer, page_fault_explorer
+from shadowmmu.frontend.real_guest_explorer import (Cr3SwitchExplorer, RealGuestExplorer,
+                                                    cr3_switch_explorer, real_guest_explorer)
+from shadowmmu.frontend.whole_guest_explorer import WholeGuestExplorer, whole_guest_explorer
+from shadowmmu.frontend.writes_explorer import WriteExplorer, guest_write_explorer
+from shadowmmu.rules import QUADRANT_RULES
+
+FIRST_MS = 180_000   # the first answer waits for Pyodide to start (10-20 s here, loaded)
+LATER_MS = 60_000
+
+FAULT = '.smmu-explorer[data-explorer="page-fault"]'
+WRITE = '.smmu-explorer[data-explorer="guest-write"]'
+GUEST = '.smmu-explorer[data-explorer="whole-guest"]'
+PROBE = '.smmu-explorer[data-explorer="real-guest"]'
+SWITCH = '.smmu-explorer[data-explorer="cr3-switch"]'
+
+
+@pytest.fixture(scope="module")
+def page(site_dir, chromium_context, tmp_path_factory):  # noqa: F811
+    explorers = [page_fault_explorer(0xDEADBEEF, space=[]),
+                 guest_write_explorer("pt", 0x800, 4, unsync=True, space=[]),
+                 whole_guest_explorer(3, "mainline", True, space=[]),
+                 real_guest_explorer("user-1", 0x08048000, space=[]),
+                 cr3_switch_explorer("user-1", True, "mainline", space=[])]
+    d = page_dir(site_dir, tmp_path_factory.mktemp("page-python"), explorers)
+    with serve(d) as base:
+        pg = chromium_context.new_page()
+        pg.set_viewport_size({"width": 1000, "height": 1400})
+        guard = NetworkGuard().install(pg)
+        errors: list[str] = []
+        pg.on("pageerror", lambda e: errors.append(str(e)))
+        pg.goto(f"{base}/python.html")
+        pg.wait_for_function("window.smmuRendered === 5", timeout=60_000)
+        # the first off-preset input starts Python (unless the page warmed it already) and says so
+        box = pg.locator(f"{FAULT} input.smmu-address")
+        box.fill("0x12345678")
+        box.press("Enter")
+        status = pg.locator(f"{FAULT} .smmu-status").inner_text()
+        assert "Python in your browser" in status, status
+        key, want = expected(FaultExplorer, {"va": 0x12345678, "write": False, "process": 0, "before": "fresh"})
+        assert drawn_record(pg, FAULT, 0, key, FIRST_MS) == want
+        yield pg
+        pg.close()
+        assert guard.aborted == [], f"requests left the machine: {guard.aborted}"
+        assert errors == [], errors
+
+
+def data(pg, selector):
+    return pg.eval_on_selector(selector, "e => ({...e.dataset})")
+
+
+def test_06_typed_addresses_and_toggles(page):
+    inputs = {"va": 0x12345678, "write": False, "process": 0, "before": "fresh"}
+    steps = [("va", "0x0000_1000", 0x1000), ("va", "3221225472", 0xC0000000), ("write", None, True),
+             ("process", "1", 1), ("before", "after-p1", "after-p1"), ("va", "0xfffff123", 0xFFFFF123)]
+    for field, text, value in steps:
+        if field == "va":
+            box = page.locator(f"{FAULT} input.smmu-address")
+            box.fill(text)
+            box.press("Enter")
+        elif field == "write":
+            page.locator(f"{FAULT} input.smmu-write-access").click()
+        else:
+            page.locator(f"{FAULT} select.smmu-{field}").select_option(text)
+        inputs[field] = value
+        key, want = expected(FaultExplorer, inputs)
+        assert drawn_record(page, FAULT, 0, key, LATER_MS) == want, inputs
+
+
+def test_07_every_control_combination(page):
+    ex = page.locator(WRITE)
+    box = ex.locator("input.smmu-offset")
+    box.fill("0x408")                       # gPTE/gPDE 258: not a preset
+    box.press("Enter")
+    inputs = {"table": "pt", "offset": 0x408, "size": 4, "unsync": True, "stores": 1}
+    seen = set()
+
+    def check():
+        key, want = expected(WriteExplorer, inputs)
+        assert drawn_record(page, WRITE, 0, key, LATER_MS) == want, inputs
+        seen.add(key)
+
+    check()
+    for table in ("pt", "pd"):
+        ex.locator(f'button[data-table="{table}"]').click()
+        inputs["table"] = table
+        check()
+        for unsync in (True, False):
+            if ex.locator("input.smmu-unsync").is_checked() != unsync:
+                ex.locator("input.smmu-unsync").click()
+            inputs["unsync"] = unsync
+            check()
+            for stores in (1, 3):           # the page's two store buttons: 1 and spec.max_stores
+                ex.locator(f'button[data-stores="{stores}"]').click()
+                inputs["stores"] = stores
+                check()
+                for size in (1, 2, 4, 8):
+                    ex.locator(f'button[data-size="{size}"]').click()
+                    inputs["size"] = size
+                    check()
+    assert len(seen) == 2 * 2 * 2 * 4
+
+
+def test_08_rules_large_pages_and_processes(page):
+    inputs = {"rule": "mainline", "large": True, "processes": 3}
+    actions = [("rule", r) for r in QUADRANT_RULES if r != "mainline"]
+    actions += [("large", False), ("processes", 1), ("processes", 4), ("rule", "halves"), ("large", True)]
+    for field, value in actions:
+        if field == "large":
+            page.locator(f"{GUEST} input.smmu-large").click()
+        else:
+            page.locator(f"{GUEST} select.smmu-{field}").select_option(str(value))
+        inputs[field] = value
+        key, want = expected(WholeGuestExplorer, inputs)
+        assert drawn_record(page, GUEST, 0, key, LATER_MS) == want, inputs
+
+
+def test_10_typed_addresses_of_real_snapshots(page):
+    inputs = {"snapshot": "user-1", "va": 0x08048000, "host_large_pages": True}
+    for field, value in [("va", 0x0804A123), ("snapshot", "kernel-boot"), ("va", 0xC1000010),
+                         ("host_large_pages", False), ("va", 0xBFFFF000)]:
+        if field == "va":
+            box = page.locator(f"{PROBE} input.smmu-address")
+            box.fill(f"0x{value:08X}")
+            box.press("Enter")
+        elif field == "snapshot":
+            page.locator(f"{PROBE} select.smmu-snapshot").select_option(value)
+        else:
+            page.locator(f"{PROBE} input.smmu-large-pages").click()
+        inputs[field] = value
+        key, want = expected(RealGuestExplorer, inputs)
+        assert drawn_record(page, PROBE, 0, key, LATER_MS) == want, inputs
+
+
+def test_10_cr3_switch(page):
+    inputs = {"first": "user-1", "host_large_pages": True, "rule": "mainline"}
+    actions = [("rule", r) for r in QUADRANT_RULES if r != "mainline"] + [("first", "user-2"), ("host_large_pages", False)]
+    for field, value in actions:
+        if field == "host_large_pages":
+            page.locator(f"{SWITCH} input.smmu-large-pages").click()
+        else:
+            page.locator(f"{SWITCH} select.smmu-{'switch-first' if field == 'first' else field}").select_option(value)
+        inputs[field] = value
+        key, want = expected(Cr3SwitchExplorer, inputs)
+        assert drawn_record(page, SWITCH, 0, key, LATER_MS) == want, inputs
+
+
+def test_one_python_served_every_explorer(page):
+    log = page.evaluate("({...globalThis.__shadowmmuPython.log, answers: globalThis.__shadowmmuPython.log.answers.length})")
+    assert log["readyAt"] is not None and log["answers"] >= 5
