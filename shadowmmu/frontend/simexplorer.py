@@ -96,9 +96,13 @@ class SimExplorer(anywidget.AnyWidget):
         return type(self).make_record(inputs)
 
     @classmethod
-    def python_spec(cls) -> dict:
-        """The names of check_inputs and make_record, for the page's own Python (states.inpage)."""
-        return {"check": function_name(cls.check_inputs), "record": function_name(cls.make_record)}
+    def python_spec(cls) -> dict | None:
+        """The names of check_inputs and make_record, for the page's own Python (states.inpage);
+        None when they are not functions of shadowmmu.states (the page cannot call them)."""
+        try:
+            return {"check": function_name(cls.check_inputs), "record": function_name(cls.make_record)}
+        except ValueError:
+            return None
 
     def extra_spec(self) -> dict:
         """What the page needs besides the base spec, sent once (control options, shared data)."""
