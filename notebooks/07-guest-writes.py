@@ -204,7 +204,8 @@ HTML(render_write_result(write_experiment("pt", 0x000, 8, unsync=False)))
 # end. A bad offset shows an error and keeps the last picture. Without a Python kernel
 # (the static site), the explorer answers from the stores computed when the page was
 # built: the presets' tables and offsets, every size, unsync on and off, and three stores
-# in a row for the page directory; any other store needs the live notebook.
+# in a row for the page directory; any other store is computed by the package itself,
+# running in your browser (Pyodide), or by the kernel in JupyterLab or Voila.
 
 # %%
 # NBVAL_IGNORE_OUTPUT

@@ -21,7 +21,8 @@
 // address asks again. The data-* contract above is kept up to date meanwhile.
 import { bits, checkRule, decompose, explorerState, field, hex, parseAddress, parseAnswer, withBits, withField } from "./model.js";
 import { drawExplorer, vaBits } from "./draw.js";
-import { simElement } from "./sim.js";
+import { kernelSave, simElement } from "./sim.js";
+import { pagePython } from "./pyodide_host.js";
 
 const ATTRS = {
   address: "address", guestPdeIndex: "guestPdeIndex", guestPteIndex: "guestPteIndex",
@@ -74,6 +75,14 @@ export function render({ model, el }) {
       ruleBox.append(simElement("option", { value: name, text: `${name}${r.correct ? "" : " (wrong)"}` }));
     }
     controls.append(simElement("label", { text: "rule" }), ruleBox);
+  }
+  // exercise: another seed, made by the kernel or by the page's own Python (pyodide_host.js)
+  const seedBox = kind === "exercise" ? simElement("input", { class: "smmu-seed", type: "text", spellcheck: false,
+    size: 10, "aria-label": "exercise seed (a whole number); Enter for a new set" }) : null;
+  const seedStatus = simElement("span", { class: "smmu-status", role: "status" });
+  if (seedBox) {
+    seedBox.value = String(model.get("seed"));
+    controls.append(simElement("label", { text: "seed" }), seedBox, " ", seedStatus);
   }
   const question = simElement("div", { class: "smmu-question" });
   const answers = simElement("div", { class: "smmu-answers" });
@@ -206,6 +215,64 @@ export function render({ model, el }) {
     answers.append(simElement("span", { class: "smmu-answer-buttons" }, [
       simElement("button", { type: "button", class: "smmu-check", text: "check my answer" }), " ",
       simElement("button", { type: "button", class: "smmu-reveal", text: "reveal" })]));
+  }
+
+  // A new seed: the kernel makes its set (Explorer._new_seed); with no kernel, the static
+  // site's own Python runs the same states.exercises function; elsewhere it needs a kernel.
+  let seedAsked = 0;
+  function exerciseStatus(kind, text) {
+    root.dataset.status = kind;
+    seedStatus.textContent = kind === "error" ? "" : text;
+    if (kind === "error") showError(text);
+  }
+  function useExercises(records) {
+    model.set("exercises", records);
+    const seed = records.length ? records[0].seed : model.get("seed");
+    root.dataset.stateKey = `${seed}|${records.length}`;
+    seedBox.value = String(seed);
+    state.number = -1;
+    setNumber(0);
+  }
+  function setSeed(text) {
+    const t = text.trim();
+    const spec = model.get("spec") || {};
+    if (!/^[0-9]+$/.test(t) || Number(t) > 2 ** 32 - 1) {
+      showError(`seed ${JSON.stringify(text)} must be a whole number in 0..${2 ** 32 - 1}`);
+      return;
+    }
+    showError("");
+    const seed = Number(t), count = exercises().length;
+    if (exercises().length && exercises()[0].seed === seed) return;
+    model.set("seed", seed);
+    if (kernelSave(model)) return;  // the kernel answers by changing `exercises`
+    const python = spec.python ? pagePython() : null;
+    if (!python) {
+      exerciseStatus("needs-kernel", "A new seed needs a Python kernel (JupyterLab or Voila).");
+      return;
+    }
+    const asked = ++seedAsked;
+    exerciseStatus("computing", python.ready ? "computing in the Python in your browser…" : "starting Python in your browser…");
+    python.ask({ key_fields: spec.key_fields, check: spec.python.check, record: spec.python.record, inputs: { seed, count } },
+      (msg) => { if (asked === seedAsked) exerciseStatus("computing", msg); })
+      .then((a) => {
+        if (asked !== seedAsked) return;
+        if (a.error) { exerciseStatus("error", a.error); return; }
+        exerciseStatus("", "");
+        useExercises(a.record.exercises);
+      })
+      .catch((err) => {
+        if (asked === seedAsked) exerciseStatus("error", `The Python in your browser failed, so there is no new set: ${err.message}`);
+      });
+  }
+  if (seedBox) {
+    root.dataset.stateKey = `${model.get("seed")}|${exercises().length}`;
+    root.dataset.status = "";
+    if ((model.get("spec") || {}).python) pagePython();  // a static site's page may warm its Python when idle
+    seedBox.addEventListener("keydown", (ev) => {
+      if (ev.key !== "Enter") return;
+      ev.preventDefault();
+      setSeed(seedBox.value);
+    });
   }
 
   function setNumber(n) {
@@ -350,9 +417,15 @@ export function render({ model, el }) {
       paint();
     }
   };
+  const onExercises = () => {  // a kernel made a new set (another seed)
+    const records = exercises();
+    if (!records.length || root.dataset.stateKey === `${records[0].seed}|${records.length}`) return;
+    useExercises(records);
+  };
   model.on("change:address", onAddress);
   model.on("change:rule", onRule);
   model.on("change:number", onNumber);
+  if (seedBox) model.on("change:exercises", onExercises);
   if (kind === "exercise") paintExercise();
   paint();
   return () => {
@@ -360,6 +433,7 @@ export function render({ model, el }) {
     model.off("change:address", onAddress);
     model.off("change:rule", onRule);
     model.off("change:number", onNumber);
+    if (seedBox) model.off("change:exercises", onExercises);
   };
 }
 

@@ -30,9 +30,10 @@ import ipywidgets as W
 import traitlets as t
 
 from ..address import AddressError, parse_address
-from ..consts import GPTE_SIZE, GUEST_4K
 from ..rules import get_rule
-from ..exercises import make_exercise
+from ..states.exercises import KEY_FIELDS as EXERCISE_FIELDS
+from ..states.exercises import exercise_inputs, exercise_set
+from ..states.inpage import function_name
 from .assets import css_source, esm_source
 from .node import node_call, stack_svgs
 from .viewdata import explorer_tables
@@ -82,6 +83,20 @@ class Explorer(anywidget.AnyWidget):
     tables = t.Dict().tag(sync=True)
     #: pd-split / pt-split only: ask for the quadrant before the picture shows it.
     predict = t.Bool(False).tag(sync=True)
+    #: exercise only: the seed of ``exercises`` (the page may ask for another), and what the
+    #: page needs to make a set itself ({python: {check, record}, key_fields}).
+    seed = t.Int(0).tag(sync=True)
+    spec = t.Dict().tag(sync=True)
+
+    @t.observe("seed")
+    def _new_seed(self, change):
+        """The reader picked another seed (a kernel is there): make that set, from exercise 0."""
+        if self.kind != "exercise" or not self.exercises or self.exercises[0]["seed"] == change["new"]:
+            return
+        records = exercise_set({"seed": change["new"], "count": len(self.exercises)})["exercises"]
+        self.exercises = records
+        self.number = 0
+        self.address = records[0]["va"]
 
     @t.default("tables")
     def _tables(self):
@@ -176,25 +191,14 @@ def rule_explorer(address=0x00200000, rule: str = "mainline") -> Explorer:
     return _explorer("rule", address, rule=rule)
 
 
-def exercise_record(seed: int, number: int) -> dict:
-    """One exercise of ``exercises.make_exercise()`` as plain JSON for the page, with the
-    address its picture shows (for a write: an address whose walk uses that entry)."""
-    ex = make_exercise(seed, number)
-    labels = dict(ex.fields)
-    if ex.va is not None:
-        va = ex.va
-    else:
-        entry = ex.offset // GPTE_SIZE
-        pde, pte = GUEST_4K[0], GUEST_4K[1]
-        va = entry << (pte.lo if ex.kind == "pt-write" else pde.lo)
-    return {"seed": ex.seed, "number": ex.number, "kind": ex.kind, "question": ex.question,
-            "va": va, "answers": [{"name": n, "label": labels[n], "value": v} for n, v in ex.answers]}
-
-
 def exercise(seed: int = 2024, count: int = 12, number: int = 0) -> Explorer:
-    """Notebook 09: `count` seeded exercises, checked and revealed in the page."""
-    records = [exercise_record(seed, n) for n in range(count)]
-    x = Explorer(kind="exercise", exercises=records, address=records[number]["va"])
+    """Notebook 09: `count` seeded exercises, checked and revealed in the page; the reader
+    may pick another seed (the kernel, or the static site's own Python, makes its set)."""
+    inputs = exercise_inputs({"seed": seed, "count": count})
+    records = exercise_set(inputs)["exercises"]
+    x = Explorer(kind="exercise", exercises=records, address=records[number]["va"], seed=inputs["seed"],
+                 spec={"python": {"check": function_name(exercise_inputs), "record": function_name(exercise_set)},
+                       "key_fields": list(EXERCISE_FIELDS)})
     x.number = number
     return x
 

@@ -45,6 +45,11 @@ export function stateKey(fields, inputs) {
   return fields.map((f) => keyPart(inputs[f])).join("|");
 }
 
+// Send the model's changes to the kernel: false when there is none (a static page).
+export function kernelSave(model) {
+  return trySave(model);
+}
+
 function trySave(model) {
   // The static page's widget manager (html-manager) has no kernel, and there
   // save_changes() does nothing rather than throw: ask the manager first.

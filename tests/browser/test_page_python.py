@@ -2,7 +2,8 @@
 
 One page (tests/browser/page_python.py) holds the five simulator explorers (06's fault,
 07's write, 08's whole guest, 10's real address and CR3 switch), each built with no
-precomputed states but its first, so every other input is computed in the page: by the
+precomputed states but its first, and 09's exercises (whose seed the reader may change),
+so every other input is computed in the page: by the
 built site's Pyodide worker and wheel, started once for the whole module, with every
 request that would leave the machine aborted (none expected). Each drawn record is
 compared with the same record computed by CPython here, from the explorer class's own
@@ -17,12 +18,15 @@ import pytest
 from browser.page_python import drawn_record, expected, page_dir
 from browser.static_site import NetworkGuard, serve
 from browser.test_static_site import site_dir  # noqa: F401 (fixture)
+from shadowmmu.frontend.explorers import exercise
 from shadowmmu.frontend.fault_explorer import FaultExplorer, page_fault_explorer
 from shadowmmu.frontend.real_guest_explorer import (Cr3SwitchExplorer, RealGuestExplorer,
                                                     cr3_switch_explorer, real_guest_explorer)
 from shadowmmu.frontend.whole_guest_explorer import WholeGuestExplorer, whole_guest_explorer
 from shadowmmu.frontend.writes_explorer import WriteExplorer, guest_write_explorer
 from shadowmmu.rules import QUADRANT_RULES
+from shadowmmu.states.exercises import exercise_set
+from shadowmmu.states.space import canonical_json
 
 FIRST_MS = 180_000   # the first answer waits for Pyodide to start (10-20 s here, loaded)
 LATER_MS = 60_000
@@ -32,6 +36,7 @@ WRITE = '.smmu-explorer[data-explorer="guest-write"]'
 GUEST = '.smmu-explorer[data-explorer="whole-guest"]'
 PROBE = '.smmu-explorer[data-explorer="real-guest"]'
 SWITCH = '.smmu-explorer[data-explorer="cr3-switch"]'
+EXERCISE = '.smmu-explorer[data-explorer="exercise"]'
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +45,8 @@ def page(site_dir, chromium_context, tmp_path_factory):  # noqa: F811
                  guest_write_explorer("pt", 0x800, 4, unsync=True, space=[]),
                  whole_guest_explorer(3, "mainline", True, space=[]),
                  real_guest_explorer("user-1", 0x08048000, space=[]),
-                 cr3_switch_explorer("user-1", True, "mainline", space=[])]
+                 cr3_switch_explorer("user-1", True, "mainline", space=[]),
+                 exercise(seed=2024)]
     d = page_dir(site_dir, tmp_path_factory.mktemp("page-python"), explorers)
     with serve(d) as base:
         pg = chromium_context.new_page()
@@ -49,7 +55,7 @@ def page(site_dir, chromium_context, tmp_path_factory):  # noqa: F811
         errors: list[str] = []
         pg.on("pageerror", lambda e: errors.append(str(e)))
         pg.goto(f"{base}/python.html")
-        pg.wait_for_function("window.smmuRendered === 5", timeout=60_000)
+        pg.wait_for_function("window.smmuRendered === 6", timeout=60_000)
         # the first off-preset input starts Python (unless the page warmed it already) and says so
         box = pg.locator(f"{FAULT} input.smmu-address")
         box.fill("0x12345678")
@@ -167,3 +173,18 @@ def test_10_cr3_switch(page):
 def test_one_python_served_every_explorer(page):
     log = page.evaluate("({...globalThis.__shadowmmuPython.log, answers: globalThis.__shadowmmuPython.log.answers.length})")
     assert log["readyAt"] is not None and log["answers"] >= 5
+
+
+def test_09_another_seed(page):
+    ex = page.locator(EXERCISE)
+    box = ex.locator("input.smmu-seed")
+    box.fill("7")
+    box.press("Enter")
+    assert drawn_record(page, EXERCISE, 0, "7|12", LATER_MS) == canonical_json(exercise_set({"seed": 7, "count": 12}))
+    first = exercise_set({"seed": 7, "count": 12})["exercises"][0]
+    assert first["question"] in ex.locator(".smmu-question").inner_text()
+    assert ex.get_attribute("data-address") == f"0x{first['va']:08X}"
+    box.fill("seven")
+    box.press("Enter")
+    assert "must be a whole number" in ex.locator(".smmu-error").inner_text()
+    assert ex.get_attribute("data-state-key") == "7|12"

@@ -44,3 +44,19 @@ def test_a_bad_input_is_named():
 def test_only_functions_of_states_can_be_named(name):
     with pytest.raises(ValueError):
         resolve(name)
+
+
+def test_exercise_sets_are_make_exercise_and_checked():
+    from shadowmmu.exercises import make_exercise
+    from shadowmmu.frontend.explorers import exercise
+    from shadowmmu.states.exercises import exercise_inputs, exercise_set
+    got = exercise_set({"seed": 7, "count": 3})["exercises"]
+    assert [(r["seed"], r["number"], r["question"]) for r in got] == [
+        (7, n, make_exercise(7, n).question) for n in range(3)]
+    for bad in ({"seed": -1}, {"seed": 2**32}, {"seed": "x"}, {"seed": True}, {"seed": 1, "count": 0}):
+        with pytest.raises(ValueError, match="must be a whole number"):
+            exercise_inputs(bad)
+    x = exercise(seed=2024, count=4, number=2)
+    x.seed = 7                      # what the page sends a kernel
+    assert x.exercises == exercise_set({"seed": 7, "count": 4})["exercises"] and x.number == 0
+    assert x.address == x.exercises[0]["va"]
