@@ -7,7 +7,7 @@ explorers (tests/browser/page_python.py: the site's worker, Pyodide and wheel, e
 explorer with no precomputed state but its first) is served from 127.0.0.1 by a server
 that counts the bytes it sends; Chromium (Debian's), every other origin aborted. Timed,
 from the Enter/click in the page to the explorer showing the new key with no status
-(``performance.now()`` in the page at both ends, the end polled every frame):
+(``performance.now()`` in the page at both ends, the end polled every 4 ms):
 
 * cold: a fresh browser context (no HTTP or code cache), the worker started by the click
   (``warm: first-input``): the first answer, Pyodide's start included;
@@ -29,15 +29,13 @@ import http.server
 import statistics
 import sys
 import tempfile
-import threading
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 from browser.page_python import page_dir, site_meta  # noqa: E402
-from browser.static_site import NetworkGuard  # noqa: E402
+from browser.static_site import NetworkGuard, serve  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 from shadowmmu.frontend.fault_explorer import FaultExplorer, page_fault_explorer  # noqa: E402
 from shadowmmu.frontend.real_guest_explorer import (Cr3SwitchExplorer, RealGuestExplorer,  # noqa: E402
@@ -49,14 +47,14 @@ from shadowmmu.states.space import state_key  # noqa: E402
 SEL = {n: f'.smmu-explorer[data-explorer="{n}"]' for n in
        ("page-fault", "guest-write", "whole-guest", "real-guest", "cr3-switch")}
 
-JS_ARM = """([sel, key]) => new Promise((resolve) => {
+JS_ARM = """([sel, key]) => ({ done: new Promise((resolve) => {
   const root = document.querySelector(sel), t0 = performance.now();
   (function poll() {
     if (root.dataset.stateKey === key && root.dataset.status === "") resolve(performance.now() - t0);
-    else if (root.dataset.status === "error") resolve(-1);
-    else requestAnimationFrame(poll);
+    else if (root.dataset.status === "error" || performance.now() - t0 > 300000) resolve(-1);
+    else setTimeout(poll, 4);
   })();
-})"""
+}) })"""
 
 
 class Counting(http.server.SimpleHTTPRequestHandler):
@@ -69,19 +67,6 @@ class Counting(http.server.SimpleHTTPRequestHandler):
 
     def log_message(self, *args):
         pass
-
-
-@contextmanager
-def counting_server(directory: Path):
-    handler = functools.partial(Counting, directory=str(directory))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    t = threading.Thread(target=httpd.serve_forever, daemon=True)
-    t.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
 
 
 def explorers():
@@ -104,9 +89,11 @@ def timed(pg, sel, k, act):
     starts when armed, just before the act)."""
     waiter = pg.evaluate_handle(JS_ARM, [sel, k])
     act()
-    ms = pg.evaluate("(p) => p", waiter)
+    ms = pg.evaluate("(w) => w.done", waiter)   # (a handle to the object: evaluate_handle would await a promise)
     if ms < 0:
-        raise RuntimeError(f"{sel} {k}: the page showed an error")
+        state = pg.eval_on_selector(sel, "e => [e.dataset.stateKey, e.dataset.status, e.textContent.slice(0, 300)]")
+        raise RuntimeError(f"{sel} {k}: no answer (an error, or 300 s): {state}")
+    print(f"  {sel.split('=')[1][:-1]} {k}: {ms:.0f} ms", file=sys.stderr, flush=True)
     return ms
 
 
@@ -140,7 +127,7 @@ def run(site: Path, warm: str, measure_later: bool):
         page.write_text(page.read_text().replace('&quot;warm&quot;: &quot;idle&quot;', f'&quot;warm&quot;: &quot;{warm}&quot;')
                         .replace('&quot;warm&quot;: &quot;first-input&quot;', f'&quot;warm&quot;: &quot;{warm}&quot;'))
         Counting.sent = 0
-        with counting_server(d) as base, sync_playwright() as p:
+        with serve(d, Counting) as base, sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium")
             ctx = browser.new_context()
             NetworkGuard().install(ctx)

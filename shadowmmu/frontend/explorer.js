@@ -226,9 +226,9 @@ export function render({ model, el }) {
     if (kind === "error") showError(text);
   }
   function useExercises(records) {
-    model.set("exercises", records);
     const seed = records.length ? records[0].seed : model.get("seed");
-    root.dataset.stateKey = `${seed}|${records.length}`;
+    root.dataset.stateKey = `${seed}|${records.length}`;  // first: onExercises sees it is shown
+    if (model.get("exercises") !== records) model.set("exercises", records);
     seedBox.value = String(seed);
     state.number = -1;
     setNumber(0);

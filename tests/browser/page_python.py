@@ -24,20 +24,13 @@ from pathlib import Path
 import anywidget
 
 from browser.static_site import build_tool
+from frontend.harness import STAND_IN_MODEL
 from shadowmmu.states.space import canonical_json, state_key
 
 _SCRIPT = """<div id="w{i}"></div>
 <script type="module">
 {esm}
-const s = {state};
-const handlers = {{}};
-const model = {{
-  get: (k) => s[k],
-  set: (k, v) => {{ s[k] = v; for (const h of handlers["change:" + k] || []) h(); }},
-  on: (ev, h) => {{ (handlers[ev] = handlers[ev] || []).push(h); }},
-  off: (ev, h) => {{ handlers[ev] = (handlers[ev] || []).filter((x) => x !== h); }},
-  save_changes: () => {{ throw new Error("no kernel"); }},
-}};
+const model = {stand_in}({state});
 render({{ model, el: document.getElementById("w{i}") }});
 window.smmuRendered = (window.smmuRendered || 0) + 1;
 </script>"""
@@ -56,7 +49,8 @@ def explorer_state(explorer) -> dict:
 def python_page(explorers, meta: dict) -> str:
     """The page (see the module doc): each explorer's module and state, the site's meta tag."""
     css = "\n".join(dict.fromkeys(x._css for x in explorers))
-    scripts = "\n".join(_SCRIPT.format(i=i, esm=x._esm, state=json.dumps(explorer_state(x)).replace("</", "<\\/"))
+    scripts = "\n".join(_SCRIPT.format(i=i, esm=x._esm, stand_in=STAND_IN_MODEL,
+                                        state=json.dumps(explorer_state(x)).replace("</", "<\\/"))
                         for i, x in enumerate(explorers))
     build_tool()                             # puts tools/ (and so site_python) on sys.path
     return sys.modules["site_python"].add_meta(_PAGE.format(css=css, scripts=scripts), meta)
