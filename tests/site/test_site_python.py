@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -50,3 +51,22 @@ def test_vendoring_copies_the_core_the_worker_and_the_given_wheel(tmp_path):
     assert (out / meta["worker"]).read_text() == (REPO / "shadowmmu/frontend/pyodide_worker.js").read_text()
     assert (out / meta["wheel"]).read_bytes() == b"stand-in"
     assert meta["warm"] in ("idle", "first-input")
+
+
+def test_every_page_of_the_built_site_says_where_its_python_is(tmp_path_factory):
+    if not (REPO / "node_modules").is_dir():
+        pytest.skip("node_modules/ is missing: run `npm ci --ignore-scripts` (make site does)")
+    from browser.static_site import find_or_build_site
+    site = find_or_build_site(tmp_path_factory.mktemp("site"))
+    pages = sorted(site.glob("[0-9][0-9]-*.html"))
+    assert pages
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        tag = re.search(r'<meta name="shadowmmu-python" content="([^"]*)">', text)
+        assert tag, f"{page.name} has no shadowmmu-python meta tag"
+        meta = json.loads(html.unescape(tag.group(1)))
+        for what in ("worker", "wheel"):
+            assert (site / meta[what]).is_file(), (page.name, meta[what])
+        assert (site / meta["pyodide"] / "pyodide.asm.wasm").is_file()
+    lock = json.loads((site / "python" / "pyodide" / "pyodide-lock.json").read_text())
+    assert lock["info"]["arch"] == "wasm32"
