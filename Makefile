@@ -35,13 +35,13 @@ test: $(VENV)/.test-installed site
 	$(BIN)/python -m pytest
 
 # Build a wheel, install it (not editable) with the extras the smoke test imports
-# (explorers, plots) into a fresh venv outside the checkout and run
+# (explorers) into a fresh venv outside the checkout and run
 # tools/wheel_smoke.py from there: every real-guest snapshot loads from the package data and notebook 10's scenarios run. CI runs it after `make test`.
 wheel-check: $(VENV)/.test-installed
 	set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	$(BIN)/python -m pip wheel --quiet --no-deps --wheel-dir "$$tmp/dist" . ; \
 	$(PYTHON) -m venv "$$tmp/venv"; \
-	whl=$$(ls "$$tmp"/dist/shadowmmu-*.whl); "$$tmp/venv/bin/python" -m pip install --quiet "$$whl[explorers,plots]"; \
+	whl=$$(ls "$$tmp"/dist/shadowmmu-*.whl); "$$tmp/venv/bin/python" -m pip install --quiet "$$whl[explorers]"; \
 	cd "$$tmp" && "$$tmp/venv/bin/python" $(CURDIR)/tools/wheel_smoke.py
 
 # The static site: every notebook executed with its widget state kept, exported with

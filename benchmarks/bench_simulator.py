@@ -29,9 +29,9 @@ import sys
 import time
 
 from shadowmmu import Guest, ShadowMMU
+from shadowmmu.sim.guest import KERNEL_BASE
 
 MIB = 1 << 20
-KERNEL_BASE = 0xC0000000
 DIRECT_MAP = 128 * MIB
 #: (start VA, pages, written) of each region of a process, like a small ELF program.
 PROCESS_LAYOUT = ((0x08048000, 64, False),   # text

@@ -10,14 +10,13 @@ legacy), ``--workloads`` random workloads (default 1,000). Workload number
 * a guest shape: the builder's guests (two address spaces sharing the kernel
   half); a self-mapped page directory (one PDE points at the PD, as 32-bit
   Windows does); one page table linked from many PDEs of several address
-  spaces; 4 MiB pages over the page-table frames; stores through either
-  into the guest's own page tables;
-  eight processes switching CR3;
+  spaces; 4 MiB pages over the page-table frames, stores through either
+  into the guest's own page tables; or eight processes switching CR3;
 * ``--steps`` guest steps: maps and unmaps through the builder, raw PTE and
   PDE stores of 1, 2, 4 and 8 bytes, accesses (read/write, user/supervisor),
   invlpg, full flushes and CR3 loads.
 
-What is checked (the same rule as tests/test_mmu_stateful.py, through the
+What is checked (the same rule as tests/sim/test_mmu_stateful.py, through the
 shared shadowmmu.sim.coherence.FlushWindow): after every step, every watched VA
 translates to nothing or to a frame the guest gave it since its last flush;
 after every invlpg the flushed VA gives nothing or the guest's frame; after

@@ -22,14 +22,15 @@
 # notebook 01.
 #
 # The arithmetic is `shadowmmu.decompose()`, reading the field layouts `GUEST_4K` and
-# `PAE_4K` from `shadowmmu.consts`; the picture is `shadowmmu.views.render_address_anatomy()`.
+# `PAE_4K` from `shadowmmu.consts`; the picture is the page's own `drawExplorer()`
+# (`shadowmmu/frontend/draw.js`), which the explorer below draws too.
 
 # %%
 from shadowmmu import decompose, bits
 from shadowmmu.consts import GUEST_4K, PAE_4K
-from shadowmmu.views.address import render_address_anatomy, render_preset_table
-from shadowmmu.views.common import render_legend
+from shadowmmu.views.address import render_preset_table
 from shadowmmu.frontend.explorers import address_anatomy
+from shadowmmu.frontend.figures import explorer_picture
 from IPython.display import HTML
 
 # %% [markdown]
@@ -82,7 +83,7 @@ d = decompose(0xDEADBEEF)
 # too, so nothing depends on telling them apart):
 
 # %%
-HTML(render_address_anatomy(0xDEADBEEF))
+explorer_picture("address-anatomy", 0xDEADBEEF)
 
 # %% [markdown]
 # Read the colours across the two rows. Bits 31:30 (PDPTE index, PD quadrant) and 29:22

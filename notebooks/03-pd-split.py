@@ -23,7 +23,8 @@
 # **What you'll need:** notebook 02.
 #
 # The roles come from `shadowmmu.pae_root_roles()`; the guest PDEs each one covers from
-# `shadowmmu.shadowed_part()`; the picture is `shadowmmu.views.render_pd_split()`.
+# `shadowmmu.shadowed_part()`; the picture is the page's own `drawExplorer()`
+# (`shadowmmu/frontend/draw.js`), which the explorer below draws too.
 #
 # > **For reviewers.** `pae_root_roles()` mirrors `mmu_alloc_shadow_roots()` and
 # > `mmu_alloc_root()` for a non-PAE guest (mainline 56ea38e436ea, about v6.10): four roots,
@@ -33,9 +34,9 @@
 
 # %%
 from shadowmmu import decompose, pae_root_roles, get_written_sptes, shadowed_part
-from shadowmmu.views.splits import (render_pd_quarters, render_pd_split, render_pd_presets,
-                                    pd_split_layout)
+from shadowmmu.views.splits import render_pd_quarters, render_pd_presets, pd_split_layout
 from shadowmmu.frontend.explorers import pd_split
+from shadowmmu.frontend.figures import explorer_picture
 from IPython.display import HTML
 
 # %% [markdown]
@@ -79,11 +80,13 @@ pd_split_layout(decompose(0xDEADBEEF))
  "PAE PDEs zapped in quadrant 0": get_written_sptes(pae_root_roles()[0], 0xDE8)}
 
 # %% [markdown]
-# Drawn: the guest PD as a strip of 1024 entries, the four PAE PDs below, the chosen entry in
-# black, and a zoom on its neighbours, each over its two PAE PDEs.
+# Drawn (the explorer below draws the same, once you have answered its question): the bits
+# on top; the guest PD's four quarters, with the four PAE page directories of `pae_root[4]`
+# below them, the chosen quarter and PD framed; between them a zoom of four guest PDEs, each
+# over its two PAE PDEs, even and odd.
 
 # %%
-HTML(render_pd_split(0xDEADBEEF))
+explorer_picture("pd-split", 0xDEADBEEF)
 
 # %% [markdown]
 # Notice the quarters: contiguous, not interleaved. Guest PDEs 768 to 1023 all go to quadrant
@@ -120,9 +123,12 @@ pd_split(0xDEADBEEF, predict=True)
 #
 # All four roots exist even when the guest maps nothing in a quarter; there are no guest
 # PDPTEs to look at, so KVM cannot skip any. All four are [write-tracked](glossary.md#write-tracked), so a guest write to
-# its page directory always traps, and each of the four shadow pages is visited: for an
-# aligned 4-byte write, one finds the written PDE in its quarter and zaps two entries, and
-# three skip it (notebook 07).
+# its page directory always traps. When KVM emulates it (an ordinary `mov` of a PDE), each
+# of the four shadow pages is visited: for an aligned 4-byte write, one finds the written
+# PDE in its quarter and zaps two entries, and three skip it. A store by an instruction KVM
+# does not count as a page-table write (a `rep stos` clearing the page) is not emulated:
+# KVM [unprotects](glossary.md#unprotect) the frame, zapping all four shadow pages whole,
+# and the guest runs the instruction again (notebook 07).
 #
 # > **For reviewers.** The write path is `kvm_mmu_track_write()` → `get_written_sptes()`
 # > (mainline 56ea38e436ea): for a level-2 page with 4-byte gPTEs the byte offset is doubled

@@ -22,7 +22,9 @@
 # **What you'll need:** notebooks 02 and 03.
 #
 # The rule is `shadowmmu.child_role()`; the wrong reading is `QUADRANT_RULES["halves"]`; the
-# pictures are `shadowmmu.views.render_pt_split()` and `render_refutation()`.
+# pictures are the page's own: `drawRefutation()` (`shadowmmu/frontend/refutation.js`) and
+# the two trees of `drawExplorer()` (`shadowmmu/frontend/draw.js`), which the explorer below
+# draws too.
 #
 # > **For reviewers.** `child_role()` mirrors `kvm_mmu_child_role()` as shipped in v6.0, which
 # > sets the child's [role](glossary.md#role): `role.quadrant = spte_index(sptep) & 1` for a
@@ -34,9 +36,9 @@
 # %%
 from shadowmmu import decompose, child_role, pae_root_roles, get_level1_sp_gpa, QUADRANT_RULES
 from shadowmmu.exhaustive import check_rule
-from shadowmmu.views.splits import (render_pt_split, render_refutation, render_pt_presets,
-                                    interleave_window)
+from shadowmmu.views.splits import render_pt_presets, interleave_window
 from shadowmmu.frontend.explorers import pt_split
+from shadowmmu.frontend.figures import explorer_picture, refutation
 from IPython.display import HTML
 
 # %% [markdown]
@@ -78,18 +80,22 @@ root = pae_root_roles()[0]
 # are the top and bottom halves of the page directory": PAE PDEs 0-255 quadrant 0, 256-511
 # quadrant 1. That is the reading a 2022 kernel review warned against. One address settles
 # it: 0x00200000 has bit 21 set, so its page table is quadrant 1; it sits under PAE PDE 1,
-# which the halves reading puts in quadrant 0.
+# which the halves reading puts in quadrant 0. Sixteen PAE PDEs of its page directory, each
+# one's PT quadrant read by the bits and by the halves reading, and the whole directory as
+# the halves reading cuts it:
 
 # %%
-HTML(render_refutation(0x00200000))
+refutation(0x00200000)
 
 # %% [markdown]
-# The whole picture for that address: the guest PT and its two halves on top, a window of the
-# parent PD in the middle, and at the bottom the same PAE PD read both ways, the wrong one
-# labelled as such:
+# The two trees for that address, as the explorer at the end draws them once you have
+# answered its question: the guest's CR3, page directory and page table (its lower and upper
+# 2 KiB) on top; KVM's [`pae_root[4]`](glossary.md#pae-root), four PAE page directories and
+# two PAE page tables below; in the zoom, PAE PDE 1 is odd and points at the quadrant-1 page
+# table, which shadows the upper 2 KiB:
 
 # %%
-HTML(render_pt_split(0x00200000))
+explorer_picture("pt-split", 0x00200000)
 
 # %% [markdown]
 # Nor is 0x00200000 a corner case. Over all 2**20 guest pages the halves reading gets the

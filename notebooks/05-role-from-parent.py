@@ -28,10 +28,9 @@
 # the model of the kernel's `kvm_mmu_child_role()`.
 
 # %%
-from shadowmmu import QUADRANT_RULES, CORRECT_RULES, child_role, pae_root_roles, root_role, decompose
+from shadowmmu import CORRECT_RULES, child_role, pae_root_roles, root_role, decompose
 from shadowmmu.exhaustive import check_all_rules
-from shadowmmu.views.common import render_table
-from shadowmmu.views.rules import render_rule_table, render_rule_checks, rule_quadrants
+from shadowmmu.views.rules import render_rule_table, render_rule_checks, render_rules_at
 from shadowmmu.frontend.explorers import address_anatomy, linked, rule_explorer
 from IPython.display import HTML
 
@@ -112,9 +111,7 @@ except ValueError as err:
 # the bits the quadrants must carry (31:30 and 21):
 
 # %%
-HTML(render_table(("rule", "PD quadrant", "bits 31:30", "PT quadrant", "bit 21", "level-2 quadrant"),
-                  [(r["rule"], r["pd_quadrant"], r["bits31_30"], r["pt_quadrant"], r["bit21"], r["level2"])
-                   for r in (rule_quadrants(name, decompose(0x00200000)) for name in QUADRANT_RULES)]))
+HTML(render_rules_at(0x00200000))
 
 # %% [markdown]
 # ## All 2**20 pages

@@ -21,7 +21,8 @@
 # **What you'll learn:** why guest PTE writes normally stop trapping after the first; how
 # the [quadrant](glossary.md#quadrant) lets KVM skip the shadow pages a write cannot concern; why one aligned guest
 # PDE write zaps two sPTEs in exactly one of the four roots; why an 8-byte store zaps whole
-# pages, even the roots the vCPU is using, and what KVM does about that; and what a stale
+# pages, even the roots the vCPU is using, and what KVM does about that; why clearing a
+# freed page directory is not emulated at all; and what a stale
 # sPTE would do between the write and the guest's `invlpg`. The explorers step through each
 # store and ask you to predict before they show.
 # **What you'll need:** notebooks 04-06.
@@ -195,17 +196,74 @@ HTML(render_write_result(write_experiment("pt", 0x000, 8, unsync=False)))
 # store. Choose the preset "write flooding: 3 PDE stores" in the explorer below and step to
 # the third store. (Level-1 pages never flood: they can go unsync instead.)
 #
+# ## Not every trapped store is emulated: unprotect and retry
+#
+# So far every store that trapped was emulated, or unsynced its page table. There is a third
+# way out, and which one KVM takes depends on the frame and on the instruction:
+#
+# * the frame has no shadow page, or only unsync ones: the store does not trap at all;
+# * the frame is a page table that is not write-tracked: its first write fault unsyncs its
+#   shadow pages and the store goes through (nothing is emulated);
+# * the frame is write-tracked (the guest PD; or a page table under `unsync=False`): the
+#   store faults and KVM hands the instruction to its emulator. If the instruction is one
+#   the emulator flags as a page-table write (`mov`, `xchg`, `cmpxchg`, `or`, `and`, `bts`,
+#   `btc`), KVM emulates it and `kvm_mmu_track_write()` zaps what it changed, as above;
+# * if it is not (`rep stos`, `rep movs`, `add`, an SSE store), KVM guesses the page is no
+#   longer used as a page table and [unprotects](glossary.md#unprotect) it:
+#   `kvm_mmu_unprotect_page()` zaps **every** shadow page of the frame, whole, nothing is
+#   emulated, and the guest runs the instruction again, which now stores without trapping.
+#
+# The textbook case is an operating system reusing a freed page directory: process 1 has
+# exited, CR3 holds process 2's directory, but KVM still caches the old directory's four
+# shadow pages and still tracks its frame. The kernel hands the frame out again and
+# `clear_page()` zeroes it with `rep stos`. The preset "the guest clears a freed page
+# directory" runs exactly that (`shadowmmu.scenarios.freed_pd_lab()`, then
+# `ShadowMMU.guest_write(..., page_table_write=False)`): predict what the first store does.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+guest_write_explorer("freed_pd", 0x000, 4, space=[])
+
+# %% [markdown]
+# The answer: `kvm_mmu_unprotect_page()` zaps all four pages of the frame, with the two
+# 2 MiB kernel [leaves](glossary.md#link-leaf-spte) of L2 q3, and none was a root, so no reload; the re-run store lands,
+# and so do the other 1023 stores of the `rep stos`. (The simulator models the call as
+# `ShadowMMU.unprotect_page(gfn)`, which returns how many pages it zapped; the kernel
+# returns only whether it zapped any.) Had the guest cleared the directory CR3 points at,
+# the zap would not last: the vCPU reloads its roots before the re-run, so the frame is
+# tracked again, the same instruction faults at the same address, and this time KVM
+# emulates it, since it never retries the same instruction at the same address twice in
+# a row.
+#
+# > **For reviewers.** Linux 6.10: `kvm_mmu_page_fault()` (mmu.c, 56ea38e436ea) sets
+# > `EMULTYPE_ALLOW_RETRY_PF` on a `RET_PF_EMULATE` fault unless the address hit the MMIO
+# > cache or the vCPU is in guest mode; `x86_emulate_instruction()` decodes, then
+# > `retry_instruction()` (x86.c) returns to the guest after `kvm_mmu_unprotect_page()`
+# > when `x86_page_table_writing_insn()` is false (the decoder's `PageTable` flag) and
+# > `last_retry_eip`/`last_retry_addr` do not match; `kvm_mmu_unprotect_page()` zaps each
+# > page of `for_each_gfn_valid_sp_with_gptes()` and returns whether there was one. Two
+# > other callers: `reexecute_instruction()` after a failed emulation, and
+# > `kvm_handle_page_fault()` when an event needs re-injection; with a TDP MMU a frame is
+# > write-protected only when KVM shadows a nested hypervisor's tables in it. After 6.10
+# > the series "KVM: x86: Fix multiple #PF RO infinite loop bugs" (Linux 6.12,
+# > <20240831001538.336683-1-seanjc@google.com>) folded `retry_instruction()` into
+# > `x86_emulate_instruction()` (2df354e37c13), retries only if a page was really zapped
+# > (c1edcc41c360), and replaced `kvm_mmu_unprotect_page()` by
+# > `kvm_mmu_unprotect_gfn_and_retry()` (6b3dcabc1091), which also records the retry.
+#
 # ## Try it
 #
-# Pick the table, a byte offset (hex like 0x800, or decimal; Enter applies it), a size and
+# Pick the table (the freed page directory is cleared by `rep stos`: the unprotect path), a
+# byte offset (hex like 0x800, or decimal; Enter applies it), a size and
 # one or three stores, or a preset; untick "may go unsync" to make the page table
 # write-tracked and see the emulated path. Then step: **next step** reveals one step,
 # asking first where a step answers a question; **show all** answers nothing and shows the
 # end. A bad offset shows an error and keeps the last picture. Without a Python kernel
 # (the static site), the explorer answers from the stores computed when the page was
-# built: the presets' tables and offsets, every size, unsync on and off, and three stores
-# in a row for the page directory; any other store is computed by the package itself,
-# running in your browser (Pyodide), or by the kernel in JupyterLab or Voila.
+# built: the presets' tables and offsets, every size (for the freed directory the sizes
+# a `rep stos` has: 1, 2, 4), unsync on and off, and three stores in a row for the page
+# directory; any other store is computed by the package itself, running in your browser
+# (Pyodide), or by the kernel in JupyterLab or Voila.
 
 # %%
 # NBVAL_IGNORE_OUTPUT

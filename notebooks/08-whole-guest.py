@@ -82,7 +82,7 @@ HTML(render_quadrant_usage(address_spaces(guest, cr3s)))
 # by a page table of quadrant 1 for the same guest page table.
 
 # %%
-HTML(whole_guest_map(processes=3))
+whole_guest_map(processes=3)
 
 # %% [markdown]
 # ## What the shadow needs

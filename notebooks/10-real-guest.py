@@ -31,9 +31,11 @@
 # guest is `shadowmmu.scenarios.real_guest()` (`Guest.from_pages()` plus
 # `Guest.adopt_address_space()`); the experiments are `scenarios.page_directory_entries()`,
 # `page_table_halves()`, `real_guest_stats()`, `real_cr3_switch()` and `qemu_oracle()`.
-# The pictures reuse notebook 08's `render_quadrant_usage()`, `render_address_map()`,
-# `render_census()` and `render_overhead()`, plus `render_pt_halves()`,
-# `render_real_switch()` and `render_oracle_tally()` from `shadowmmu.views`. The two
+# The tables reuse notebook 08's `render_quadrant_usage()`, `render_census()` and
+# `render_overhead()`, plus `render_pt_halves()`, `render_real_switch()` and
+# `render_oracle_tally()` from `shadowmmu.views`; the address map is the page's own
+# `drawAddressMap()` (`shadowmmu/frontend/address_map.js`), drawn from the record of
+# `shadowmmu.states.address_map` by `shadowmmu.frontend.figures.address_map()`. The two
 # explorers are `shadowmmu.frontend.real_guest_explorer`'s: they draw, in the page, records
 # that `shadowmmu.states.real_guest` computes with the simulator.
 
@@ -43,13 +45,12 @@ from shadowmmu.scenarios.qemu import qemu_oracle
 from shadowmmu.scenarios.real import (real_snapshot_names, real_guest, real_guest_run,
                                       real_guest_stats, page_directory_entries, page_table_halves,
                                       real_cr3_switch, REAL_PAIR)
-from shadowmmu.views.common import render_table
 from shadowmmu.views.fault import render_shadow_pages
 from shadowmmu.views.real_guest import (render_real_pd_counts, render_user_areas,
                                         render_pt_halves, render_half_summary, render_real_switch,
-                                        render_oracle_sample, render_oracle_tally)
-from shadowmmu.views.whole_guest import (render_quadrant_usage, render_address_map, render_census,
-                                         render_overhead)
+                                        render_oracle_sample, render_oracle_tally, render_snapshots)
+from shadowmmu.views.whole_guest import render_quadrant_usage, render_census, render_overhead
+from shadowmmu.frontend.figures import address_map
 from shadowmmu.frontend.real_guest_explorer import real_guest_explorer, cr3_switch_explorer
 from IPython.display import HTML
 
@@ -65,10 +66,7 @@ from IPython.display import HTML
 
 # %%
 rg = real_guest(*REAL_PAIR)
-HTML(render_table(("snapshot", "CR3", "CR4", "CPL", "page-table frames", "gva2gpa answers"),
-                  [(s.name, f"0x{s.cr3:08X}", f"0x{s.cr4:08X}", s.cpl, len(s.pages), len(s.gva2gpa))
-                   for s in rg.snapshots],
-                  caption="scenarios.real_guest(\"user-1\", \"user-2\").snapshots"))
+HTML(render_snapshots(rg.snapshots))
 
 # %% [markdown]
 # CR4 = 0x690: PSE (bit 4) on, PAE (bit 5) off, so 2-level paging with 4 MiB pages allowed.
@@ -155,9 +153,8 @@ HTML(render_user_areas(address_spaces(rg.guest, rg.cr3s, rg.names)))
 # As a map (one row for the shared kernel half, one per process):
 
 # %%
-# NBVAL_IGNORE_OUTPUT
-HTML(render_address_map(address_spaces(rg.guest, rg.cr3s, rg.names),
-                        title="A real Linux guest: mapped ranges by PD quadrant"))
+address_map(address_spaces(rg.guest, rg.cr3s, rg.names),
+            title="A real Linux guest: mapped ranges by PD quadrant")
 
 # %% [markdown]
 # ## (c) What the shadow needs

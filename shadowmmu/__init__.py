@@ -19,7 +19,6 @@ from .writes import (
     get_level1_sp_gpa,
     get_written_sptes,
     shadowed_part,
-    shadowed_va_range,
     write_effects,
 )
 
@@ -40,7 +39,7 @@ __all__ = [
     "CORRECT_RULES", "QUADRANT_RULES", "Rule", "get_rule",
     # reverse view and write path
     "WriteEffect", "detect_write_misaligned", "get_level1_sp_gpa", "get_written_sptes",
-    "shadowed_part", "shadowed_va_range", "write_effects",
+    "shadowed_part", "write_effects",
     # the simulator
     "Guest", "GuestPageFault", "GuestWalk", "MMUStats", "Mismatch", "ShadowMMU", "ShadowPage",
     "events", "find_misconception_example", "FlushWindow",

@@ -117,12 +117,22 @@ def parse_address(value: object, *, name: str = "address") -> int:
 
 
 def check_va(va: int, name: str = "va") -> int:
-    """va itself if it is an int guest virtual address (0..0xFFFFFFFF), else a ValueError naming it.
+    """va itself if it is an int guest virtual address, else an AddressError naming it and the range:
+
+        >>> check_va(0xC0200000) == 0xC0200000
+        True
+        >>> check_va(1 << 32, "kernel_base")
+        Traceback (most recent call last):
+        ...
+        shadowmmu.address.AddressError: kernel_base 4294967296 is not a 32-bit guest virtual address: outside 0x00000000..0xFFFFFFFF
 
     For callers that take an int only (the simulator): no strings, no parsing.
     """
-    if isinstance(va, bool) or not isinstance(va, int) or not 0 <= va <= VA_MAX:
-        raise ValueError(f"{name} {va!r} is not a 32-bit guest virtual address (0..0x{VA_MAX:08X})")
+    if isinstance(va, bool) or not isinstance(va, int):
+        raise AddressError(f"{name} {va!r} is a {type(va).__name__}, not a 32-bit guest virtual "
+                           f"address; give an int in {VALID_RANGE}")
+    if not 0 <= va <= VA_MAX:
+        raise AddressError(f"{name} {va!r} is not a 32-bit guest virtual address: outside {VALID_RANGE}")
     return va
 
 
@@ -137,6 +147,23 @@ def bits(value, hi: int, lo: int):
     return (value >> lo) & ((1 << (hi - lo + 1)) - 1)
 
 
+def layout_field(layout, name: str):
+    """The field called name in one of the layouts of consts:
+
+        >>> from shadowmmu.consts import PAE_4K
+        >>> f = layout_field(PAE_4K, "shadow_pde_index"); (f.hi, f.lo)
+        (29, 21)
+    """
+    for f in layout:
+        if f.name == name:
+            return f
+    raise KeyError(f"no field {name!r} in the layout; it has {', '.join(f.name for f in layout)}")
+
+
+_PD_QUADRANT = layout_field(BIT_ROLES, "pd_quadrant")
+_PT_QUADRANT = layout_field(BIT_ROLES, "pt_quadrant")
+
+
 def pd_quadrant(va):
     """Which of the four PAE page directories maps va: bits 31:30, the PDPTE index.
 
@@ -149,7 +176,7 @@ def pd_quadrant(va):
     role.quadrant = i, and shadow_walk_init_using_root(), which picks
     pae_root[(addr >> 30) & 3].
     """
-    return bits(va, 31, 30)
+    return bits(va, _PD_QUADRANT.hi, _PD_QUADRANT.lo)
 
 
 def pt_quadrant(va):
@@ -163,7 +190,7 @@ def pt_quadrant(va):
     guest page table itself they are the lower and upper 512 entries. Mirrors
     kvm_mmu_child_role() (Linux 6.0+).
     """
-    return bits(va, 21, 21)
+    return bits(va, _PT_QUADRANT.hi, _PT_QUADRANT.lo)
 
 
 @dataclass(frozen=True, slots=True)

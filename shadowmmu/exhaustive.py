@@ -11,9 +11,17 @@ ints, with the same answers (``tests/model/test_exhaustive.py`` compares the two
 on all 2**20 pages). ``NUMPY`` says which path runs; arrays become lists.
 
 The oracle is the address itself: the PD quadrant must be VA bits 31:30 and
-the PT quadrant VA bit 21, because those are the bits the 4-byte guest tables
+the PT quadrant VA bit 21 (``pd_quadrant`` and ``pt_quadrant`` of
+``consts.BIT_ROLES``), because those are the bits the 4-byte guest tables
 consume and the 8-byte shadow tables do not. A rule is right for a page when
 it reproduces both; ``check_rule`` reports the first page where it does not.
+
+"First" has one meaning for all three checkers (``check_rule``, the plain loop
+``check_rule_loop`` and ``checkRule()`` in ``frontend/model.js``): the lowest
+address that is wrong (for an array of pages you pass, the first in its order);
+at that address, the PD quadrant (level 2) before the
+PT quadrant (level 1), the order in which a shadow walk meets them. The tests
+check that the three name the same counterexample for every wrong rule.
 """
 
 from __future__ import annotations
@@ -25,13 +33,35 @@ try:
 except ImportError:  # the pure-Python path below; pip install 'shadowmmu[fast]' for numpy
     np = None
 
-from .address import bits, field_values
-from .consts import GUEST_PAGES, PAGE_SHIFT
+from .address import bits, layout_field
+from .consts import BIT_ROLES, GUEST_PAGES, PAE_4K, PAGE_SHIFT, PG_LEVEL_2M, PG_LEVEL_4K
 from .rules import QUADRANT_RULES, Rule, get_rule
+
+
+#: The bits a rule reads (the PDPTE index, the parent PAE PDE index) and the bits its
+#: quadrants must reproduce (the PD and PT quadrant), from the layouts of ``consts``.
+PDPTE_INDEX = layout_field(PAE_4K, "pdpte_index")
+SHADOW_PDE_INDEX = layout_field(PAE_4K, "shadow_pde_index")
+PD_QUADRANT = layout_field(BIT_ROLES, "pd_quadrant")
+PT_QUADRANT = layout_field(BIT_ROLES, "pt_quadrant")
+#: The quadrant each child level must carry, in the order a counterexample is reported
+#: at one address: the page directory's, then the page table's.
+QUADRANT_FIELDS = {PG_LEVEL_2M: PD_QUADRANT, PG_LEVEL_4K: PT_QUADRANT}
+
+
+def _bit_span(f) -> str:
+    return f"{f.hi}" if f.hi == f.lo else f"{f.hi}:{f.lo}"
 
 
 #: True when numpy is installed and the vectorised path runs.
 NUMPY = np is not None
+
+
+def _use_numpy(numpy: bool | None) -> bool:
+    """numpy=None: numpy if installed; True insists on it; False takes the pure-Python path."""
+    if numpy and not NUMPY:
+        raise ModuleNotFoundError("numpy=True, but numpy is not installed: pip install 'shadowmmu[fast]'")
+    return NUMPY if numpy is None else bool(numpy)
 
 
 def all_pages(numpy: bool | None = None):
@@ -42,34 +72,6 @@ def all_pages(numpy: bool | None = None):
     return list(range(0, GUEST_PAGES << PAGE_SHIFT, 1 << PAGE_SHIFT))
 
 
-def decompose_all(vas=None, numpy: bool | None = None) -> dict:
-    """decompose() for many addresses, as a dict of arrays (lists without numpy) named like
-    Decomposition's fields (address.field_values(), the same layouts)."""
-    if _use_numpy(numpy):
-        return field_values(_array(vas))
-    rows = [field_values(va) for va in _ints(vas)]
-    return {name: [row[name] for row in rows] for name in (rows[0] if rows else field_values(0))}
-
-
-def rule_quadrants(rule: str | Rule, vas=None, numpy: bool | None = None) -> tuple:
-    """(PD quadrant, PT quadrant) that a rule assigns to each page (arrays, or lists without numpy)."""
-    rule = get_rule(rule)
-    if _use_numpy(numpy):
-        va = _array(vas)
-        pd = np.broadcast_to(np.asarray(rule.pd_quadrant(va)), va.shape)
-        pt = np.broadcast_to(np.asarray(rule.pt_quadrant(va)), va.shape)
-        return pd, pt
-    pages = _ints(vas)
-    return [rule.pd_quadrant(va) for va in pages], [rule.pt_quadrant(va) for va in pages]
-
-
-def _use_numpy(numpy: bool | None) -> bool:
-    """numpy=None: numpy if installed; True insists on it; False takes the pure-Python path."""
-    if numpy and not NUMPY:
-        raise ModuleNotFoundError("numpy=True, but numpy is not installed: pip install 'shadowmmu[fast]'")
-    return NUMPY if numpy is None else bool(numpy)
-
-
 def _array(vas):
     return all_pages(numpy=True) if vas is None else np.asarray(vas, dtype=np.uint32)
 
@@ -78,9 +80,22 @@ def _ints(vas) -> list[int]:
     return all_pages(numpy=False) if vas is None else [int(v) for v in vas]
 
 
+def rule_quadrants(rule: str | Rule, vas=None, numpy: bool | None = None) -> tuple:
+    """(PD quadrant, PT quadrant) that a rule assigns to each page (arrays, or lists without numpy)."""
+    rule = get_rule(rule)
+    if not _use_numpy(numpy):
+        pages = _ints(vas)
+        return [rule.pd_quadrant(va) for va in pages], [rule.pt_quadrant(va) for va in pages]
+    va = _array(vas)
+    pd = np.broadcast_to(np.asarray(rule.pd_quadrant(va)), va.shape)
+    pt = np.broadcast_to(np.asarray(rule.pt_quadrant(va)), va.shape)
+    return pd, pt
+
+
 @dataclass(frozen=True, slots=True)
 class Counterexample:
-    """The first page where a rule's quadrant differs from the bits it must carry."""
+    """The first page where a rule's quadrant differs from the bits it must carry: the
+    lowest such address, and at that address the PD quadrant before the PT quadrant."""
 
     va: int
     level: int  # 2 = page directory quadrant, 1 = page table quadrant
@@ -88,7 +103,9 @@ class Counterexample:
     got: int
 
     def __str__(self) -> str:
-        what = "PD quadrant (VA bits 31:30)" if self.level == 2 else "PT quadrant (VA bit 21)"
+        f = QUADRANT_FIELDS[self.level]
+        what = (f"PD quadrant (VA bits {_bit_span(f)})" if self.level == PG_LEVEL_2M
+                else f"PT quadrant (VA bit {_bit_span(f)})")
         return f"0x{self.va:08X}: {what} should be {self.expected}, rule gives {self.got}"
 
 
@@ -112,32 +129,32 @@ class _Pages:
 
     def __init__(self, vas):
         self.va = _array(vas)
-        self.pdpte = bits(self.va, 31, 30)  # the PD quadrant a rule must reproduce
-        self.spde = bits(self.va, 29, 21)   # the parent PAE PDE index rules read
-        self.bit21 = bits(self.va, 21, 21)  # the PT quadrant a rule must reproduce
+        self.pdpte = bits(self.va, PDPTE_INDEX.hi, PDPTE_INDEX.lo)  # what a PD rule reads
+        self.spde = bits(self.va, SHADOW_PDE_INDEX.hi, SHADOW_PDE_INDEX.lo)  # what a PT rule reads
+        self.want_pd = bits(self.va, PD_QUADRANT.hi, PD_QUADRANT.lo)  # what they must reproduce
+        self.want_pt = bits(self.va, PT_QUADRANT.hi, PT_QUADRANT.lo)
 
 
 def _check(rule: Rule, p: _Pages) -> RuleCheck:
-    pd = rule.pd_quadrant_from(p.pdpte, p.va)
-    pt = rule.pt_quadrant_from(p.spde, p.va)
-    bad_pd, bad_pt = pd != p.pdpte, pt != p.bit21
+    pd = np.broadcast_to(rule.pd_quadrant_from(p.pdpte, p.va), p.va.shape)
+    pt = np.broadcast_to(rule.pt_quadrant_from(p.spde, p.va), p.va.shape)
+    bad_pd, bad_pt = pd != p.want_pd, pt != p.want_pt
     n_pd, n_pt = int(np.count_nonzero(bad_pd)), int(np.count_nonzero(bad_pt))
-    candidates = []
-    if n_pd:
-        i = int(np.argmax(bad_pd))
-        candidates.append((i, 2, int(p.pdpte[i]), int(np.broadcast_to(pd, p.va.shape)[i])))
-    if n_pt:
-        i = int(np.argmax(bad_pt))
-        candidates.append((i, 1, int(p.bit21[i]), int(np.broadcast_to(pt, p.va.shape)[i])))
     first = None
-    if candidates:
-        i, level, expected, got = min(candidates)
-        first = Counterexample(int(p.va[i]), level, expected, got)
+    if n_pd or n_pt:
+        # the first wrong page in the array's order (all_pages() is in address order);
+        # at that page the PD quadrant before the PT quadrant
+        i = int(np.argmax(bad_pd | bad_pt))
+        if bad_pd[i]:
+            first = Counterexample(int(p.va[i]), PG_LEVEL_2M, int(p.want_pd[i]), int(pd[i]))
+        else:
+            first = Counterexample(int(p.va[i]), PG_LEVEL_4K, int(p.want_pt[i]), int(pt[i]))
     return RuleCheck(rule.name, int(p.va.size), n_pd, n_pt, first)
 
 
 def check_rule(rule: str | Rule, vas=None, numpy: bool | None = None) -> RuleCheck:
-    """Compare a rule's quadrants with VA bits 31:30 and 21 on every page (numpy if installed):
+    """Compare a rule's quadrants with the quadrant bits (VA bits 31:30 and 21) on every page
+    (vectorised with numpy if installed, else the loop, with the same answer):
 
         >>> check_rule("mainline").agrees
         True
@@ -160,33 +177,31 @@ def check_all_rules(vas=None, numpy: bool | None = None) -> dict[str, RuleCheck]
 
 def check_rule_loop(rule: str | Rule, vas=None) -> RuleCheck:
     """check_rule() as a plain Python loop over the pages: the path without numpy, the
-    benchmark's baseline, and a second evaluator the tests compare with the vectorised one.
-    The first counterexample is the lowest page; on that page, the PT quadrant before the
-    PD quadrant (as the vectorised check orders them)."""
+    benchmark's baseline, and a second evaluator the tests compare with the vectorised one."""
     return _check_loop(get_rule(rule), _PageList(vas))
 
 
 class _PageList:
-    """_Pages as lists of ints: the fields a rule reads, cut once, and what it must reproduce
-    (VA bits 31:30 and 21, by shifts: the oracle does not go through address.bits)."""
+    """_Pages as lists of ints, cut once: what a rule reads and what it must reproduce."""
 
     def __init__(self, vas):
         self.va = _ints(vas)
-        self.pdpte = [bits(va, 31, 30) for va in self.va]
-        self.spde = [bits(va, 29, 21) for va in self.va]
+        self.pdpte = [bits(va, PDPTE_INDEX.hi, PDPTE_INDEX.lo) for va in self.va]
+        self.spde = [bits(va, SHADOW_PDE_INDEX.hi, SHADOW_PDE_INDEX.lo) for va in self.va]
+        self.want_pd = [bits(va, PD_QUADRANT.hi, PD_QUADRANT.lo) for va in self.va]
+        self.want_pt = [bits(va, PT_QUADRANT.hi, PT_QUADRANT.lo) for va in self.va]
 
 
 def _check_loop(rule: Rule, p: _PageList) -> RuleCheck:
     pd_from, pt_from = rule.pd_quadrant_from, rule.pt_quadrant_from
     wrong_pd = wrong_pt = 0
     first = None
-    for va, pdpte, spde in zip(p.va, p.pdpte, p.spde):
-        want_pd, want_pt = (va >> 30) & 3, (va >> 21) & 1
+    for va, pdpte, spde, want_pd, want_pt in zip(p.va, p.pdpte, p.spde, p.want_pd, p.want_pt):
         pd, pt = pd_from(pdpte, va), pt_from(spde, va)
-        if pt != want_pt:
-            wrong_pt += 1
-            first = first or Counterexample(va, 1, want_pt, pt)
         if pd != want_pd:
             wrong_pd += 1
-            first = first or Counterexample(va, 2, want_pd, pd)
+            first = first or Counterexample(va, PG_LEVEL_2M, want_pd, pd)
+        if pt != want_pt:
+            wrong_pt += 1
+            first = first or Counterexample(va, PG_LEVEL_4K, want_pt, pt)
     return RuleCheck(rule.name, len(p.va), wrong_pd, wrong_pt, first)

@@ -41,10 +41,11 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Callable
 
-from .address import bits
+from .address import bits, layout_field
 from .consts import (
     ACC_ALL,
     NR_PAE_ROOTS,
+    PAE_4K,
     PAGE_SHIFT,
     PG_LEVEL_2M,
     PG_LEVEL_4K,
@@ -55,6 +56,10 @@ from .consts import (
     SPTE_ENT_PER_PAGE,
 )
 from .role import PageRole, RoleWarning, child_role, pae_root_roles, root_role
+
+#: The indices a rule reads from an address: the PDPTE's and the parent PAE PDE's (consts.PAE_4K).
+_PDPTE_INDEX = layout_field(PAE_4K, "pdpte_index")
+_SHADOW_PDE_INDEX = layout_field(PAE_4K, "shadow_pde_index")
 
 
 def _seed_v5(level, spte_index, va):
@@ -130,12 +135,12 @@ class Rule:
 
     def pd_quadrant(self, va):
         """Quadrant of the page directory that maps va (int or numpy array)."""
-        return self.pd_quadrant_from(bits(va, 31, 30), va)
+        return self.pd_quadrant_from(bits(va, _PDPTE_INDEX.hi, _PDPTE_INDEX.lo), va)
 
     def pt_quadrant(self, va):
         """Quadrant of the page table that maps va (int or numpy array): the rule
         applied to the parent PAE PDE, whose index is VA bits 29:21."""
-        return self.pt_quadrant_from(bits(va, 29, 21), va)
+        return self.pt_quadrant_from(bits(va, _SHADOW_PDE_INDEX.hi, _SHADOW_PDE_INDEX.lo), va)
 
     def pd_quadrant_from(self, pdpte_index, va):
         """pd_quadrant() given the PDPTE index already cut from va."""

@@ -83,11 +83,6 @@ _MAX_GFN = _U32 >> 12
 _PAGE_B64 = 4 * ((PAGE_SIZE + 2) // 3)  # 5464 characters
 _MAX_NAME = 200
 
-# One line of `info tlb` for a 32-bit guest: "00000000c0000000: 0000000000000000 --P-DA--W"
-# (QEMU 7.2 prints 16 hex digits on both sides; older versions printed 8).
-_TLB_LINE = re.compile(r"^\s*([0-9a-fA-F]+):\s+([0-9a-fA-F]+)\s+(\S+)\s*$")
-
-
 @dataclass(frozen=True, slots=True)
 class Snapshot:
     """One stopped moment of the guest: control registers, its page tables, QEMU's answers:
@@ -171,28 +166,6 @@ class Snapshot:
     def page_directory(self) -> bytes:
         """The 4096 bytes of the page directory at CR3 (1024 little-endian 4-byte PDEs)."""
         return self.pages[self.pd_gfn]
-
-    def tlb_entries(self) -> list[tuple[int, int, str]]:
-        """QEMU's ``info tlb`` as (va, pa, flags) tuples, one per leaf, in QEMU's order:
-
-            >>> Snapshot("t", 0x80000001, 0x1000, 0x10, 0, {1: bytes(4096)}, (),
-            ...          "00000000c0000000: 0000000000000000 --PDA---W\\n", "").tlb_entries()
-            [(3221225472, 0, '--PDA---W')]
-
-        The flags are QEMU's nine letters, NX G PSE D A PCD PWT U W, '-' for
-        clear. Remember QEMU's quirks: a 4 KiB leaf shows the PTE's own U/W
-        (``info mem`` combines them with the PDE's), PTE bit 7 is hidden, and
-        a 4 MiB frame is printed masked to 2 MiB alignment.
-        """
-        entries = []
-        for line in self.info_tlb.splitlines():
-            if not line.strip():
-                continue
-            m = _TLB_LINE.match(line)
-            if m is None:
-                raise ValueError(f"snapshot {self.name!r}: unexpected info tlb line {line!r}")
-            entries.append((int(m.group(1), 16), int(m.group(2), 16), m.group(3)))
-        return entries
 
 
 def _to_json(snap: Snapshot) -> dict:

@@ -30,7 +30,6 @@ from .consts import (
     SPTE_ENT_PER_PAGE,
     SPTE_LEVEL_BITS,
     SPTE_SIZE,
-    VA_MAX,
 )
 from .role import PageRole
 
@@ -83,28 +82,6 @@ def shadowed_part(role: PageRole) -> ShadowedPart:
         raise ValueError(f"no level-{role.level} shadow pages for a 2-level guest")
     first = role.quadrant * n
     return ShadowedPart(first, n, first * GPTE_SIZE, (first + n) * GPTE_SIZE - 1, per)
-
-
-def shadowed_va_range(role: PageRole, guest_pde_index: int | None = None) -> tuple[int, int]:
-    """The guest virtual range [lo, hi] (inclusive) a shadow page translates:
-
-        >>> [hex(a) for a in shadowed_va_range(PageRole(level=1, has_4_byte_gpte=True, quadrant=1), 768)]
-        ['0xc0200000', '0xc03fffff']
-
-    A page directory's range follows from its quadrant alone (1 GiB each). A
-    page table's depends on which guest PDE points at its guest table (the
-    same guest PT may be linked from several PDEs), so give that PDE's index;
-    the quadrant then picks the lower or upper 2 MiB of its 4 MiB.
-    """
-    if role.level == PT32_ROOT_LEVEL:
-        lo = role.quadrant << 30
-        return lo, lo + (1 << 30) - 1
-    if role.level == PG_LEVEL_4K:
-        if guest_pde_index is None or not 0 <= guest_pde_index < 1024:
-            raise ValueError("a page table's VA range needs the guest PDE index (0..1023)")
-        lo = (guest_pde_index << 22) | (role.quadrant << 21)
-        return lo, min(lo + (1 << 21) - 1, VA_MAX)
-    raise ValueError(f"no level-{role.level} shadow pages for a 2-level guest")
 
 
 def detect_write_misaligned(offset: int, nbytes: int, pte_size: int = GPTE_SIZE) -> bool:

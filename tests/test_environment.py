@@ -1,7 +1,7 @@
 """environment.yml and pyproject.toml describe one environment; CI and README agree on `make test`:
 
     pyproject.toml  [project.dependencies] + extras "lab", "test"   (pip)
-                    (and the extras they name: shadowmmu[explorers,fast,plots])
+                    (and the extras they name: shadowmmu[explorers,fast])
     environment.yml dependencies (conda-forge) + pip: [-e .]        (conda)
 
 The two lists must name the same packages with the same bounds, and the pinned Python

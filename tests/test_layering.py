@@ -9,10 +9,12 @@ arrows the layering forbids:
   views, states, frontend;
 * sim imports none of scenarios, views, states, frontend;
 * scenarios import neither views nor states nor frontend;
-* views import no ipywidgets, not exhaustive (numpy) and not the
+* views (the tables) import no ipywidgets, not exhaustive (numpy) and not the
   live simulator (sim.guest and its walk sim.paging32, sim.mmu and its parts,
   sim.records, sim.coherence which drives a live guest and MMU), and call no
-  live method (.mappings(), .shadow_pages(), ...): they draw plain records;
+  live method (.mappings(), .shadow_pages(), ...): they tabulate plain records;
+  and they draw no picture: no SVG markup (every picture has one renderer, the
+  page's JS in frontend);
 * states (the simulator explorers' records) may run scenarios and read the
   simulator, and imports none of views, frontend, ipywidgets or
   anywidget; it writes no HTML (no markup in its string constants);
@@ -23,7 +25,7 @@ arrows the layering forbids:
   pictures (draw.js and the explorers' modules), so an HTML view there would
   be a second drawing of the same thing; nothing else imports it;
 * only frontend imports ipywidgets and anywidget; only
-  exhaustive imports numpy.
+  exhaustive imports numpy; nothing imports matplotlib.
 Also: every import sits at the top of its module (no mid-file imports), and
 every module opens with a docstring.
 """
@@ -55,7 +57,7 @@ FORBIDDEN = {
 }
 #: Third-party packages only some modules may import: module names or layers.
 ONLY = {"ipywidgets": ("frontend",), "anywidget": ("frontend",),
-        "numpy": ("shadowmmu.exhaustive",), "matplotlib": ("views",)}
+        "numpy": ("shadowmmu.exhaustive",), "matplotlib": ()}
 
 
 LAYERS = ("sim", "scenarios", "states", "views", "frontend")
@@ -97,6 +99,7 @@ def imports(path: Path, source: str | None = None) -> list[tuple[int, str]]:
 
 
 MARKUP = re.compile(r"<(/?[a-zA-Z][a-zA-Z0-9]*)[\s>/]")
+SVG_MARKUP = re.compile(r"<(svg|rect|line|path|polygon|circle|text|g)[\s>/]")
 
 
 def violations(path: Path, source: str | None = None) -> list[str]:
@@ -109,14 +112,18 @@ def violations(path: Path, source: str | None = None) -> list[str]:
                 out.append(f"{path.relative_to(PACKAGE.parent)}:{line}: {own} module {name} imports {mod}")
         top = mod.split(".")[0]
         if top in ONLY and not (name in ONLY[top] or own in ONLY[top]):
-            out.append(f"{path.relative_to(PACKAGE.parent)}:{line}: {name} imports {top} "
-                       f"(only {' and '.join(ONLY[top])} may)")
+            who = f"only {' and '.join(ONLY[top])} may" if ONLY[top] else "no module may"
+            out.append(f"{path.relative_to(PACKAGE.parent)}:{line}: {name} imports {top} ({who})")
     if own == "views":
         for node in ast.walk(ast.parse(source)):
             if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
                     and node.func.attr in LIVE_CALLS):
                 out.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno}: view module {name} "
                            f"calls .{node.func.attr}(): views take plain records")
+            if (isinstance(node, ast.Constant) and isinstance(node.value, str)
+                    and SVG_MARKUP.search(node.value)):
+                out.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno}: view module {name} "
+                           f"draws SVG: pictures are the page's (frontend)")
     if own == "states":
         tree = ast.parse(source)
         docs = {id(n.body[0].value) for n in ast.walk(tree)
@@ -173,6 +180,8 @@ def test_the_checker_sees_every_layer():
     ("views/whole_guest.py", "def rows(guest, cr3):\n    return list(guest.mappings(cr3))\n",
      "calls .mappings(): views take plain records"),
     ("address.py", "import numpy as np\n", "imports numpy (only shadowmmu.exhaustive may)"),
+    ("views/whole_guest.py", "import matplotlib\n", "imports matplotlib (no module may)"),
+    ("views/splits.py", "BAR = '<rect x=\"0\" width=\"4\"/>'\n", "draws SVG: pictures are the page's"),
     ("bounded_read.py", "from .sim.guest import Guest\n", "model module shadowmmu.bounded_read imports shadowmmu.sim.guest"),
     ("sim/coherence.py", "from ..views.common import esc\n", "sim module shadowmmu.sim.coherence imports shadowmmu.views"),
     ("views/fault.py", "from ..sim.coherence import FlushWindow\n", "imports shadowmmu.sim.coherence"),

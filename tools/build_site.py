@@ -13,12 +13,11 @@ the stored widgets) and ``anywidget.js`` (anywidget's front end, which the widge
 asks for as ``require(['anywidget'])`` relative to the page). MathJax and mermaid, which the
 template would fetch from a CDN, are left out (no notebook uses either).
 
-Explorers whose front end is an anywidget (its ES module travels in the widget state) run
-in the page with no kernel. Every other widget output (the ipywidgets explorers of the
-simulator notebooks, whose pictures are drawn by Python callbacks) would be a dead widget
-pretending to work, so it is *frozen* instead (tools/freeze_widgets.py): its stored first
-state becomes plain HTML — the pictures its HTML widgets held, its controls drawn disabled
-with their values — under a note saying that the live explorer needs a kernel.
+Every explorer is an anywidget (its ES module travels in the widget state), so it runs in
+the page with no kernel (a simulator explorer answers from its precomputed states and says
+which other inputs need the live notebook). A widget output with no anywidget in it (an ipywidgets control
+driven by Python callbacks) would be a dead widget pretending to work, so the build refuses
+it (``kernel_bound_widgets``).
 
 Finally the pages are checked: a page that would fetch anything from another origin fails
 the build (``remote_fetches``). Nothing here knows about paging: it moves notebooks.
@@ -43,8 +42,7 @@ from jinja2 import DictLoader
 from nbclient import NotebookClient
 from nbconvert import HTMLExporter
 
-from freeze_widgets import WIDGET_STATE, freeze_widgets   # beside this script (on sys.path)
-from site_python import add_meta, vendor_python
+from site_python import add_meta, vendor_python   # beside this script (on sys.path)
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -57,6 +55,9 @@ VENDOR = {
     "embed-amd.js": ("@jupyter-widgets/html-manager", "dist/embed-amd.js"),
     "anywidget.js": ("anywidget", "dist/index.js"),
 }
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 
 # The lab template without its two CDN scripts (MathJax, mermaid).
 SITE_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
@@ -155,6 +156,38 @@ def remote_fetches(page_html: str) -> list[str]:
             and not u.lower().startswith("data:")]
 
 
+def _model_refs(value) -> list[str]:
+    """The ids of the models a stored widget state value refers to ("IPY_MODEL_<id>")."""
+    if isinstance(value, str):
+        return [value[len("IPY_MODEL_"):]] if value.startswith("IPY_MODEL_") else []
+    if isinstance(value, list):
+        return [r for v in value for r in _model_refs(v)]
+    if isinstance(value, dict):
+        return [r for v in value.values() for r in _model_refs(v)]
+    return []
+
+
+def kernel_bound_widgets(nb: nbformat.NotebookNode) -> list[str]:
+    """The widget outputs that could not run in a page with no kernel, as "cell N: ModelName":
+    those whose model, with every model it refers to, holds no anywidget model."""
+    models = nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
+    dead = []
+    for n, cell in enumerate(nb.cells, 1):
+        for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            view = out.get("data", {}).get(WIDGET_VIEW)
+            if view is None:
+                continue
+            seen, todo = set(), [view["model_id"]]
+            while todo:
+                mid = todo.pop()
+                if mid not in seen and mid in models:
+                    seen.add(mid)
+                    todo += _model_refs(models[mid].get("state", {}))
+            if not any(models[m].get("model_module") == "anywidget" for m in seen):
+                dead.append(f"cell {n}: {models.get(view['model_id'], {}).get('model_name', 'no stored state')}")
+    return dead
+
+
 # --------------------------------------------------------------------------- building
 
 def find_sources(names: list[str], notebooks: Path = NOTEBOOKS) -> list[Path]:
@@ -186,14 +219,18 @@ def exporter() -> HTMLExporter:
 
 
 def build_page(source: Path, out: Path, timeout: int, python: dict | None = None) -> dict:
-    """Execute one twin with widget state kept, freeze, export, check; returns its index entry."""
+    """Execute one twin with widget state kept, export, check; returns its index entry."""
     nb = jupytext.read(source)
     nb.metadata["kernelspec"] = dict(KERNELSPEC)
     start = time.perf_counter()
     NotebookClient(nb, kernel_name="python3", timeout=timeout, store_widget_state=True,
                    resources={"metadata": {"path": str(source.parent)}}).execute()
     seconds = time.perf_counter() - start
-    frozen, live = freeze_widgets(nb)
+    dead = kernel_bound_widgets(nb)
+    if dead:
+        raise SiteError(f"{source.name}: widgets that need a kernel would be dead in the page: {dead}")
+    live = sum(WIDGET_VIEW in out.get("data", {}) for cell in nb.cells if cell.cell_type == "code"
+               for out in cell.get("outputs", []))
     title = title_of(nb, source.stem)
     page, _ = exporter().from_notebook_node(nb, resources={"metadata": {"name": title}})
     remote = remote_fetches(page) + remote_in_widgets(nb)
@@ -203,23 +240,21 @@ def build_page(source: Path, out: Path, timeout: int, python: dict | None = None
     if python:
         page = add_meta(page, python)   # where the page's own Python is (tools/site_python.py)
     (out / name).write_text(page, encoding="utf-8")
-    return {"page": name, "title": title, "frozen": frozen, "live": live, "seconds": seconds}
+    return {"page": name, "title": title, "live": live, "seconds": seconds}
 
 
 def index_html(entries: list[dict]) -> str:
     items = "\n".join(
-        f'<li><a href="{html.escape(e["page"])}">{html.escape(e["title"])}</a>'
-        + (' <span class="note">(explorers shown as static pictures: they need a kernel)</span>'
-           if e["frozen"] and not e["live"] else "") + "</li>" for e in entries)
+        f'<li><a href="{html.escape(e["page"])}">{html.escape(e["title"])}</a></li>' for e in entries)
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>shadowmmu: KVM's shadow MMU for a 32-bit guest on PAE tables</title>
 <style>body{{font:16px/1.5 system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem}}
-.note{{color:#555;font-size:0.9em}}</style></head>
+</style></head>
 <body><h1>shadowmmu</h1>
 <p>How KVM's x86 shadow MMU runs a 32-bit non-PAE guest on PAE shadow page tables, as an
-explorable series. Read in order. The address explorers run in your browser, with no kernel
+explorable series. Read in order. The explorers run in your browser, with no kernel
 and no network; every number is computed by the <code>shadowmmu</code> package and checked by
 its tests.</p>
 <ol>
@@ -242,8 +277,7 @@ def build_site(out: Path, names: list[str] | None = None, timeout: int = 600,
     entries = []
     for source in sources:
         e = build_page(source, out, timeout, python)
-        log(f"{e['page']:30s} {e['seconds']:6.1f} s  live explorers {e['live']}, "
-            f"frozen {e['frozen']}")
+        log(f"{e['page']:30s} {e['seconds']:6.1f} s  live explorers {e['live']}")
         entries.append(e)
     (out / "index.html").write_text(index_html(entries), encoding="utf-8")
     (out / ".nojekyll").write_text("")       # GitHub Pages: serve the files as they are

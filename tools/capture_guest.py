@@ -58,6 +58,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+# Linux's PAGE_OFFSET with VMSPLIT_3G: guest PDEs 768..1023 are the kernel half
+from shadowmmu.sim.guest import KERNEL_BASE as PAGE_OFFSET  # noqa: E402
+from shadowmmu.consts import PRESETS  # noqa: E402
 from shadowmmu.snapshot import Snapshot, dump_snapshot  # noqa: E402
 
 FIXTURES = REPO / "shadowmmu" / "data"
@@ -67,14 +70,12 @@ KERNEL_META = "linux-image-686:i386"  # flavour 686 = non-PAE; not 686-pae
 BUSYBOX = "busybox-static:i386"
 RAM_MIB = 64
 APPEND = "console=ttyS0 nokaslr"
-PAGE_OFFSET = 0xC0000000  # VMSPLIT_3G: PDEs 768..1023 are the kernel half
 BOOT_TRIGGER = re.compile(r"Switched to clocksource")
 READY = "capture: CAPTURE-READY"
 
 PSE_SAMPLE_STRIDE = 16  # probe every 16th 4 KiB page of a 4 MiB page, and its last
 UNMAPPED_SAMPLE = 320  # unmapped probes per snapshot
 OFFSET_SAMPLE = 64  # extra mapped probes at a random in-page offset
-PRESETS = (0x00000000, 0x00200000, 0xC0000000, 0xC0200000, 0xDEADBEEF, 0xFFFFFFFF)
 
 APT_ENV = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
 APT_LOCK = ["-o", "DPkg::Lock::Timeout=300"]
@@ -565,7 +566,7 @@ def write_readme(guest: dict, facts: dict, results: list, wall: float) -> None:
 
 Page tables of a real Linux guest running 2-level (non-PAE) paging, with QEMU's own
 answers about them. `shadowmmu.snapshot.load_snapshot()` reads these files;
-`tests/test_snapshot.py` walks the page tables independently and checks every
+`tests/model/test_snapshot.py` walks the page tables independently and checks every
 `gva2gpa` answer. CI reads the files and never boots QEMU. Written by
 `tools/capture_guest.py` (`make capture-guest`, root, Debian 12 with apt access);
 rerunning it replaces everything here, this README included.

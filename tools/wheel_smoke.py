@@ -28,7 +28,7 @@ from shadowmmu.scenarios.real import (
     real_snapshot_names,
 )
 from shadowmmu.snapshot import FIXTURE_DIR, available_snapshots, load_snapshot
-from shadowmmu.views.real_guest import render_oracle_tally, render_real_pd, render_real_switch
+from shadowmmu.views.real_guest import render_oracle_tally, render_real_pd_counts, render_real_switch
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -45,7 +45,7 @@ def main() -> int:
         print(f"loaded {path.name}: cr3 0x{snap.cr3:08X}, {len(snap.pages)} pages")
     names = real_snapshot_names()
     rg = real_guest(REAL_PAIR[0])
-    html = render_real_pd(page_directory_entries(rg.guest, rg.cr3s[0]))
+    html = render_real_pd_counts(page_directory_entries(rg.guest, rg.cr3s[0]))
     halves = page_table_halves(rg.guest, rg.cr3s[0])
     stats = real_guest_stats(REAL_PAIR)
     switch = real_cr3_switch()

@@ -1,18 +1,25 @@
-"""The front-end room: the in-page explorers (anywidget), for notebooks 02-10.
+"""The front-end room: every in-page explorer (anywidget), for notebooks 02-10.
 
 Notebooks 02-05 and 09 compute in the page from the model's tables; notebooks
 06, 07, 08 and 10 draw records of ``shadowmmu.states`` (the simulator's results,
 computed in Python). This package knows the model (consts, address, role, rules,
 writes), the palette, the exercise engine's public functions and the records of
-``states``. It never imports or constructs the simulator itself.
+``states``. It never imports or constructs the simulator itself. Only this package
+imports anywidget and ipywidgets.
 
 * ``viewdata``  the tables the page computes from (layouts, rule tables, palette);
-* ``assets``    the ES modules (``model.js``, ``draw.js``, ``explorer.js``) joined;
-* ``explorers`` the anywidget classes and their builders, plus ``static_svg()``;
+* ``assets``    the ES modules beside it, joined into one for a widget's ``_esm``, and
+  the style sheets;
+* ``explorers`` notebooks 02-05 and 09: the anywidget classes and their builders
+  (``model.js``, ``draw.js``, ``explorer.js``), ``linked()``, ``static_svg()``;
 * ``node``      runs the page's drawing functions under node for static pictures;
+* ``figures``   a notebook figure that is not an explorer: one drawing call, drawn by node
+  (``refutation.js`` for notebook 04, ``address_map.js`` for 10, or one explorer state);
 * ``simexplorer`` the base of the simulator explorers (``sim.js`` is its page half):
   precomputed states, and request/answer with a kernel for any other input;
-* ``writes_explorer`` notebook 07's guest-write explorer (``writes.js``).
-* ``real_guest_explorer`` notebook 10's explorers (``real.js``): one address of a real
-  snapshot and its page directory, and the CR3 switch.
+* ``fault_explorer`` notebook 06's page-fault explorer (``trees.js``, ``fault.js``);
+* ``writes_explorer`` notebook 07's guest-write explorer (``writes.js``);
+* ``whole_guest_explorer`` notebook 08's whole-guest explorer (``guest.js``);
+* ``real_guest_explorer`` notebook 10's explorers (``real_draw.js``, ``real.js``): one
+  address of a real snapshot and its page directory, and the CR3 switch.
 """

@@ -1,18 +1,21 @@
 """The explorers' front end as one ES module string, from the .js files beside this module.
 
 This module knows file names only: no addresses, no widgets. The page's code is
-three plain ES modules, written to be read and tested one by one:
+plain ES modules, written to be read and tested one by one:
 
     model.js     bit slicing, rule-table lookups, the address parser (no DOM)
     draw.js      state -> SVG/HTML strings (no DOM either, so node can run it)
     sim.js       what the simulator explorers share (and the DOM helper everyone uses)
     explorer.js  render({model, el}) for anywidget: events, keys, hover, sync
+    trees.js, fault.js, writes.js, guest.js, real_draw.js, real.js
+                 one simulator explorer each (notebooks 06, 07, 08, 10)
 
 anywidget loads a widget's ``_esm`` from a string (a blob URL), where relative
-imports cannot resolve, so ``esm_source()`` joins the three into one module:
-each file's ``import ... from "./x.js";`` lines are dropped, everything else is
-kept verbatim, in dependency order. No bundler, no npm: the joined text is what
-both the browser and the node tests run (``tests/frontend`` imports it).
+imports cannot resolve, so ``esm_source(modules)`` joins the modules an explorer
+names (``MODULES`` by default, the four of notebooks 02-05 and 09) into one: each
+file's ``import ... from "./x.js";`` lines are dropped, everything else is kept
+verbatim, in the order given (dependencies first). No bundler, no npm: the joined
+text is what both the browser and the node tests run (``tests/frontend`` imports it).
 """
 
 from __future__ import annotations

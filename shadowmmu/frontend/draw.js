@@ -35,7 +35,7 @@ function ink(T, c) {
   return T.colours.ink[c] || "#000";
 }
 
-function text(x, y, s, { size = 12, anchor = "start", weight = "normal", fill = "#000", extra = "" } = {}) {
+export function text(x, y, s, { size = 12, anchor = "start", weight = "normal", fill = "#000", extra = "" } = {}) {
   return `<text x="${x}" y="${y}" font-size="${size}" text-anchor="${anchor}" font-weight="${weight}" fill="${fill}"${extra}>${esc(s)}</text>`;
 }
 
@@ -51,7 +51,7 @@ function hit(attrs, label, body) {
   return `<g class="smmu-hit" tabindex="0" role="button" aria-label="${esc(label)}" ${attrs}>${body}</g>`;
 }
 
-function box(x, y, w, h, { fill = "#fff", stroke = "#000", sw = 1, dash = "", rx = 2 } = {}) {
+export function box(x, y, w, h, { fill = "#fff", stroke = "#000", sw = 1, dash = "", rx = 2 } = {}) {
   const d = dash ? ` stroke-dasharray="${dash}"` : "";
   return `<rect x="${x}" y="${y}" width="${w}" height="${h}" rx="${rx}" fill="${fill}" stroke="${stroke}" stroke-width="${sw}"${d}/>`;
 }

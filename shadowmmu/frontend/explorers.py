@@ -35,6 +35,7 @@ from ..states.exercises import KEY_FIELDS as EXERCISE_FIELDS
 from ..states.exercises import exercise_inputs, exercise_set
 from ..states.inpage import function_name
 from .assets import css_source, esm_source
+from .figures import EXPLORER_MODULES, drawing_metadata
 from .node import node_call, stack_svgs
 from .viewdata import explorer_tables
 
@@ -138,7 +139,10 @@ class Explorer(anywidget.AnyWidget):
 
     def _repr_mimebundle_(self, **kwargs):
         data, metadata = super()._repr_mimebundle_(**kwargs)
-        return _with_picture(data, lambda: static_svg(self)), metadata
+        data = _with_picture(data, lambda: static_svg(self))
+        if "image/svg+xml" in data:
+            metadata = {**metadata, **drawing_metadata(drawing(self))}
+        return data, metadata
 
 
 class Linked(W.VBox):
@@ -148,7 +152,10 @@ class Linked(W.VBox):
         data = super()._repr_mimebundle_(**kwargs)
         data, metadata = data if isinstance(data, tuple) else (data, {})
         explorers = [c for c in self.children if isinstance(c, Explorer)]
-        return _with_picture(data, lambda: stacked_svg(explorers)), metadata
+        data = _with_picture(data, lambda: stacked_svg(explorers))
+        if "image/svg+xml" in data:
+            metadata = {**metadata, **drawing_metadata({"stack": [drawing(x) for x in explorers]})}
+        return data, metadata
 
 
 def _with_picture(data: dict, draw) -> dict:
@@ -219,7 +226,12 @@ def linked(*explorers: Explorer) -> Linked:
 
 def draw_with_node(views: list[dict]) -> list[str] | None:
     """draw.js's drawExplorer() for each view, run by node; None without node."""
-    return node_call(("model.js", "draw.js"), "drawExplorer", [[explorer_tables(), v["kind"], v] for v in views])
+    return node_call(EXPLORER_MODULES, "drawExplorer", [[explorer_tables(), v["kind"], v] for v in views])
+
+
+def drawing(x: Explorer) -> dict:
+    """The drawing call of the explorer's static picture, as ``figures.draw()`` takes it."""
+    return {"modules": list(EXPLORER_MODULES), "function": "drawExplorer", "args": [x.kind, x.view()]}
 
 
 def static_svg(x: Explorer) -> str | None:

@@ -73,7 +73,9 @@ export function quadrantsOf(T, ruleName) {
 
 // A rule over every guest page, against the bits it must carry (the quadrant fields of
 // the layouts: VA bits 31:30 and 21), as shadowmmu.exhaustive.check_rule does in numpy:
-// {pages, wrongPd, wrongPt, first: {va, level, expected, got} | null}.
+// {pages, wrongPd, wrongPt, first: {va, level, expected, got} | null}. `first` is the
+// lowest wrong address and, at that address, the PD quadrant before the PT quadrant (the
+// one order of all three checkers, see shadowmmu/exhaustive.py).
 export function checkRule(T, ruleName) {
   const [pdF, ptF] = T.layouts.quadrant;
   const pages = 2 ** T.parser.va_bits / T.shadow.page_size;

@@ -33,6 +33,7 @@ import traitlets as t
 from ..states.inpage import function_name
 from ..states.space import check_record, state_key, state_space
 from .assets import css_source, esm_source
+from .figures import drawing_metadata
 from .node import node_call
 from .viewdata import explorer_tables
 
@@ -169,6 +170,11 @@ class SimExplorer(anywidget.AnyWidget):
                         [[self.tables, self.spec, self.record, self.inputs]])
         return None if out is None else out[0]
 
+    def drawing(self) -> dict:
+        """The static picture's drawing call, as ``figures.draw()`` takes it (the tables left out)."""
+        return {"modules": list(self.modules), "function": self.draw_function,
+                "args": [self.spec, self.record, self.inputs]}
+
     def _repr_mimebundle_(self, **kwargs):
         data, metadata = super()._repr_mimebundle_(**kwargs)
         try:
@@ -178,4 +184,5 @@ class SimExplorer(anywidget.AnyWidget):
             return data, metadata
         if svg is not None:
             data["image/svg+xml"] = svg
+            metadata = {**metadata, **drawing_metadata(self.drawing())}
         return data, metadata

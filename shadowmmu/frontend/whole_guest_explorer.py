@@ -25,9 +25,8 @@ import traitlets as t
 from ..rules import QUADRANT_RULES
 from ..states.whole_guest import MEM_MIB, PROCESS_COUNTS, normalise_inputs, whole_guest_record
 from .assets import css_source
-from .node import node_call
+from .figures import Picture
 from .simexplorer import SimExplorer
-from .viewdata import explorer_tables
 
 NOTE = (f"Every combination offered here (rule x host large pages x {', '.join(map(str, PROCESS_COUNTS))} "
         f"processes, {MEM_MIB} MiB of guest memory) was computed by the simulator ahead of time. "
@@ -63,12 +62,9 @@ def whole_guest_explorer(processes: int = 3, rule: str = "mainline", large: bool
     return x
 
 
-def whole_guest_map(processes: int = 3, rule: str = "mainline", large: bool = True) -> str:
-    """The address map of one state alone, as an SVG string drawn by guest.js (node); for notebook 08's text.
-
-    Without node, a one-line note saying so (the explorer below draws it in the page).
-    """
+def whole_guest_map(processes: int = 3, rule: str = "mainline", large: bool = True) -> Picture:
+    """The address map of one state alone, drawn by guest.js's ``guestMapDraw`` (node), for notebook 08's text."""
     inputs = normalise_inputs({"rule": rule, "large": large, "processes": processes})
-    out = node_call(WholeGuestExplorer.modules, "guestMapDraw",
-                    [[explorer_tables(), {}, whole_guest_record(inputs), inputs]])
-    return out[0] if out else "<p>(the address map needs node to draw it statically; the explorer below draws it)</p>"
+    return Picture(WholeGuestExplorer.modules, "guestMapDraw", ({}, whole_guest_record(inputs), inputs),
+                   f"whole-guest address map: {inputs['processes']} processes, rule {inputs['rule']}, "
+                   f"host large pages {'on' if inputs['large'] else 'off'}")

@@ -7,8 +7,9 @@
 // Testing contract: the root .smmu-explorer[data-explorer="guest-write"] carries
 //   data-step, data-steps        the step shown (0-based) and how many there are
 //   data-state-key, data-status  as every simulator explorer (sim.js)
-//   data-table ("pt"|"pd"), data-offset ("0x%03X"), data-size, data-unsync ("true"|"false"),
-//   data-stores                  the store shown
+//   data-table ("pt"|"pd"|"freed_pd"), data-offset ("0x%03X"), data-size, data-unsync ("true"|"false"),
+//   data-stores                  the store shown ("freed_pd": a freed page directory, cleared by rep stos)
+//   data-action                  how KVM took the (first) store: emulate | unsync | store | unprotect
 //   data-zapped                  sPTEs zapped so far, space-separated ids "<page>:<index>";
 //                                a page id is its role without the space ("L1q0", "L2q3"),
 //                                "+" per reload ("L2q0+": the root loaded after L2q0 was zapped)
@@ -51,6 +52,13 @@ function wrWrap(words, width) {
   return lines;
 }
 
+// Text cut to at most n characters at a space, with "…": never half a number.
+export function wrFit(text, n) {
+  if (text.length <= n) return text;
+  const cut = text.lastIndexOf(" ", n - 2);
+  return cut > 0 ? text.slice(0, cut) + " …" : text.slice(0, n - 1) + "…";
+}
+
 export function wrHex(v, digits) {
   return "0x" + v.toString(16).toUpperCase().padStart(digits, "0");
 }
@@ -91,7 +99,7 @@ function wrWas(record, at, id) {
 }
 
 function wrPage(T, record, step, at, p, x, y, w) {
-  const C = T.colours.field_colours, pd = record.inputs.table === "pd";
+  const C = T.colours.field_colours, pd = record.inputs.table !== "pt";
   const cq = pd ? C.pd_quadrant : C.pt_quadrant, cs = pd ? C.shadow_pde_index : C.shadow_pte_index;
   const focus = step.focus.includes(p.id), gone = p.gone !== null;
   const skipped = step.skipped.includes(p.id), visited = step.visited.includes(p.id);
@@ -121,7 +129,7 @@ function wrPage(T, record, step, at, p, x, y, w) {
     const ry = y + 50 + 16 * i, hot = step.focus.includes(r.id);
     o += `<g${r.id ? ` data-spte="${wrEsc(r.id)}"` : ""}${r.zap ? ' data-zapped="1"' : ""}>`
       + wrBox(x + 4, ry, w - 8, 14, { fill: r.zap ? C.spte : "#fff", stroke: cs, sw: hot ? 3 : 1 })
-      + wrText(x + 8, ry + 11, r.text.slice(0, Math.floor((w - 16) / 6.7)), { size: 11, weight: r.zap || hot ? "bold" : "normal" }) + "</g>";
+      + wrText(x + 8, ry + 11, wrFit(r.text, Math.floor((w - 16) / 6.7)), { size: 11, weight: r.zap || hot ? "bold" : "normal" }) + "</g>";
   });
   if (rows.length > 4) o += wrText(x + 6, y + 50 + 16 * 4 + 11, `… and ${rows.length - 4} more`, { size: 11 });
   return { svg: o + "</g>", h };
@@ -129,7 +137,7 @@ function wrPage(T, record, step, at, p, x, y, w) {
 
 // The guest table as a bar of 4096 bytes, cut into the parts its shadow pages cover.
 function wrGuest(T, record, step, pages, y0) {
-  const C = T.colours.field_colours, pd = record.inputs.table === "pd";
+  const C = T.colours.field_colours, pd = record.inputs.table !== "pt";
   const cq = pd ? C.pd_quadrant : C.pt_quadrant, ce = pd ? C.guest_pde_index : C.guest_pte_index;
   const X = 10, W = 90, H = 256, scale = H / 4096, off = record.inputs.offset, size = record.inputs.size;
   let o = wrText(X, y0 - 6, `${record.table_name}, gfn ${wrHex(record.gfn, 3)}`, { size: 12, weight: "bold" });
@@ -154,10 +162,13 @@ function wrGuest(T, record, step, pages, y0) {
 // The picture of step `at` of a record (inputs: the store shown; they are the record's).
 export function drawWrite(T, spec, record, inputs, at = 0) {
   const step = record.steps[at], I = record.inputs;
-  const pages = wrShown(record, step), pd = I.table === "pd";
+  const pages = wrShown(record, step), pd = I.table !== "pt";
+  const stos = record.page_table_write === false;  // the unprotect path: no unsync switch to name
+  const insn = stos ? "rep stos, not a page-table write: " : "";
+  const mode = stos ? "" : `; ${I.unsync ? "page tables may go unsync" : "page tables write-tracked"}`;
   const title = `guest store: ${I.size} byte(s) at byte ${wrHex(I.offset, 3)} of the ${record.table_name}, step ${at + 1} of ${record.steps.length}`;
   const y0 = 72, GX = 340, cols = pd ? 2 : 2, PW = (WR_WIDTH - GX - 10) / cols - 8;
-  let body = wrText(10, 16, `${I.size}-byte store of ${wrHex(record.value, 2 * I.size)} at byte ${wrHex(I.offset, 3)} of the ${record.table_name} (VA ${wrHex(record.va, 8)}); ${I.unsync ? "page tables may go unsync" : "page tables write-tracked"}${I.stores > 1 ? `; ${I.stores} identical stores` : ""}`, { size: 12, weight: "bold" })
+  let body = wrText(10, 16, `${insn}${I.size}-byte store of ${wrHex(record.value, 2 * I.size)} at byte ${wrHex(I.offset, 3)} of the ${record.table_name} (VA ${wrHex(record.va, 8)})${mode}${I.stores > 1 ? `; ${I.stores} identical stores` : ""}`, { size: 12, weight: "bold" })
     + wrText(10, 34, `step ${at + 1} of ${record.steps.length}: ${step.title}`, { size: 13, weight: "bold" });
   body += wrGuest(T, record, step, Object.values(record.pages), y0 + 8);
   body += wrText(GX, y0 - 14, `shadow pages of gfn ${wrHex(record.gfn, 3)} (8-byte sPTEs). Dashed: skipped for quadrant;`, { size: 11 })
@@ -240,7 +251,7 @@ export function render({ model, el }) {
     const I = record.inputs;
     Object.assign(root.dataset, {
       step: String(at), steps: String(steps.count), table: I.table, offset: wrHex(I.offset, 3),
-      size: String(I.size), unsync: String(I.unsync), stores: String(I.stores),
+      size: String(I.size), unsync: String(I.unsync), stores: String(I.stores), action: record.action,
       zapped: step.zapped.join(" "), visited: step.visited.join(" "), skipped: step.skipped.join(" "),
       asking: steps.asking === null ? "" : String(steps.asking) });
     if (step.stale) root.dataset.stale = wrStale(step);

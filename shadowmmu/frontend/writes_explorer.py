@@ -2,7 +2,8 @@
 
 ``guest_write_explorer()`` returns a ``WriteExplorer``: the record of
 ``states.writes.write_record`` for the reader's store (table, byte offset,
-size, unsync switch, number of identical stores), drawn by ``writes.js`` on
+size, unsync switch, number of identical stores; the "freed_pd" table is a freed
+page directory cleared by rep stos, the unprotect-and-retry path), drawn by ``writes.js`` on
 the guest table and the shadow pages of its gfn, revealed one step at a time
 with "predict, then see" questions. Its default ``space`` holds the records
 for notebook 07's preset stores, in every size, with unsync on and off, and
@@ -19,7 +20,9 @@ from itertools import product
 from ..states.write_inputs import (
     KEY_FIELDS,
     MAX_STORES,
+    PAGE_TABLE_WRITE,
     SIZES,
+    STOS_SIZES,
     TABLE_NAMES,
     normalise_inputs,
     offset_limit,
@@ -32,6 +35,7 @@ from .simexplorer import SimExplorer
 #: Notebook 07's stores: (label, table, byte offset, size, stores). The byte offsets
 #: follow notebooks 03 and 04: 0x000 is gPTE 0 (PT quadrant 0), 0x800 gPTE 512
 #: (quadrant 1), PD byte 0x080 guest PDE 32 (PD quadrant 0), 0xC00 PDE 768 (quadrant 3).
+#: The last clears the directory of an exited process with rep stos: the unprotect path.
 PRESETS = (
     ("PTE write", "pt", 0x000, 4, 1),
     ("PTE write, upper half", "pt", 0x800, 4, 1),
@@ -42,16 +46,19 @@ PRESETS = (
     ("8-byte PDE store", "pd", 0x080, 8, 1),
     ("PDE write, quadrant 3", "pd", 0xC00, 4, 1),
     ("write flooding: 3 PDE stores", "pd", 0x080, 4, 3),
+    ("the guest clears a freed page directory", "freed_pd", 0x000, 4, 1),
 )
 
 
 def default_space() -> list[dict]:
     """Every preset's table and offset, in every size that fits, unsync on and off; for the
-    page directory (the one that can flood) also three stores in a row."""
+    page directory (the one that can flood) also three stores in a row; for the freed
+    directory only the sizes a rep stos has (1, 2, 4)."""
     places = dict.fromkeys((table, offset) for _, table, offset, _, _ in PRESETS)
     return [{"table": table, "offset": offset, "size": size, "unsync": unsync, "stores": stores}
             for (table, offset), size, unsync, stores in product(places, SIZES, (True, False), (1, MAX_STORES))
-            if offset <= offset_limit(size) and (stores == 1 or table == "pd")]
+            if offset <= offset_limit(size) and (stores == 1 or table == "pd")
+            and (PAGE_TABLE_WRITE[table] or size in STOS_SIZES)]
 
 
 class WriteExplorer(SimExplorer):
@@ -63,7 +70,8 @@ class WriteExplorer(SimExplorer):
     _css = css_source("writes.css")
     static_note = ("This is a static page with no Python kernel: the write explorer answers from the "
                    "stores the simulator ran when the site was built (the presets' tables and offsets, "
-                   "every size, unsync on and off, and three stores in a row for the page directory).")
+                   "every size a store there can have, unsync on and off, and three stores in a row for "
+                   "the page directory).")
 
     explorer_kind = "guest-write"
     check_inputs = staticmethod(normalise_inputs)

@@ -2,12 +2,13 @@
 
 ``small`` (notebook 06), ``write_lab`` (07), ``linux`` (08), ``real`` and ``qemu``
 (10). Each builds guests with ``sim.Guest``, runs ``sim.ShadowMMU`` on them and
-returns plain frozen records that ``views`` draws; this package is also where
-widgets get their simulators from. Everything is deterministic: no randomness,
-frames handed out in a fixed order, so a notebook shows the same numbers every run.
+returns the simulator's results, or plain frozen records of them: ``views`` draws
+the notebooks' static tables from them, and ``states`` turns them into the records
+the in-page explorers draw. Everything is deterministic: no randomness, frames
+handed out in a fixed order, so a notebook shows the same numbers every run.
 Notebooks import from the topic modules; this package re-exports their public names.
 
-Knows: the model and the simulator. Does not know: HTML, views, widgets.
+Knows: the model and the simulator. Does not know: HTML, views, states, widgets.
 """
 
 from .linux import (

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from ..consts import PAGE_SHIFT, PAGE_SIZE, MiB
 from ..rules import QUADRANT_RULES
-from ..sim.guest import Guest
+from ..sim.guest import KERNEL_BASE, Guest
 from ..sim.mmu import Mismatch, MMUStats, ShadowMMU
 from .small import run_access
 
@@ -27,7 +27,6 @@ from .small import run_access
 PROCESS_LAYOUT = (("code", 0x08048000, 4), ("heap", 0x08200000, 8), ("stack", 0xBFFFC000, 4))
 #: Kernel pages mapped with 4 KiB entries (a vmalloc/fixmap-like area): (VA, pages).
 KERNEL_4K = (0xF8000000, 4)
-KERNEL_BASE = 0xC0000000
 
 
 def linux_like_guest(processes: int = 3, mem_mib: int = 64) -> tuple[Guest, tuple[int, ...]]:
@@ -80,17 +79,16 @@ def touch_everything(mmu: ShadowMMU, cr3s) -> None:
 def whole_guest_stats(host_large_pages: bool = True, processes: int = 3, mem_mib: int = 64,
                       rule: str = "mainline") -> MMUStats:
     """The MMU's stats after touch_everything() on a fresh linux_like_guest()."""
-    guest, cr3s = linux_like_guest(processes, mem_mib)
-    mmu = ShadowMMU(guest, rule, host_large_pages=host_large_pages, trace=False)
+    mmu, cr3s = _fresh_mmu(processes, mem_mib, host_large_pages, rule)
     touch_everything(mmu, cr3s)
     return mmu.stats()
 
 
 def run_whole_guest(processes: int = 3, mem_mib: int = 64, host_large_pages: bool = True,
                     rule: str = "mainline") -> tuple[MMUStats, Mismatch | None]:
-    """touch_everything() on a fresh linux_like_guest(): (stats, check() of each process, first mismatch)."""
-    guest, cr3s = linux_like_guest(processes, mem_mib)
-    mmu = ShadowMMU(guest, rule, host_large_pages=host_large_pages, trace=False)
+    """touch_everything() on a fresh linux_like_guest(), each process checked right after it ran
+    (run_each()): (stats, the first mismatch check() found, or None)."""
+    mmu, cr3s = _fresh_mmu(processes, mem_mib, host_large_pages, rule)
     verdict = None
     for _ in run_each(mmu, cr3s):
         verdict = verdict or mmu.check()
@@ -111,21 +109,16 @@ def bug_lab(processes: int = 2, mem_mib: int = 16) -> dict[str, Mismatch | None]
     """Every quadrant rule run on the Linux-like guest; check()'s verdict per rule name.
 
     Correct rules give None; "halves" (the misconception) gives a wrong
-    translation. Each process is checked right after it ran, as its CR3 is
-    the one check() compares against; the first mismatch is kept.
+    translation. Each process is checked right after it ran (run_whole_guest()),
+    as its CR3 is the one check() compares against; the first mismatch is kept.
     """
-    out: dict[str, Mismatch | None] = {}
-    for name in QUADRANT_RULES:
-        guest, cr3s = linux_like_guest(processes, mem_mib)
-        mmu = ShadowMMU(guest, name, trace=False)
-        verdict = None
-        for cr3 in cr3s:
-            touch_everything(mmu, (cr3,))
-            verdict = mmu.check()
-            if verdict is not None:
-                break
-        out[name] = verdict
-    return out
+    return {name: run_whole_guest(processes, mem_mib, rule=name)[1] for name in QUADRANT_RULES}
+
+
+def _fresh_mmu(processes: int, mem_mib: int, host_large_pages: bool,
+               rule: str) -> tuple[ShadowMMU, tuple[int, ...]]:
+    guest, cr3s = linux_like_guest(processes, mem_mib)
+    return ShadowMMU(guest, rule, host_large_pages=host_large_pages, trace=False), cr3s
 
 
 def cr3_switch(processes: int = 2, mem_mib: int = 64) -> tuple[tuple, tuple]:

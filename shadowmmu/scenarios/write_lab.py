@@ -1,9 +1,11 @@
-"""Notebook 07's guest: write protection, unsync page tables, misaligned writes.
+"""Notebook 07's guest: write protection, unsync page tables, misaligned writes, unprotect-and-retry.
 
 ``write_lab()`` is one process whose page table for 0x08000000..0x083FFFFF has
 entries in both halves, all faulted in, so both of its PAE page tables exist
-when the guest writes to it; ``write_experiment()`` runs one write on a fresh
-lab and returns a ``WriteResult`` record (before, after, the traces).
+when the guest writes to it; ``freed_pd_lab()`` is the same after that process
+exits, its page directory freed but still shadowed; ``write_experiment()`` runs
+one write on a fresh lab and returns a ``WriteResult`` record (before, after,
+the traces).
 
 Knows: ``sim.Guest``, ``sim.ShadowMMU``. Does not know: HTML, views, widgets.
 """
@@ -21,6 +23,8 @@ from ..sim.spte import SPTE_PRESENT
 
 #: The user page table of write_lab(): VAs (all under guest PDE 32) and their frames.
 LAB_MAPS = ((0x08000000, 0x00100000), (0x08001000, 0x00101000), (0x08200000, 0x00102000))
+#: Kernel addresses freed_pd_lab()'s process touched before it exited (PDE 768's two halves).
+KERNEL_TOUCHED = (0xC0000000, 0xC0200000)
 #: What a 4-byte gPTE write stores: the same page, moved to frame 0x1F0000 (P W U A D).
 LAB_NEW_PTE = 0x001F0067
 LAB_NEW_PTE_HI = 0x001F1067
@@ -61,6 +65,29 @@ def write_lab(unsync: bool = True) -> WriteLab:
     return WriteLab(guest, mmu, cr3, walk.pde_gpa & ~0xFFF, walk.pte_gpa & ~0xFFF)
 
 
+def freed_pd_lab(unsync: bool = True) -> WriteLab:
+    """write_lab() after its process exits: ``pd_gpa`` is a freed page directory, still shadowed:
+
+        >>> lab = freed_pd_lab()
+        >>> [(sp.role.describe(), sp.root_count) for sp in lab.mmu.shadow_pages() if sp.gfn == lab.pd_gpa >> 12]
+        [('L2 q0', 0), ('L2 q1', 0), ('L2 q2', 0), ('L2 q3', 0)]
+
+    The process has run kernel code at KERNEL_TOUCHED (two 2 MiB leaf sPTEs,
+    0 and 1 of L2 q3). Its user mapping is torn down first (the guest clears
+    PDE 32, an emulated store), then CR3 moves to a second process that
+    shares the kernel half. The old directory's four shadow pages stay in the
+    cache, no longer roots, and its frame stays write-tracked until they go,
+    as in KVM until the guest reuses the frame. ``cr3`` is the second process's.
+    """
+    lab = write_lab(unsync)
+    for va in KERNEL_TOUCHED:  # the process ran in the kernel too: two 2 MiB leaves in L2 q3
+        lab.mmu.access(va)
+    lab.mmu.guest_write(lab.pd_gpa + (LAB_MAPS[0][0] >> 22) * 4, 0)
+    cr3 = lab.guest.new_address_space()
+    lab.mmu.load_cr3(cr3)
+    return WriteLab(lab.guest, lab.mmu, cr3, lab.pd_gpa, lab.pt_gpa)
+
+
 @dataclass(frozen=True, slots=True)
 class WriteResult:
     """One guest store into a page table of write_lab(), before, during and after its flush."""
@@ -88,8 +115,8 @@ def _pages_of(mmu: ShadowMMU, gfn: int) -> tuple:
 
 
 def write_value(table: str, size: int) -> int:
-    """The value write_experiment() stores: a remapped gPTE (pt) or an empty PDE (pd)."""
-    if table == "pd":
+    """The value write_experiment() stores: a remapped gPTE (pt) or an empty PDE (pd, freed_pd)."""
+    if table != "pt":
         return 0
     full = LAB_NEW_PTE_HI << 32 | LAB_NEW_PTE
     return full & ((1 << (8 * size)) - 1)

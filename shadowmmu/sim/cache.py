@@ -1,4 +1,4 @@
-"""The shadow-page cache (mmu_page_hash): pages by (gfn, role), rmaps, write tracking, zapping.
+"""The shadow-page cache (mmu_page_hash): pages by (gfn, role), rmaps, write tracking, zapping, unprotecting.
 
 What it holds, in the kernel's names: every valid shadow page keyed by (gfn,
 role), as kvm_mmu_find_shadow_page() looks them up, and by host-physical
@@ -38,6 +38,10 @@ from .spte import (
     leaf_spte,
     link_spte,
 )
+
+
+#: ShadowPageZapped.reason for a page zapped by unprotect_page().
+UNPROTECT_REASON = "kvm_mmu_unprotect_page()"
 
 
 class ShadowPageCache:
@@ -203,6 +207,24 @@ class ShadowPageCache:
             self.unaccount_shadowed(sp)
         self._mmu.pages_zapped += 1
         self._mmu._emit(ShadowPageZapped(sp.gfn, sp.role, reason))
+
+    def unprotect_page(self, gfn: int) -> int:
+        """kvm_mmu_unprotect_page() (Linux 6.10): zap every valid shadow page with gPTEs of gfn; how many.
+
+        The kernel walks for_each_gfn_valid_sp_with_gptes() (direct pages of
+        the gfn are left alone), zaps each page and returns only whether it
+        found any; we return the count. With them goes the gfn's write
+        tracking and protection, so the guest's next store to it lands
+        (after one more fault that maps it writable). Unsync children of a
+        zapped page directory go too (other gfns, not counted); a zapped
+        root in use waits, invalid, for the MMU to reload its roots.
+        """
+        zapped = 0
+        for sp in list(self.gfn_pages.get(gfn, ())):
+            if sp.valid:
+                self.zap_page(sp, UNPROTECT_REASON)
+                zapped += 1
+        return zapped
 
     def _zap_unsync_children(self, sp: ShadowPage) -> None:
         """mmu_zap_unsync_children(): zap every unsync page below sp before sp goes.

@@ -223,7 +223,10 @@ class GuestWrite:
     ``action``: "store" (not a shadowed table, or an unsync one: it simply
     lands), "unsync" (first write to a write-protected page table: its shadow
     pages go unsync and the write goes through), "emulate" (write-tracked or
-    kept protected: KVM emulates it and zaps what it changed).
+    kept protected: KVM emulates it and zaps what it changed), "unprotect"
+    (it would be emulated, but the instruction is not one KVM treats as a
+    page-table write: KVM zaps every shadow page of the gfn instead and the
+    guest re-runs it; the re-run store then lands, a second GuestWrite "store").
     """
 
     gpa: int
@@ -233,6 +236,24 @@ class GuestWrite:
 
     def describe(self) -> str:
         return f"guest writes 0x{self.value:x} ({self.size} bytes) at gpa 0x{self.gpa:x}: {self.action}"
+
+
+@dataclass(frozen=True, slots=True)
+class PageUnprotected:
+    """kvm_mmu_unprotect_page() (Linux 6.10): every shadow page of gfn zapped, so the guest may re-run its store:
+
+        >>> PageUnprotected(gfn=0x3FF, pages=4).describe()
+        'unprotect gfn 0x3ff: 4 shadow page(s) zapped, the guest re-runs the instruction'
+
+    ``pages``: how many were zapped (the kernel returns only whether any were).
+    """
+
+    gfn: int
+    pages: int
+
+    def describe(self) -> str:
+        return (f"unprotect gfn 0x{self.gfn:x}: {self.pages} shadow page(s) zapped, "
+                "the guest re-runs the instruction")
 
 
 @dataclass(frozen=True, slots=True)

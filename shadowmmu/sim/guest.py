@@ -219,11 +219,6 @@ class Guest:
         if observer in self._observers:
             self._observers.remove(observer)
 
-    @property
-    def frames_in_use(self) -> int:
-        """How many 4 KiB frames hold something other than zeros (memory actually used)."""
-        return len(self._frames)
-
     # -- the page-table builder ------------------------------------------------------
 
     def alloc_table(self) -> int:

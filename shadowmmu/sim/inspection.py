@@ -169,4 +169,5 @@ def stats(mmu) -> MMUStats:
         pages_synced=mmu.pages_synced, quadrant_skips=mmu.quadrant_skips,
         shadow_bytes=PAGE_SIZE * (len(mmu.cache.pages) + (mmu._special_root is not None)),
         guest_table_bytes=PAGE_SIZE * len(mmu.guest.table_frames()),
+        writes_unprotected=mmu.writes_unprotected,
     )

@@ -107,7 +107,7 @@ class ShadowMMU:
         self._pdpt: list = self.pae_root
         # statistics
         self.accesses = self.faults = self.guest_faults = 0
-        self.writes_emulated = self.writes_unsync = self.writes_stored = 0
+        self.writes_emulated = self.writes_unsync = self.writes_stored = self.writes_unprotected = 0
         self.sptes_zapped = self.pages_zapped = self.pages_synced = self.quadrant_skips = 0
         guest.attach(self)
 
@@ -264,10 +264,10 @@ class ShadowMMU:
         finally:
             self._exit()
 
-    def store(self, va: int, value: int, size: int = 4) -> int:
+    def store(self, va: int, value: int, size: int = 4, *, page_table_write: bool = True) -> int:
         """A guest store through va: access(va, write=True), then guest_write() at the gpa; returns it."""
         gpa = self.access(va, write=True)
-        self.guest_write(gpa, value, size)
+        self.guest_write(gpa, value, size, page_table_write=page_table_write)
         return gpa
 
     def invlpg(self, va: int) -> None:
@@ -291,7 +291,7 @@ class ShadowMMU:
         finally:
             self._exit()
 
-    def guest_write(self, gpa: int, value: int, size: int = 4) -> None:
+    def guest_write(self, gpa: int, value: int, size: int = 4, *, page_table_write: bool = True) -> None:
         """A guest CPU store of size bytes (1, 2, 4 or 8) at gpa, trapped or not as KVM would:
 
         a write-tracked frame (a guest PD) or a protected one (``unsync=False``)
@@ -299,12 +299,49 @@ class ShadowMMU:
         protected page table unsyncs its shadow pages and goes through; any
         other store simply lands. Other shadow MMUs attached to the guest see
         the store too.
+
+        ``page_table_write=False``: the instruction is not one KVM treats as a
+        page-table write (x86_page_table_writing_insn(): ``rep stos``, say). A
+        store that would be emulated is not: KVM unprotects the gfn
+        (unprotect_page(): every shadow page of it zapped), the guest re-runs
+        the instruction, and the store lands untrapped (sim.tracking).
         """
+        if not isinstance(page_table_write, bool):
+            raise ValueError(f"page_table_write {page_table_write!r} must be true or false")
         self._enter()
         try:
+            if not page_table_write and self.tracker.retry_store(gpa, size, value):
+                self._reload_obsolete_roots()  # the vCPU re-enters the guest before the re-run
             self.guest.store(gpa, value, size)
         finally:
             self._exit()
+
+    def unprotect_page(self, gfn: int) -> int:
+        """kvm_mmu_unprotect_page(): zap every shadow page of gfn; returns how many were zapped:
+
+            >>> g = Guest(16 << 20); cr3 = g.new_address_space()
+            >>> g.map_4k(cr3, 0x00200000, 0x5000)
+            >>> mmu = ShadowMMU(g); mmu.load_cr3(cr3); _ = mmu.access(0x00200000)
+            >>> mmu.unprotect_page(cr3 >> 12), mmu.translate(0x00200000)   # the four roots
+            (4, None)
+            >>> hex(mmu.access(0x00200000))                                 # faulted back in
+            '0x5000'
+
+        The kernel returns only whether it zapped any (Linux 6.10). Zapped
+        roots in use are freed and reloaded at once, as the vCPU's next entry
+        would (kvm_mmu_free_obsolete_roots()). Only the pages with gPTEs go:
+        direct pages of gfn stay. See guest_write(page_table_write=False) for
+        when KVM does this on its own.
+        """
+        if isinstance(gfn, bool) or not isinstance(gfn, int) or not 0 <= gfn < self.guest.mem_size >> PAGE_SHIFT:
+            raise ValueError(f"gfn {gfn!r} must be a guest frame number in 0..0x{(self.guest.mem_size >> PAGE_SHIFT) - 1:x}")
+        self._enter()
+        try:
+            zapped = self.tracker.unprotect_page(gfn)
+            self._reload_obsolete_roots()
+        finally:
+            self._exit()
+        return zapped
 
     def track_store(self, gpa: int, size: int, value: int) -> None:
         """Called by the guest after every store (the page-track hook): the write path decides.

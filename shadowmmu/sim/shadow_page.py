@@ -99,6 +99,7 @@ class MMUStats:
     quadrant_skips: int
     shadow_bytes: int
     guest_table_bytes: int
+    writes_unprotected: int = 0  # stores that took the unprotect-and-retry path
 
     @property
     def total_shadow_pages(self) -> int:
@@ -114,7 +115,8 @@ class MMUStats:
             f"{self.gfns_write_protected} write-protected; {self.unsync_pages} unsync pages",
             f"accesses         {self.accesses}, faults {self.faults}, injected #PF {self.guest_faults}",
             f"guest writes     {self.writes_emulated} emulated, {self.writes_unsync} unsynced a table, "
-            f"{self.writes_stored} plain stores",
+            f"{self.writes_stored} plain stores"
+            + (f", {self.writes_unprotected} unprotected and re-run" if self.writes_unprotected else ""),
             f"zapped           {self.sptes_zapped} sPTEs, {self.pages_zapped} pages; "
             f"{self.pages_synced} syncs; {self.quadrant_skips} quadrant skips",
             f"memory           {self.shadow_bytes} B of shadow pages vs "

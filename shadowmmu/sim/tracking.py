@@ -1,11 +1,29 @@
-"""The write path: a guest store to a shadowed table, trapped and emulated or let through.
+"""The write path: a guest store to a shadowed table, trapped and emulated, unprotected, or let through.
 
-The guest PD is write-tracked (__kvm_write_track_add_gfn()): every store to it
-is emulated and zaps what it changed (kvm_mmu_track_write() ->
+The guest PD is write-tracked (__kvm_write_track_add_gfn()): a store to it
+faults, and KVM emulates it and zaps what it changed (kvm_mmu_track_write() ->
 get_written_sptes(), Linux 6.6+). A guest PT instead goes unsync on its first
 write (``sync``); with ``unsync=False`` PTs stay protected, so every PTE store
 is emulated and the level-1 quadrant skip shows. A misaligned write or write
 flooding zaps the whole page.
+
+Emulation is not the only way out of such a fault. kvm_mmu_page_fault() (Linux
+6.10) lets the emulator retry (EMULTYPE_ALLOW_RETRY_PF) unless the address is
+cached MMIO or the vCPU runs a nested guest; x86_emulate_instruction() then
+decodes the instruction and retry_instruction() (x86.c) gives up emulating if
+the instruction is not flagged as a page-table write
+(x86_page_table_writing_insn(): mov, xchg, cmpxchg, cmpxchg8b, or, and, bts,
+btc are; rep stos, rep movs, add or an SSE movq are not) and it did not just
+retry this same instruction pointer and address (last_retry_eip/addr, against
+a loop). KVM then calls kvm_mmu_unprotect_page(): every shadow page of the gfn
+is zapped, nothing is emulated, kvm_mmu_track_write() never runs, and the guest
+re-runs the instruction, whose store now lands. ``retry_store()`` models it
+for a store the caller marks as not a page-table write; the guard never fires
+here, since after the zap the re-run store no longer traps.
+
+A store that makes a page table unsync is not emulated at all (the fault is
+fixed with a writable sPTE), so the retry path is only for stores that would
+be emulated.
 
 Knows: the cache, ``writes`` (which sPTEs a write hits), the MMU's unsync
 switch and counters. Does not know: faults, the guest's walk, rules.
@@ -15,7 +33,7 @@ from __future__ import annotations
 
 from ..consts import PAGE_SHIFT, PAGE_SIZE, PG_LEVEL_4K
 from ..writes import detect_write_misaligned, get_written_sptes
-from .events import GuestWrite, QuadrantSkip
+from .events import GuestWrite, PageUnprotected, QuadrantSkip
 from .shadow_page import ShadowPage
 
 #: detect_write_flooding() reports flooding at this many writes without a fault.
@@ -28,6 +46,32 @@ class WriteTracker:
     def __init__(self, mmu, cache) -> None:
         self._mmu = mmu
         self._cache = cache
+
+    def traps_to_emulate(self, gfn: int) -> bool:
+        """Would a store to gfn fault and be emulated (RET_PF_EMULATE)? Write-tracked or kept protected."""
+        return bool(self._cache.gfn_pages.get(gfn)) and (
+            gfn in self._cache.write_track or not self._mmu.unsync_enabled)
+
+    def retry_store(self, gpa: int, size: int, value: int) -> bool:
+        """retry_instruction() (Linux 6.10) for a store that is not a page-table write; True if it unprotected.
+
+        If the store would be emulated, KVM unprotects the gfn instead
+        (kvm_mmu_unprotect_page()) and re-enters the guest; the caller then
+        lets the store land. Otherwise nothing happens here.
+        """
+        gfn = gpa >> PAGE_SHIFT
+        if not self.traps_to_emulate(gfn):
+            return False
+        self._mmu.writes_unprotected += 1
+        self._mmu._emit(GuestWrite(gpa, size, value, "unprotect"))
+        self.unprotect_page(gfn)
+        return True
+
+    def unprotect_page(self, gfn: int) -> int:
+        """kvm_mmu_unprotect_page(): the cache zaps every shadow page of gfn; the event says how many."""
+        zapped = self._cache.unprotect_page(gfn)
+        self._mmu._emit(PageUnprotected(gfn, zapped))
+        return zapped
 
     def track_store(self, gpa: int, size: int, value: int) -> None:
         """The page-track hook: the guest calls it (through ShadowMMU) after every store."""

@@ -10,7 +10,7 @@ Choices are sorted by label, so the right one is not always first:
 
     >>> q = trap_question("emulate", "guest page directory")
     >>> q["answer"], [c["value"] for c in q["choices"]]
-    ('emulate', ['unsync', 'store', 'emulate'])
+    ('emulate', ['unsync', 'store', 'unprotect', 'emulate'])
 
 Knows: nothing but the facts it is given. Does not know the simulator, HTML or widgets.
 """
@@ -21,8 +21,10 @@ _TRAP = {
     "emulate": "it traps, and KVM emulates it: the write path zaps what it changed",
     "unsync": "it traps once: the page table's shadow pages go unsync and the store goes through",
     "store": "it does not trap: the store simply lands in guest memory",
+    "unprotect": ("it traps, but it is not a page-table write: KVM zaps every shadow page of the "
+                  "frame and lets the guest re-run it"),
 }
-_TRAP_ORDER = ("unsync", "store", "emulate")
+_TRAP_ORDER = ("unsync", "store", "unprotect", "emulate")
 
 
 def _question(ask: str, truth: str, wrong, explain: str) -> dict:

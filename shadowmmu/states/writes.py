@@ -2,15 +2,19 @@
 
 ``write_record(inputs)`` runs one store (or up to three identical ones, to
 reach write flooding) into ``scenarios.write_lab()``'s guest page table or page
-directory, as ``scenarios.write_experiment()`` does, and cuts what the
+directory, as ``scenarios.write_experiment()`` does, or into
+``scenarios.freed_pd_lab()``'s freed page directory, and cuts what the
 simulator did into steps the reader reveals one at a time:
 
     before       the guest table, the shadow pages of its gfn, the part each covers
-    trap         the store is emulated, unsyncs the page table, or simply lands
+    trap         the store is emulated, unsyncs the page table, simply lands, or
+                 (a rep stos into a freed directory: not a page-table write) is
+                 unprotected and retried
     visit …      kvm_mmu_track_write() reaches each shadow page of the gfn: applies
                  the store (zaps what get_written_sptes() names), skips it for
                  quadrant (QuadrantSkip), or zaps the page whole (misaligned,
-                 write flooding)
+                 write flooding); or kvm_mmu_unprotect_page() zaps each page whole
+    re-run       an unprotected store: the guest runs it again and it lands
     reload       roots in use were zapped: obsolete, freed, reloaded (if so)
     after        what translate(va) gives now, and whether it is stale (FlushWindow)
     invlpg       the guest's flush; then the next access
@@ -24,8 +28,9 @@ inside one store's write path it is replayed from that store's events and
 checked against the live state at its end. Ids: a page is its role without
 the space (``L1q0``, ``L2q3``), a root loaded after the old one was zapped
 gets a ``+`` (``L2q0+``); an sPTE is the page id, a colon and its index (``L2q0:64``).
-Questions come from ``states.write_questions``, answered by the events; the
-inputs are checked by ``states.write_inputs``.
+Questions come from ``states.write_questions``, answered by the events, and
+the step texts from ``states.write_texts``; the inputs are checked by
+``states.write_inputs``.
 
 Knows: ``scenarios.write_lab``, the ShadowMMU's trace events and its cache's
 pages (read only), ``sim.coherence.FlushWindow``, ``writes``. Does not know
@@ -36,10 +41,11 @@ from __future__ import annotations
 
 from ..consts import PAGE_SHIFT, PAGE_SIZE
 from ..role import PageRole
-from ..scenarios.write_lab import write_lab, write_value, written_va
+from ..scenarios.write_lab import freed_pd_lab, write_lab, write_value, written_va
 from ..sim.coherence import FlushWindow
 from ..sim.events import (
     GuestWrite,
+    PageUnprotected,
     PageUnsync,
     QuadrantSkip,
     RootsFreed,
@@ -52,8 +58,9 @@ from ..sim.fault import OutsideGuestMemory
 from ..sim.paging32 import GuestPageFault
 from ..sim.spte import SPTE_ADDR_MASK, SPTE_LARGE, SPTE_PRESENT, spte_frame
 from ..writes import detect_write_misaligned, get_written_sptes, shadowed_part
-from .write_inputs import ACTIONS, TABLE_NAMES, normalise_inputs
+from .write_inputs import ACTIONS, PAGE_TABLE_WRITE, TABLE_NAMES, normalise_inputs
 from .write_questions import gpa_label, page_question, spte_question, translate_question, trap_question
+from .write_texts import covers, rerun_text, trap_text, visit_text
 
 
 
@@ -195,41 +202,10 @@ class _Steps:
             self.skipped.append(pid)
 
 
-def _covers(p: dict) -> str:
-    return (f"bytes 0x{p['byte_lo']:03X}-0x{p['byte_hi']:03X} (guest entries "
-            f"{p['first_gpte']}-{p['first_gpte'] + p['nr_gptes'] - 1})")
-
-
-def _flood(p: dict | None) -> str:
-    if p is None or p["level"] == 1:
-        return ""
-    return f" Its write-flooding count is now {p['flooding']} (KVM zaps it at 3)."
-
-
-def _visit_text(kind, page, detail, offset, size, end) -> str:
-    later = end.get(page["id"])
-    if kind == "skip":
-        return (f"{page['id']} shadows {_covers(page)}; byte 0x{offset:03X} is another quadrant's, so "
-                f"get_written_sptes() returns NULL and the page is skipped (QuadrantSkip).") + _flood(later)
-    if kind == "zap-page":
-        n = len(page["sptes"])
-        why = (f"{'an' if size == 8 else 'a'} {size}-byte store at byte 0x{offset:03X} is misaligned for 4-byte gPTEs "
-               "(detect_write_misaligned())" if detail == "misaligned write" else
-               "it has now seen 3 emulated writes with no fault in between (detect_write_flooding())")
-        root = (" It is a root in use: KVM empties it and marks it obsolete (role.invalid)"
-                if page["root"] else "")
-        return f"{page['id']}: {why}, so KVM zaps the whole page and its {n} present sPTE(s).{root}"
-    named = ", ".join(f"{page['id']}:{i}" for i in detail["named"])
-    zapped = ", ".join(f"{page['id']}:{i}" for i in detail["zapped"])
-    what = f"present, so zapped: {zapped}" if zapped else "not present: nothing to zap"
-    return (f"{page['id']} shadows {_covers(page)}, which hold byte 0x{offset:03X}: get_written_sptes() "
-            f"names sPTE(s) {named}, {what}.") + _flood(later)
-
-
 def _store(s: _Steps, mmu, guest, gfn, gens, pages, i, n, base, value, entries_before):
     """One store: its trap step, a step per shadow page the write path reaches, a reload step."""
     table, offset, size, stores = i["table"], i["offset"], i["size"], i["stores"]
-    mmu.guest_write(base + offset, value, size)
+    mmu.guest_write(base + offset, value, size, page_table_write=PAGE_TABLE_WRITE[table])
     trace = mmu.last_trace
     action = next(e.action for e in trace if isinstance(e, GuestWrite))
     for e in trace:
@@ -242,22 +218,17 @@ def _store(s: _Steps, mmu, guest, gfn, gens, pages, i, n, base, value, entries_b
     olds = ", ".join(f"0x{e['value']:08X}" for e in entries_before)
     news = ", ".join(f"0x{e['value']:08X}" for e in entries)
     why = ("The guest page directory is write-tracked" if table == "pd" else
-           "The switch unsync=False keeps this page table write-tracked")
-    text = {"emulate": (f"{why}: the store traps and KVM emulates it, then kvm_mmu_track_write() "
-                        "visits every shadow page of the gfn."),
-            "unsync": ("The page table is write-protected but not tracked: its first write fault makes "
-                       f"its shadow pages unsync ({', '.join(page_id(e.role, gens.get(e.role, 0)) for e in unsynced)}"
-                       "; mmu_try_to_unsync_pages()) and the store goes through. Nothing is zapped, "
-                       "and later stores to it no longer trap."),
-            "store": ("The page table's shadow pages are unsync, so its frame is writable: the store "
-                      "simply lands and KVM sees nothing.")}[action]
-    state = pages if action == "emulate" else _with_gone(list(end.values()), pages)
+           "The freed page directory still has shadow pages, so it is still write-tracked"
+           if table == "freed_pd" else "The switch unsync=False keeps this page table write-tracked")
+    text = trap_text(action, why, [page_id(e.role, gens.get(e.role, 0)) for e in unsynced])
+    state = pages if action in ("emulate", "unprotect") else _with_gone(list(end.values()), pages)
     s.add(f"{nth}the store: {ACTIONS[action]}",
-          f"Guest entry bytes {olds} become {news}. {text}", ["guest:written"]
+          f"Guest entry bytes {olds} {'will become' if action == 'unprotect' else 'become'} {news}. {text}",
+          ["guest:written"]
           + [page_id(e.role, gens.get(e.role, 0)) for e in unsynced], state, entries,
-          events=[e for e in trace if isinstance(e, (GuestWrite, PageUnsync))],
+          events=[e for e in trace if isinstance(e, GuestWrite)][:1] + unsynced,
           predict=trap_question(action, TABLE_NAMES[table]) if n == 0 else None)
-    if action != "emulate":
+    if action not in ("emulate", "unprotect"):
         return state, entries, action, []
     visits = _visits(trace, pages, offset, size)
     if n == 0:
@@ -281,7 +252,7 @@ def _store(s: _Steps, mmu, guest, gfn, gens, pages, i, n, base, value, entries_b
             predict = page_question(kind, page["id"], detail, named)
         title = {"skip": "skipped for quadrant", "apply": "applies the store",
                  "zap-page": f"zapped whole ({detail})"}[kind]
-        s.add(f"{nth}{page['id']} {title}", _visit_text(kind, page, detail, offset, size, end),
+        s.add(f"{nth}{page['id']} {title}", visit_text(kind, page, detail, offset, size, end),
               [page["id"]] + [f"{page['id']}:{x}" for x in (detail["named"] if kind == "apply" else ())],
               state, entries, events=[e for e in trace if getattr(e, "role", None) == _role(page)
                                       and isinstance(e, (ShadowPageZapped, QuadrantSkip, SpteZapped))],
@@ -296,7 +267,14 @@ def _store(s: _Steps, mmu, guest, gfn, gens, pages, i, n, base, value, entries_b
               "kvm_mmu_free_obsolete_roots() frees them and kvm_mmu_reload() loads new, empty roots: "
               f"{', '.join(new)}.", new, state, entries,
               events=[e for e in trace if not isinstance(e, (GuestWrite, ShadowPageZapped, QuadrantSkip,
-                                                             SpteZapped))])
+                                                             SpteZapped, PageUnprotected))])
+    if action == "unprotect":
+        rerun = [e for e in trace if isinstance(e, GuestWrite)][1:]
+        s.add(f"{nth}the guest re-runs the store",
+              rerun_text(sum(e.pages for e in trace if isinstance(e, PageUnprotected)),
+                         rerun[0].action if rerun else None, news),
+              ["guest:written"], state, entries,
+              events=[e for e in trace if isinstance(e, PageUnprotected)] + rerun)
     return state, entries, action, visits
 
 
@@ -309,7 +287,7 @@ def write_record(inputs: dict) -> dict:
     """
     i = normalise_inputs(inputs)
     table, offset, size = i["table"], i["offset"], i["size"]
-    lab = write_lab(i["unsync"])
+    lab = freed_pd_lab(i["unsync"]) if table == "freed_pd" else write_lab(i["unsync"])
     mmu, guest, cr3 = lab.mmu, lab.guest, lab.cr3
     base = lab.pt_gpa if table == "pt" else lab.pd_gpa
     gfn, va, value = base >> PAGE_SHIFT, written_va(table, offset), write_value(table, size)
@@ -321,12 +299,16 @@ def write_record(inputs: dict) -> dict:
     entries = _entries(guest, base, offset, size)
     tracked = gfn in mmu.cache.write_track
     s = _Steps()
-    names = "; ".join(f"{p['id']} covers {_covers(p)}" for p in pages)
+    names = "; ".join(f"{p['id']} covers {covers(p)}" for p in pages)
     s.add("before the store",
           f"The guest will store {size} byte(s), 0x{value:0{2 * size}X}, at byte 0x{offset:03X} of its "
           f"{TABLE_NAMES[table]} (gfn 0x{gfn:X}), in the entry for VA 0x{va:08X}, which now maps "
           f"{gpa_label(t_before, 'in the shadow')}. The frame is "
-          f"{'write-tracked' if tracked else 'write-protected'} and has {len(pages)} shadow pages: {names}.",
+          f"{'write-tracked' if tracked else 'write-protected'} and has {len(pages)} shadow pages: {names}."
+          + (" Its process has exited and CR3 now holds another process's directory: none of these pages "
+             "is a root in use, but KVM keeps them, and tracks the frame, until something zaps them; "
+             "now the guest reuses the frame and clear_page() zeroes it with rep stos."
+             if table == "freed_pd" else ""),
           ["guest:written"], pages, entries)
     action = None
     for n in range(i["stores"]):
@@ -378,7 +360,7 @@ def write_record(inputs: dict) -> dict:
           translation={**translation, "shadow": mmu.translate(va), "guest": g_write})
     return {"inputs": i, "table_name": TABLE_NAMES[table], "pages": s.pages, "gfn": gfn, "base_gpa": base, "va": va,
             "value": value, "entry": offset // 4, "misaligned": detect_write_misaligned(offset, size),
-            "write_tracked": tracked, "action": action,
+            "write_tracked": tracked, "action": action, "page_table_write": PAGE_TABLE_WRITE[table],
             "incoherent": [list(x) for x in incoherent + after_flush], "steps": s.steps,
             "summary": {"zapped": s.zapped, "visited": s.visited, "skipped": s.skipped,
                         "stale": stale is not None, "access": access, "access_gpa": got}}

@@ -1,8 +1,10 @@
-"""The views: pure render_*() functions returning HTML/SVG strings, one module per topic.
+"""The tables: pure render_*() functions returning HTML tables of numbers, one module per topic.
 
-``common`` holds the palette and the HTML/SVG helpers every view uses; ``address``
-(notebook 02), ``splits`` (03, 04), ``rules`` (05), ``fault`` (06), ``writes`` (07),
-``whole_guest`` (08), ``exercises`` (09) and ``real_guest`` (10) draw one topic each.
+Every *picture* of the series is drawn by the page's JS (``shadowmmu.frontend``), live
+and, under node, for the static copy in a notebook's output; nothing here draws one.
+``common`` holds the palette, the value span and the table every view uses; ``address``
+(notebooks 01, 02), ``splits`` (03, 04), ``rules`` (05), ``fault`` (06), ``writes`` (07),
+``whole_guest`` (08), ``exercises`` (09) and ``real_guest`` (10) tabulate one topic each.
 Notebooks import from those modules; this package re-exports their public names so
 ``from shadowmmu import views; views.render_table(...)`` keeps working.
 
@@ -22,7 +24,6 @@ from ..exercises import (
 )
 from .address import (
     preset_rows,
-    render_address_anatomy,
     render_preset_table,
 )
 from .common import (
@@ -32,14 +33,9 @@ from .common import (
     PRESETS,
     READOUT_FIELDS,
     esc,
-    field_chip,
     format_value,
-    render_debug,
-    render_error,
-    render_legend,
     render_note,
     render_table,
-    svg_legend,
     text_colour,
     value_span,
 )
@@ -53,13 +49,11 @@ from .fault import (
     explain_event,
     fault_summary,
     render_fault_presets,
-    render_fault_step,
     render_fault_summary,
     render_shadow_pages,
     render_trace,
 )
 from .real_guest import (
-    PDE_KIND_COLOURS,
     half_summary_rows,
     oracle_sample_rows,
     oracle_tally_rows,
@@ -70,7 +64,6 @@ from .real_guest import (
     render_oracle_sample,
     render_oracle_tally,
     render_pt_halves,
-    render_real_pd,
     render_real_pd_counts,
     render_real_switch,
     render_user_areas,
@@ -89,18 +82,12 @@ from .splits import (
     pd_split_layout,
     render_pd_presets,
     render_pd_quarters,
-    render_pd_split,
     render_pt_presets,
-    render_pt_split,
-    render_refutation,
 )
 from .whole_guest import (
-    QUADRANT_COLOURS,
-    address_map_rows,
     census_rows,
     overhead_rows,
     quadrant_usage_rows,
-    render_address_map,
     render_bug_lab,
     render_census,
     render_overhead,
@@ -123,26 +110,17 @@ __all__ = [
     "text_colour",
     "format_value",
     "value_span",
-    "field_chip",
-    "render_legend",
-    "render_error",
     "render_note",
     "render_table",
-    "render_debug",
-    "render_address_anatomy",
     "preset_rows",
     "render_preset_table",
-    "svg_legend",
     "pd_split_layout",
-    "render_pd_split",
     "render_pd_presets",
     "render_pt_presets",
     "pd_quarter_rows",
     "render_pd_quarters",
     "interleave_window",
     "halves_verdict",
-    "render_refutation",
-    "render_pt_split",
     "rule_rows",
     "render_rule_table",
     "rule_quadrants",
@@ -161,7 +139,6 @@ __all__ = [
     "fault_summary",
     "render_fault_summary",
     "render_trace",
-    "render_fault_step",
     "render_fault_presets",
     "render_shadow_pages",
     "write_outcome",
@@ -172,16 +149,11 @@ __all__ = [
     "render_census",
     "overhead_rows",
     "render_overhead",
-    "QUADRANT_COLOURS",
-    "address_map_rows",
-    "render_address_map",
     "quadrant_usage_rows",
     "render_quadrant_usage",
     "render_bug_lab",
-    "PDE_KIND_COLOURS",
     "real_pd_rows",
     "render_real_pd_counts",
-    "render_real_pd",
     "user_area_rows",
     "render_user_areas",
     "pt_half_rows",

@@ -1,14 +1,14 @@
-"""The shared layer of every view: palette, labels, the value span, tables, SVG helpers.
+"""The shared layer of every table: palette, labels, the value span, the table itself.
 
 ``PALETTE`` is the Okabe-Ito colour-blind-safe palette, by colour name;
 ``FIELD_COLOURS`` / ``FIELD_LABELS`` give one colour and one text label per
 field name (all three from ``shadowmmu.palette``, the one palette the front end
-uses too). Colour never carries meaning alone: every coloured cell also prints
-its label (``field_chip()``, ``render_legend()``). ``value_span(field, value)``
+uses too). Colour never carries meaning alone: every coloured chip also prints
+its label. ``value_span(field, value)``
 is the one way a value is shown to the reader *and* to the browser tests:
 ``<span class="smmu-v" data-field="NAME">``.
 
-Knows: HTML and SVG, the field names of ``address.Decomposition``. Does not know:
+Knows: HTML, the field names of ``address.Decomposition``. Does not know:
 addresses, roles, the simulator, ipywidgets; it computes nothing and displays
 nothing (every function returns a string).
 """
@@ -62,29 +62,6 @@ def value_span(field: str, value: int) -> str:
     return f'<span class="smmu-v" data-field="{esc(field)}">{format_value(field, value)}</span>'
 
 
-def field_chip(field: str, text: str | None = None) -> str:
-    """A coloured label that also *says* what it is (colour is never the only cue)."""
-    bg = FIELD_COLOURS[field]
-    label = esc(text if text is not None else FIELD_LABELS[field])
-    return (f'<span class="smmu-chip smmu-f-{field}" style="background:{bg};'
-            f'color:{text_colour(bg)};padding:0 4px;border-radius:3px">{label}</span>')
-
-
-def render_legend(fields: Iterable[str]) -> str:
-    """A row of colour chips, one per field, each with its text label."""
-    chips = " ".join(field_chip(f) for f in fields)
-    return f'<div class="smmu-legend" style="margin:4px 0">{chips}</div>'
-
-
-def render_error(err: object) -> str:
-    """An inline error, for bad input; the message is the exception's text:
-
-        >>> render_error(ValueError("address 'x' is not a number"))
-        '<div class="smmu-error" role="alert">address &#x27;x&#x27; is not a number</div>'
-    """
-    return f'<div class="smmu-error" role="alert">{esc(err)}</div>'
-
-
 def render_note(text: str) -> str:
     """A short plain paragraph in the views' font (text is escaped)."""
     return f'<p class="smmu-note" style="margin:4px 0">{esc(text)}</p>'
@@ -109,37 +86,8 @@ def render_table(headers: Sequence[str], rows: Iterable[Sequence[object]], *,
             f"{cap}<thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>")
 
 
-def render_debug(text: str) -> str:
-    """A traceback from a widget callback, shown where the reader can see it."""
-    return (f'<pre class="smmu-debug" style="color:#000;background:#fee;border:1px solid '
-            f'{PALETTE["vermillion"]};padding:4px;white-space:pre-wrap">{esc(text)}</pre>')
-
-
 def wrap_box(inner: str, cls: str) -> str:
     return f'<div class="{cls}" style="{_BOX}">{inner}</div>'
-
-
-def svg_box(width: int, height: int, body: str, cls: str, label: str) -> str:
-    return (f'<svg class="{cls}" xmlns="http://www.w3.org/2000/svg" width="{width}" '
-            f'height="{height}" viewBox="0 0 {width} {height}" role="img" '
-            f'aria-label="{esc(label)}" style="background:#fff" '
-            f'font-family="monospace" font-size="11">{body}</svg>')
-
-
-def svg_text(x: float, y: float, s: str, anchor: str = "start", extra: str = "") -> str:
-    return f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" {extra}>{esc(s)}</text>'
-
-
-def svg_legend(fields: Iterable[str], x: float, y: float) -> str:
-    """A one-line SVG key: a swatch and the text label of each field, left to right."""
-    parts, cx = [], x
-    for name in fields:
-        label = FIELD_LABELS[name]
-        parts.append(f'<rect class="smmu-f-{name}" x="{cx:.1f}" y="{y - 9:.1f}" width="10" '
-                     f'height="10" fill="{FIELD_COLOURS[name]}"/>')
-        parts.append(svg_text(cx + 14, y, label))
-        cx += 24 + 6.7 * len(label)
-    return f'<g class="smmu-legend">{"".join(parts)}</g>'
 
 
 def gfn_text(gfn: int) -> str:

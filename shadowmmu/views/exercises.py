@@ -8,8 +8,8 @@ explorer is ``frontend.explorers.exercise()``.
 from __future__ import annotations
 
 from ..address import decompose
+from ..consts import GUEST_4K, PAE_4K
 from ..exercises import Exercise, make_exercise
-from .address import render_address_anatomy
 from .common import READOUT_FIELDS, esc, render_note, render_table, value_span, wrap_box
 
 
@@ -18,7 +18,11 @@ def render_solution(ex: Exercise) -> str:
     answers = dict(ex.answers)
     if ex.kind == "address":
         d = decompose(ex.va)
-        why = [render_address_anatomy(d)]
+        why = [render_table(("split", "field", "VA bits", "value"),
+                            [(split, f.label, f"{f.hi}:{f.lo}", getattr(d, f.name))
+                             for split, layout in (("guest 10/10/12", GUEST_4K), ("PAE 2/9/9/12", PAE_4K))
+                             for f in layout],
+                            caption=f"0x{d.va:08X} cut both ways (shadowmmu.decompose())")]
     elif ex.kind == "pt-write":
         j = ex.offset // 4
         why = [render_note(f"gPTE {j} = 512 x {answers['pt_quadrant']} + "
@@ -44,3 +48,14 @@ def exercise_rows(seed: int, count: int) -> list[tuple[str, ...]]:
     """A static list of the first `count` questions of a seed (for the notebook's table)."""
     return [(str(n), ex.kind, ex.question) for n in range(count)
             for ex in [make_exercise(seed, n)]]
+
+
+def render_worked_answers(seed: int, worked: int = 3, count: int = 6) -> str:
+    """Notebook 09: the answers to exercises 0..count-1 of a seed, folded away in a <details>:
+    the worked solution (render_solution()) of the first `worked`, the answers alone of the rest."""
+    answers_only = [(ex.number, ", ".join(f"{dict(ex.fields)[name]} = {value}" for name, value in ex.answers))
+                    for ex in (make_exercise(seed, n) for n in range(worked, count))]
+    return (f"<details><summary>show the worked answers to exercises 0 to {count - 1} "
+            f"(seed {seed})</summary>"
+            + "".join(render_solution(make_exercise(seed, n)) for n in range(worked))
+            + render_table(("exercise", "answers"), answers_only) + "</details>")

@@ -40,11 +40,9 @@ from .common import (
     PALETTE,
     esc,
     gfn_text,
-    render_note,
     render_table,
     text_colour,
     value_span,
-    wrap_box,
 )
 
 #: One colour and one label per kind of trace event; the label is always printed.
@@ -309,20 +307,6 @@ def render_trace(trace, *, current: int | None = None, caption: str | None = Non
     cap = f'<caption style="text-align:left">{esc(caption)}</caption>' if caption else ""
     return (f'<table class="smmu-table smmu-trace" style="border-collapse:collapse;{_BOX}">'
             f"{cap}<thead><tr>{th}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
-
-
-def render_fault_step(result, step: int) -> str:
-    """Step `step` (0-based) of one access: a card for that event, then the whole trace marked."""
-    trace = result.trace
-    if not trace:
-        return wrap_box(render_fault_summary(result) + render_note("No events."), "smmu-fault-step")
-    step = max(0, min(int(step), len(trace) - 1))
-    e = trace[step]
-    card = (f'<div class="smmu-step-card" data-step="{step}" style="border:2px solid #000;'
-            f'padding:4px;margin:4px 0"><b>Step {step + 1} of {len(trace)}</b> '
-            f"{event_chip(e)} <code>{esc(e.describe())}</code><br>{explain_event(e)}</div>")
-    return wrap_box(render_fault_summary(result) + card + render_trace(trace, current=step),
-                 "smmu-fault-step")
 
 
 def render_fault_presets(results) -> str:

@@ -1,9 +1,10 @@
-"""Notebook 10's views: a real Linux guest's page directory, halves, CR3 switch, QEMU tally.
+"""Notebook 10's tables: a real Linux guest's page directory, halves, CR3 switch, QEMU tally.
 
-These draw the records of ``scenarios.real`` (RealPde, PageTableHalves,
+These tabulate the records of ``scenarios.real`` (RealPde, PageTableHalves,
 RealSwitch, OracleTally) for page tables captured from a real guest under
-QEMU. The whole-guest views of notebook 08 take a real guest as they are;
-nothing here recounts what they show.
+QEMU. The whole-guest tables of notebook 08 take a real guest as they are;
+nothing here recounts what they show. The page directory's picture is the
+page's (``frontend/real_draw.js``).
 
 Knows: those records. Does not know: Guest or ShadowMMU objects, ipywidgets.
 """
@@ -11,21 +12,8 @@ Knows: those records. Does not know: Guest or ShadowMMU objects, ipywidgets.
 from __future__ import annotations
 
 from ..address import decompose
-from .common import (
-    FIELD_COLOURS,
-    PALETTE,
-    esc,
-    render_note,
-    render_table,
-    svg_box,
-    svg_text,
-    wrap_box,
-)
+from .common import render_note, render_table, wrap_box
 from .whole_guest import kind_label
-
-#: Colours of the two kinds of present PDE in the page-directory picture (each also labelled).
-PDE_KIND_COLOURS = {"page table": PALETTE["blue"], "4 MiB page": PALETTE["orange"]}
-
 
 def real_pd_rows(pdes) -> list[tuple]:
     """Per PD quadrant: VA range, guest PDEs, present PDEs, 4 MiB pages, page tables, PAE PDEs used."""
@@ -48,60 +36,6 @@ def render_real_pd_counts(pdes) -> str:
                          "4 MiB pages", "page tables", "PAE PDEs they fill"),
                         real_pd_rows(pdes),
                         caption="scenarios.page_directory_entries(), by VA bits 31:30")
-
-
-def render_real_pd(pdes, title: str = "guest page directory") -> str:
-    """Notebook 10: a real guest PD as notebook 03 draws one, its present PDEs marked by kind.
-
-    Top: the 1024 guest PDEs in four quarters. Below: the four PAE page
-    directories of ``pae_root``, 512 PAE PDEs each; every present guest PDE
-    fills its two PAE PDEs (2 x (index mod 256) and the next). A present PDE
-    is drawn at least 2 px wide so a lone one shows. Each rect carries
-    ``data-index``/``data-kind``; each row says its counts in words.
-    """
-    x0, w = 20.0, 720.0
-    ux, sx = w / 1024, w / 512
-    verm, orange = FIELD_COLOURS["pd_quadrant"], FIELD_COLOURS["guest_pde_index"]
-    parts = [svg_text(x0, 14, f"{title}: 1024 guest PDEs, {len(pdes)} present")]
-    for q in range(4):
-        gx = x0 + 256 * q * ux
-        parts.append(f'<rect data-quarter="{q}" x="{gx:.1f}" y="20" width="{256 * ux - 1:.1f}" '
-                     f'height="22" fill="{orange}" fill-opacity="0.18"/>')
-        parts.append(svg_text(gx + 128 * ux, 56, f"guest PDEs {256 * q}-{256 * q + 255}", "middle",
-                           'font-size="10"'))
-    for p in pdes:
-        colour = PDE_KIND_COLOURS[p.kind]
-        parts.append(f'<rect class="smmu-real-pde" data-index="{p.index}" data-kind="{esc(p.kind)}" '
-                     f'x="{x0 + p.index * ux:.1f}" y="20" width="{max(ux, 2.0):.1f}" height="22" '
-                     f'fill="{colour}"/>')
-    y = 80
-    for q in range(4):
-        mine = [p for p in pdes if p.pd_quadrant == q]
-        large = sum(p.large for p in mine)
-        parts.append(svg_text(x0, y, f"pae_root[{q}]: PAE page directory, role.quadrant {q} "
-                                  f"(VA 0x{q << 30:08X}-0x{(q << 30) + (1 << 30) - 1:08X})"))
-        y += 15
-        parts.append(svg_text(x0, y, f"{len(mine)} present guest PDEs, {large} x 4 MiB, "
-                                  f"{len(mine) - large} page tables"))
-        parts.append(f'<rect data-pd-quadrant="{q}" x="{x0:.1f}" y="{y + 5}" width="{w:.1f}" '
-                     f'height="18" fill="{verm}" fill-opacity="0.12"/>')
-        for p in mine:
-            first = decompose(p.va).shadow_pde_index  # the even one of its pair: VA bit 21 is 0
-            parts.append(f'<rect class="smmu-real-pae-pde" data-pd-quadrant="{q}" '
-                         f'data-index="{first}" data-kind="{esc(p.kind)}" '
-                         f'x="{x0 + first * sx:.1f}" y="{y + 5}" width="{max(2 * sx, 2.0):.1f}" '
-                         f'height="18" fill="{PDE_KIND_COLOURS[p.kind]}"/>')
-        y += 46
-    cx = x0
-    for kind, colour in PDE_KIND_COLOURS.items():
-        parts.append(f'<rect x="{cx:.1f}" y="{y - 9}" width="10" height="10" fill="{colour}"/>')
-        parts.append(svg_text(cx + 14, y, f"{kind} (present PDE)"))
-        cx += 190
-    parts.append(svg_text(cx, y, "each guest PDE fills two PAE PDEs of its quarter's PD"))
-    large = sum(p.large for p in pdes)
-    return svg_box(760, y + 12, "".join(parts), "smmu-real-pd",
-                f"{title}: {len(pdes)} present PDEs, {large} 4 MiB pages, "
-                f"{len(pdes) - large} page tables")
 
 
 def user_area_rows(spaces) -> list[tuple]:
@@ -234,3 +168,17 @@ def render_oracle_tally(tallies) -> str:
                          "ShadowMMU.check()"),
                         oracle_tally_rows(tallies),
                         caption="scenarios.qemu_oracle(): each answer compared, none skipped")
+
+
+def snapshot_rows(snapshots) -> list[tuple]:
+    """Per snapshot: name, CR3, CR4, CPL, page-table frames captured, QEMU gva2gpa answers."""
+    return [(s.name, f"0x{s.cr3:08X}", f"0x{s.cr4:08X}", s.cpl, len(s.pages), len(s.gva2gpa))
+            for s in snapshots]
+
+
+def render_snapshots(snapshots) -> str:
+    """Notebook 10: the captured snapshots of a real guest (``scenarios.real_guest(...).snapshots``)."""
+    names = ", ".join(f'"{s.name}"' for s in snapshots)
+    return render_table(("snapshot", "CR3", "CR4", "CPL", "page-table frames", "gva2gpa answers"),
+                        snapshot_rows(snapshots),
+                        caption=f"scenarios.real_guest({names}).snapshots")

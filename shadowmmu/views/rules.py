@@ -67,3 +67,13 @@ def render_rule_checks(checks: Mapping[str, object]) -> str:
     return render_table(("rule", "pages", "agrees", "wrong PD q", "wrong PT q",
                          "first counterexample"), rows,
                         caption="Computed by shadowmmu.exhaustive.check_all_rules()")
+
+
+def render_rules_at(va: object, rules: Mapping[str, Rule] = QUADRANT_RULES) -> str:
+    """Notebook 05: what every rule makes of one address (rule_quadrants()), against the bits
+    the quadrants must carry (31:30 and 21)."""
+    d = decompose(va)
+    rows = [(r["rule"], r["pd_quadrant"], r["bits31_30"], r["pt_quadrant"], r["bit21"], r["level2"])
+            for r in (rule_quadrants(name, d) for name in rules)]
+    return render_table(("rule", "PD quadrant", "bits 31:30", "PT quadrant", "bit 21",
+                         "level-2 quadrant"), rows)

@@ -1,21 +1,19 @@
-"""Notebook 08's views: a whole guest's shadow pages, overhead, address map and bug lab.
+"""Notebook 08's tables: a whole guest's shadow pages, overhead, quadrant usage and bug lab.
 
-Knows: ``MMUStats`` records, mapping rows, matplotlib (for the address map,
-drawn to an SVG string). Does not know: Guest or ShadowMMU objects,
-ipywidgets.
+The address map is a picture, drawn in the page (``frontend/guest.js`` for
+notebook 08, ``frontend/address_map.js`` for notebook 10), not here.
+
+Knows: ``MMUStats`` records, mapping rows. Does not know: Guest or ShadowMMU
+objects, ipywidgets.
 """
 
 from __future__ import annotations
 
-import io
 from typing import Mapping
-
-import matplotlib
-from matplotlib.figure import Figure
 
 from ..consts import PAGE_SIZE
 from ..rules import QUADRANT_RULES
-from .common import PALETTE, esc, kind_label, render_table, wrap_box
+from .common import esc, kind_label, render_table, wrap_box
 
 
 def census_rows(stats_by_name: Mapping[str, object]) -> list[tuple]:
@@ -50,72 +48,6 @@ def render_overhead(stats_by_name: Mapping[str, object]) -> str:
                          "leaf sPTEs", "of them 2 MiB", "shadow faults"),
                         overhead_rows(stats_by_name),
                         caption="MMUStats.shadow_bytes and .guest_table_bytes (4 KiB per page)")
-
-
-#: Colour of each PD quadrant in the address-space map (and its label).
-QUADRANT_COLOURS = (PALETTE["sky_blue"], PALETTE["bluish_green"], PALETTE["orange"],
-                    PALETTE["reddish_purple"])
-
-
-def address_map_rows(spaces) -> list[tuple[str, list[tuple[int, int]]]]:
-    """(row label, [(va, size)...]) for the map: the shared kernel half once, then each process's user half.
-
-    ``spaces``: sim.records.address_spaces(); the kernel half is read from the first.
-    """
-    kernel_base = spaces[0].kernel_base if spaces[0].kernel_base is not None else 1 << 32
-    rows = [("kernel (shared)", [(va, size) for va, size, _, _ in spaces[0].mappings
-                                 if va >= kernel_base])]
-    for space in spaces:
-        rows.append((space.name, [(va, size) for va, size, _, _ in space.mappings if va < kernel_base]))
-    return rows
-
-
-def _merge(ranges):
-    out = []
-    for va, size in sorted(ranges):
-        if out and va <= out[-1][1]:
-            out[-1][1] = max(out[-1][1], va + size)
-        else:
-            out.append([va, va + size])
-    return out
-
-
-def render_address_map(spaces, title: str = "") -> str:
-    """A matplotlib map of the 4 GiB address space, coloured by PD quadrant; one SVG string.
-
-    Drawn once per call with a fixed figsize, a fixed SVG hash salt and no
-    date, so one matplotlib version gives the same bytes every run. Every
-    quadrant band is labelled in text, not only by colour; mapped ranges are
-    black, at least a hair wide so a single 4 KiB page shows.
-    """
-    rows = address_map_rows(spaces)
-    gib = float(1 << 30)
-    with matplotlib.rc_context({"svg.hashsalt": "shadowmmu", "svg.fonttype": "path",
-                                "font.size": 9}):
-        fig = Figure(figsize=(9.0, 1.2 + 0.45 * len(rows)))
-        ax = fig.add_subplot()
-        for q in range(4):
-            ax.axvspan(q, q + 1, color=QUADRANT_COLOURS[q], alpha=0.35, lw=0)
-            ax.text(q + 0.5, len(rows) - 0.35, f"PD quadrant {q}\npae_root[{q}]",
-                    ha="center", va="bottom", fontsize=8)
-        for y, (label, ranges) in enumerate(reversed(rows)):
-            for lo, hi in _merge(ranges):
-                ax.broken_barh([(lo / gib, max((hi - lo) / gib, 0.004))], (y - 0.3, 0.6),
-                               facecolors="black")
-        ax.set_yticks(range(len(rows)), [label for label, _ in reversed(rows)])
-        ax.set_xticks([0, 1, 2, 3, 4], ["0x00000000", "0x40000000", "0x80000000",
-                                        "0xC0000000", "0xFFFFFFFF"])
-        ax.set_xlim(0, 4)
-        ax.set_ylim(-0.6, len(rows) + 0.5)
-        ax.set_xlabel("guest virtual address (black: mapped)")
-        if title:
-            ax.set_title(title)
-        fig.tight_layout()
-        buf = io.StringIO()
-        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": "shadowmmu"})
-    svg = buf.getvalue()
-    svg = svg[svg.index("<svg"):]
-    return f'<div class="smmu-address-map" role="img" aria-label="address map by PD quadrant">{svg}</div>'
 
 
 def quadrant_usage_rows(spaces) -> list[tuple]:

@@ -169,13 +169,6 @@ class Server:
         self.tmp.cleanup()
 
 
-def _prewarm_matplotlib() -> None:
-    # A first import builds the font cache and says so on stderr, which would land in a
-    # cell as stderr output on a fresh machine. Pay that here, outside any notebook.
-    subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"],
-                   capture_output=True, timeout=300, check=False)
-
-
 def start_server(kind: str, notebook_dir: Path = NOTEBOOK_DIR) -> Server:
     """Start JupyterLab (kind="lab") or Voila (kind="voila") on loopback; wait until it answers."""
     tmp = tempfile.TemporaryDirectory(prefix=f"smmu-{kind}-")
@@ -210,7 +203,6 @@ def start_server(kind: str, notebook_dir: Path = NOTEBOOK_DIR) -> Server:
         probe = f"http://127.0.0.1:{port}/?token={token}"
     else:
         raise ValueError(f"unknown server kind {kind!r}")
-    _prewarm_matplotlib()
     log_path = t / f"{kind}.log"
     log = open(log_path, "w")
     proc = subprocess.Popen(cmd, env=env, cwd=root, stdout=log, stderr=subprocess.STDOUT,

@@ -21,10 +21,10 @@ from hypothesis import strategies as st
 
 from oracles.golden import GOLDEN
 from shadowmmu import Decomposition, parse_address
-from shadowmmu.exhaustive import all_pages, check_all_rules, decompose_all, rule_quadrants
+from shadowmmu.exhaustive import all_pages, check_all_rules, rule_quadrants
 from shadowmmu.frontend.assets import esm_source
 from shadowmmu.rules import QUADRANT_RULES
-from shadowmmu.address import AddressError, parse_number
+from shadowmmu.address import AddressError, field_values, parse_number
 
 from .conftest import run_node
 
@@ -55,7 +55,7 @@ def _run_model(node, js_dir, module, tables=None):
 
 
 def _mismatches(vas, got) -> dict[str, int]:
-    want = decompose_all(vas)
+    want = field_values(vas)
     counts = {name: int(np.count_nonzero(got[name] != want[name])) for name in want}
     for name in QUADRANT_RULES:
         pd, pt = rule_quadrants(name, vas)

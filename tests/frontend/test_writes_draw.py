@@ -39,6 +39,11 @@ def test_every_step_of_every_precomputed_state_draws(node):
             if z.split(":")[0] in shown and len(page["sptes"]) < 4:
                 assert z in sptes, (where, z)
         assert ("STALE" in svg) == bool(step["stale"]), where
+        # every frame an sPTE row names is one the record holds, never a number cut short
+        held = {m for st in rec["steps"] for p in st["state"]["pages"] for x in p["sptes"]
+                for m in re.findall(r"gpa (0x[0-9A-F]+)", x["what"])}
+        rows = " ".join(re.findall(r'<g data-spte="[^"]*"[^>]*>(.*?)</g>', svg))
+        assert set(re.findall(r"gpa (0x[0-9A-F]+)(?![0-9A-F])", rows)) <= held, where
         for size in re.findall(r'font-size="(\d+)"', svg):
             assert int(size) >= 11, where
 
@@ -60,3 +65,9 @@ def test_the_page_parses_offsets_as_python_does(node):
         except ValueError as err:
             want = {"ok": False, "message": str(err)}
         assert js == want, (text, size)
+
+
+def test_a_row_too_long_is_cut_at_a_space_never_inside_a_number(node):
+    rows = ["L2q3:1 ZAPPED (was 2 MiB leaf: gpa 0x200000)", "sPTE 0: leaf: gpa 0x100000", "x" * 50]
+    got = node_call(guest_write_explorer(space=[]).modules, "wrFit", [[r, 42] for r in rows])
+    assert got == ["L2q3:1 ZAPPED (was 2 MiB leaf: gpa …", "sPTE 0: leaf: gpa 0x100000", "x" * 41 + "…"]

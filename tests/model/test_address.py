@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from oracles.golden import GOLDEN, IDS
 from shadowmmu import AddressError, decompose, parse_address, pd_quadrant, pt_quadrant
-from shadowmmu.address import parse_number
+from shadowmmu.address import check_va, parse_number
 from shadowmmu.consts import GUEST_4K, GUEST_4M, PAE_2M, PAE_4K
 from shadowmmu.exercises import check_answers, make_exercise
 
@@ -148,6 +148,22 @@ def test_parse_number_reads_what_parse_address_reads(text, want):
 def test_parse_number_refuses_with_a_message(text, message):
     with pytest.raises(AddressError, match=re.escape(message)):
         parse_number(text, name="byte offset", maximum=0xFFF, example="0x800")
+
+
+@pytest.mark.parametrize("va, name, message", [
+    (1 << 32, "va", "va 4294967296 is not a 32-bit guest virtual address: outside 0x00000000..0xFFFFFFFF"),
+    (-4, "kernel_base", "kernel_base -4 is not a 32-bit guest virtual address: outside 0x00000000..0xFFFFFFFF"),
+    ("0x1000", "va", "va '0x1000' is a str, not a 32-bit guest virtual address; give an int in 0x00000000..0xFFFFFFFF"),
+    (True, "va", "va True is a bool, not a 32-bit guest virtual address; give an int in 0x00000000..0xFFFFFFFF"),
+])
+def test_check_va_refuses_like_every_other_refusal(va, name, message):
+    with pytest.raises(AddressError) as err:
+        check_va(va, name)
+    assert str(err.value) == message
+
+
+def test_check_va_passes_the_range_through():
+    assert [check_va(v) for v in (0, 0xC0200000, 0xFFFFFFFF)] == [0, 0xC0200000, 0xFFFFFFFF]
 
 
 def test_answers_use_the_same_parser():

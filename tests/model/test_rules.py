@@ -4,6 +4,7 @@ import pytest
 
 from oracles.golden import GOLDEN, IDS
 from shadowmmu import QUADRANT_RULES, CORRECT_RULES, RoleWarning, get_rule, pae_root_roles, root_role
+from shadowmmu.exhaustive import check_all_rules
 
 REQUIRED = {"seed-v5", "lai", "generalised", "mainline", "legacy", "halves"}
 
@@ -37,10 +38,21 @@ def test_level1_only_rules_warn_at_level_2(name):
         QUADRANT_RULES[name].quadrant(2, 3)
 
 
-@pytest.mark.parametrize("name,levels", [("lai", {1, 2}), ("generalised", {1, 2}),
-                                          ("legacy", {1, 2}), ("mainline", {1})])
-def test_rule_levels(name, levels):
-    assert set(QUADRANT_RULES[name].levels) == levels
+def _right_at(rule, level: int) -> bool:
+    """Whether the rule's formula gives every level-`level` child the quadrant its address
+    carries, computed here from literal shifts: a page table behind PAE PDE i (of PDPTE p)
+    must be quadrant VA bit 21, a page directory behind PDPTE p quadrant VA bits 31:30."""
+    if level == 1:
+        cases = [(i, (p << 30) | (i << 21)) for p in range(4) for i in range(512)]
+        return all(rule.fn(1, i, va) == (va >> 21) & 1 for i, va in cases)
+    cases = [(p, p << 30) for p in range(4)]
+    return all(rule.fn(2, p, va) == (va >> 30) & 3 for p, va in cases)
+
+
+@pytest.mark.parametrize("name", CORRECT_RULES)
+def test_a_correct_rule_claims_exactly_the_levels_where_its_formula_is_right(name):
+    rule = QUADRANT_RULES[name]
+    assert set(rule.levels) == {level for level in (1, 2) if _right_at(rule, level)}
 
 
 @pytest.mark.parametrize("name", ["lai", "generalised"])
@@ -82,11 +94,27 @@ def test_legacy_child_role_uses_the_address_not_the_index():
     assert rule.child_role(pd, 0, va=0xC0000000).quadrant == 0
 
 
-def test_rule_metadata_says_what_landed():
-    assert "6.0" in QUADRANT_RULES["mainline"].status
-    assert "never merged" in QUADRANT_RULES["lai"].status
-    assert "never merged" in QUADRANT_RULES["generalised"].status
+def test_a_rule_is_marked_correct_exactly_when_it_agrees_on_every_page():
+    # the verdict over all 2**20 pages, not the metadata, decides
+    assert set(CORRECT_RULES) == {n for n, c in check_all_rules().items() if c.agrees}
+
+
+def test_the_rules_needing_special_roots_are_the_ones_that_never_merged():
+    # Lai's special-roots series did not land, so neither did any rule that needs it
+    assert {n for n, r in QUADRANT_RULES.items() if r.roots == "special"} == {
+        n for n, r in QUADRANT_RULES.items() if "never merged" in r.status}
     assert all(r.formula and r.origin for r in QUADRANT_RULES.values())
+
+
+@pytest.mark.parametrize("name", [n for n in QUADRANT_RULES if n != "lai"])  # lai's is prose
+def test_the_formula_shown_is_the_formula_computed(name):
+    """The ``formula`` string readers see, evaluated as Python, against the rule's function."""
+    rule = QUADRANT_RULES[name]
+    for level in rule.levels:
+        for i in range(512 if level == 1 else 4):
+            va = (i << 21) if level == 1 else (i << 30)
+            shown = eval(rule.formula, {}, {"spte_index": i, "level": level, "va": va})
+            assert int(shown) == rule.fn(level, i, va), (name, level, i)
 
 
 def test_get_rule_names_the_choices():

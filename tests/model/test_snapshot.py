@@ -27,7 +27,7 @@ from shadowmmu.snapshot import (
     load_snapshot,
 )
 
-from oracles.qemu import entry, mini_walk
+from oracles.qemu import entry, mini_walk, qemu_tlb
 
 SNAPSHOT_FILES = available_snapshots()
 KERNEL_HALF = range(768, 1024)  # PDEs for 0xC0000000..0xFFFFFFFF (VMSPLIT_3G)
@@ -163,7 +163,7 @@ def test_snapshot_is_frozen():
         tiny().cr3 = 0  # type: ignore[misc]
 
 
-def test_tlb_entries_parses_qemu_lines():
+def test_the_qemu_oracle_parses_info_tlb_lines():
     snap = tiny(
         info_tlb=(
             "0000000008048000: 0000000001e71000 ----A--U-\n"
@@ -171,12 +171,12 @@ def test_tlb_entries_parses_qemu_lines():
             "\n"
         )
     )
-    assert snap.tlb_entries() == [
+    assert qemu_tlb(snap) == [
         (0x0804_8000, 0x01E7_1000, "----A--U-"),
         (0xC040_0000, 0x0040_0000, "-GPDA---W"),
     ]
     with pytest.raises(ValueError, match="unexpected info tlb line 'garbage'"):
-        tiny(info_tlb="garbage\n").tlb_entries()
+        qemu_tlb(tiny(info_tlb="garbage\n"))
 
 
 # --- the committed capture ---------------------------------------------------------------
@@ -223,7 +223,7 @@ def test_every_gva2gpa_answer_agrees_with_our_walk(path):
 @pytest.mark.parametrize("path", SNAPSHOT_FILES, ids=lambda p: p.name)
 def test_info_tlb_lists_exactly_the_present_leaves(path):
     snap = load_snapshot(path)
-    entries = snap.tlb_entries()
+    entries = qemu_tlb(snap)
     leaves = 0
     for pde in pdes(snap):
         if pde & 1:

@@ -10,7 +10,6 @@ from shadowmmu import (
     get_written_sptes,
     pae_root_roles,
     shadowed_part,
-    shadowed_va_range,
     write_effects,
 )
 
@@ -95,16 +94,6 @@ def test_shadowed_part_of_each_page():
     assert [(p.first_gpte, p.byte_lo, p.byte_hi) for p in map(shadowed_part, PD)] == [
         (0, 0, 1023), (256, 1024, 2047), (512, 2048, 3071), (768, 3072, 4095)]
     assert {shadowed_part(r).sptes_per_gpte for r in PD} == {2}
-
-
-def test_shadowed_va_ranges():
-    assert [shadowed_va_range(r) for r in PD] == [
-        (0x00000000, 0x3FFFFFFF), (0x40000000, 0x7FFFFFFF),
-        (0x80000000, 0xBFFFFFFF), (0xC0000000, 0xFFFFFFFF)]
-    assert shadowed_va_range(PT[0], 890) == (0xDE800000, 0xDE9FFFFF)
-    assert shadowed_va_range(PT[1], 890) == (0xDEA00000, 0xDEBFFFFF)
-    with pytest.raises(ValueError, match="guest PDE"):
-        shadowed_va_range(PT[0])
 
 
 def test_bad_write_offsets_are_refused():

@@ -42,6 +42,7 @@ TERMS = {
     "zap": r"\b[Zz]ap\w*",
     "write-protected": r"\b[Ww]rite[- ]protect\w*",
     "write-tracked": r"\b[Ww]rite[- ]track\w*",
+    "unprotect": r"\b[Uu]nprotect\w*",
     "unsync": r"\b[Uu]nsync\w*|\b[Rr]esync\w*",
     "write-flooding": r"\b[Ww]rite[- ]flooding\b|\bflood\w*",
     "direct-page": r"\bdirect (?:shadow )?pages?\b|\bdirect child\w*",

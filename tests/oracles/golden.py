@@ -1,8 +1,22 @@
-"""The golden table, typed by hand from shared/reference/kernel-facts.md.
+"""The golden table: eleven addresses worked out by hand, none of it printed by shadowmmu.
 
-These numbers were computed there with two independent formulas and checked
-against an outside tool (paging-calculator for 0xDEADBEEF); none of them was
-printed by shadowmmu. Columns:
+Where each column comes from (primary sources; every value re-derives with pencil
+and paper from the address):
+
+* gPDE = VA[31:22], gPTE = VA[21:12]: 32-bit paging (Intel SDM vol. 3A, "32-Bit
+  Paging": 10/10/12); PDPTE = VA[31:30], sPDE = VA[29:21], sPTE = VA[20:12]: PAE
+  paging ("PAE Paging": 2/9/9/12).
+* PD quadrant = the PDPTE index: ``mmu_alloc_shadow_roots()`` gives pae_root[i]
+  ``role.quadrant = i`` (Linux v6.10, arch/x86/kvm/mmu/mmu.c); PT quadrant = VA[21] =
+  sPDE & 1: ``kvm_mmu_child_role()`` (``spte_index(sptep) & 1``, v6.0+), equal for
+  every row to the pre-6.0 address formula of ``kvm_mmu_get_page()``.
+* byte offsets = 4 x index (4-byte guest entries).
+* the write columns apply ``get_written_sptes()`` (v6.10) to those offsets: a gPTE
+  write at offset o zaps sPTE (o/4) mod 512 of the PT of quadrant o div 2048; a gPDE
+  write zaps sPDEs 2(k mod 256) and +1 of the PD of quadrant k div 256 (k = o/4).
+
+The 0xDEADBEEF row was also checked against an outside tool (phip1611/paging-calculator:
+x86 PDE 890; x86 PAE PDPT 3, PD 245, PT 219). Columns:
 
 va, gPDE, gPTE, PDPTE (= PD quadrant), sPDE, sPTE, PT quadrant,
 gPDE byte offset, gPTE byte offset,

@@ -1,18 +1,44 @@
 """The QEMU oracle's helpers, in one place: QEMU's recorded answers and an independent 2-level walk.
 
-``qemu_answers(snap)`` are QEMU's own gva2gpa translations (tools/capture_guest.py
-recorded them; nobody here wrote them). ``mini_walk()`` is a second, tiny
+``qemu_answers(snap)`` are QEMU's own gva2gpa translations and ``qemu_tlb(snap)`` its
+``info tlb`` listing (tools/capture_guest.py recorded both; nobody here wrote them).
+``mini_walk()`` is a second, tiny
 translation written from the SDM's 32-bit paging with literal masks, sharing no
 code with shadowmmu.sim.guest: tests/model/test_snapshot.py checks it against
 QEMU, tests/oracles/test_qemu.py checks Guest.walk() and ShadowMMU against both.
 """
 
+import re
+
 from shadowmmu.snapshot import Snapshot
+
+# One line of `info tlb` for a 32-bit guest: "00000000c0000000: 0000000000000000 --P-DA--W"
+# (QEMU 7.2 prints 16 hex digits on both sides; older versions printed 8).
+_TLB_LINE = re.compile(r"^\s*([0-9a-fA-F]+):\s+([0-9a-fA-F]+)\s+(\S+)\s*$")
 
 
 def qemu_answers(snap: Snapshot):
     """(va, gpa or None) for every address QEMU translated in snap."""
     return tuple(snap.gva2gpa)
+
+
+def qemu_tlb(snap: Snapshot) -> list[tuple[int, int, str]]:
+    """QEMU's ``info tlb`` of snap as (va, pa, flags) tuples, one per leaf, in QEMU's order.
+
+    The flags are QEMU's nine letters, NX G PSE D A PCD PWT U W, '-' for clear.
+    Remember QEMU's quirks: a 4 KiB leaf shows the PTE's own U/W (``info mem``
+    combines them with the PDE's), PTE bit 7 is hidden, and a 4 MiB frame is
+    printed masked to 2 MiB alignment.
+    """
+    entries = []
+    for line in snap.info_tlb.splitlines():
+        if not line.strip():
+            continue
+        m = _TLB_LINE.match(line)
+        if m is None:
+            raise ValueError(f"snapshot {snap.name!r}: unexpected info tlb line {line!r}")
+        entries.append((int(m.group(1), 16), int(m.group(2), 16), m.group(3)))
+    return entries
 
 
 def entry(page: bytes, index: int) -> int:

@@ -119,8 +119,9 @@ class Twins(RuleBasedStateMachine):
     @rule(space=SPACE, va=st.one_of(mapped, st.sampled_from(VAS)),
           value=st.one_of(st.just(0), st.builds(lambda f, fl: f << 12 | fl, DATA_FRAMES,
                                                 st.integers(0, 0x7F))),
-          shape=st.sampled_from(["aligned", "byte", "two", "eight"]), then_invlpg=st.booleans())
-    def store_pte(self, space, va, value, shape, then_invlpg):
+          shape=st.sampled_from(["aligned", "byte", "two", "eight"]), then_invlpg=st.booleans(),
+          page_table_write=st.sampled_from([True, True, False]))
+    def store_pte(self, space, va, value, shape, then_invlpg, page_table_write=True):
         pde = self.guest.read32((self.space(space) & ~0xFFF) | (va >> 22) << 2)
         if not pde & 1 or pde & 0x80:
             return
@@ -133,13 +134,14 @@ class Twins(RuleBasedStateMachine):
             gpa, value, size = gpa & ~7, value | value << 32, 8
         else:
             size = 4
-        for _, mmu in self.each():
-            mmu.guest_write(gpa, value, size)
+        for _, mmu in self.each():  # False: rep stos and the like, the unprotect-and-retry path
+            mmu.guest_write(gpa, value, size, page_table_write=page_table_write)
         if then_invlpg:  # what Linux does after changing a live PTE
             self.invlpg(va)
 
-    @rule(space=SPACE, pde=st.sampled_from(PDES), eight=st.booleans(), data=st.data())
-    def store_pde(self, space, pde, eight, data):
+    @rule(space=SPACE, pde=st.sampled_from(PDES), eight=st.booleans(), data=st.data(),
+          page_table_write=st.sampled_from([True, True, False]))
+    def store_pde(self, space, pde, eight, data, page_table_write=True):
         pds = {c >> 12 for c in self.guest.address_spaces}
         tables = sorted(self.guest._tables - pds)  # no recursive mappings here
         choices = [0, 0x400087, 0xC00083] + [t << 12 | 0x7 for t in tables] + [t << 12 | 0x3 for t in tables]
@@ -147,9 +149,9 @@ class Twins(RuleBasedStateMachine):
         gpa = (self.space(space) & ~0xFFF) | pde << 2
         for _, mmu in self.each():
             if eight:  # two PDEs at once: misaligned for 4-byte gPTEs, every root is zapped
-                mmu.guest_write(gpa & ~7, value | value << 32, 8)
+                mmu.guest_write(gpa & ~7, value | value << 32, 8, page_table_write=page_table_write)
             else:
-                mmu.guest_write(gpa, value)
+                mmu.guest_write(gpa, value, page_table_write=page_table_write)
 
     @rule(data=st.data(), value=st.one_of(st.just(0), st.builds(lambda f, fl: f << 12 | fl, DATA_FRAMES,
                                                                  st.integers(0, 0x7F))),

@@ -1,4 +1,4 @@
-"""tools/build_site.py and tools/freeze_widgets.py: the pieces by hand, then the built site.
+"""tools/build_site.py: the pieces by hand, then the built site.
 
 The hand-made inputs (HTML snippets, a widget state) have expected results written out here.
 The built site is checked against independent sources: package-lock.json (not package.json,
@@ -9,7 +9,6 @@ beside build_site's own parser for remote fetches.
 
 from __future__ import annotations
 
-import copy
 import html
 import json
 import re
@@ -25,7 +24,6 @@ sys.path.insert(0, str(REPO / "tests"))
 from browser.static_site import build_tool, find_or_build_site  # noqa: E402
 
 bs = build_tool()
-import freeze_widgets as fw  # noqa: E402  (tools/ is on sys.path once build_tool() loaded)
 
 
 # --------------------------------------------------------------------------- remote_fetches
@@ -56,7 +54,7 @@ def test_remote_fetches_ignores_links_local_files_and_data():
 
 def test_remote_in_widgets_reads_the_front_end_code_in_the_widget_state():
     nb = new_notebook()
-    nb.metadata["widgets"] = {fw.WIDGET_STATE: {"state": {
+    nb.metadata["widgets"] = {bs.WIDGET_STATE: {"state": {
         "a": {"model_name": "AnyModel", "state": {
             "_esm": "import * as d3 from 'https://esm.sh/d3@7';\n// see https://example.org\n"
                     "document.createElementNS('http://www.w3.org/2000/svg', 'svg');",
@@ -65,77 +63,43 @@ def test_remote_in_widgets_reads_the_front_end_code_in_the_widget_state():
     assert bs.remote_in_widgets(nb) == ["https://esm.sh/d3@7", "//img.example.com/a.png"]
 
 
-# --------------------------------------------------------------------------- freeze_widgets
+# --------------------------------------------------------------------------- kernel-bound widgets
 
 def _model(name, module="@jupyter-widgets/controls", **state):
     return {"model_name": name, "model_module": module, "model_module_version": "2.0.0",
             "state": state}
 
 
-def _notebook():
-    """Two widget outputs: an ipywidgets explorer (Text, Button, Dropdown, HTML picture in a
-    VBox) and an anywidget with its layout; plus a model nothing refers to."""
+def _view(mid):
+    return nbformat.from_dict({"output_type": "display_data", "metadata": {},
+                               "data": {bs.WIDGET_VIEW: {"model_id": mid, "version_major": 2,
+                                                         "version_minor": 0},
+                                        "text/plain": "VBox(...)"}})
+
+
+def test_kernel_bound_widgets_names_the_outputs_with_no_anywidget():
+    """Cell 1 shows an ipywidgets explorer (a VBox of a Text and an HTML picture: its
+    callbacks need a kernel); cell 2 a box holding an anywidget two levels down, and a bare
+    anywidget; cell 3 a view whose state was not stored."""
     models = {
-        "box": _model("VBoxModel", children=["IPY_MODEL_txt", "IPY_MODEL_btn", "IPY_MODEL_dd",
-                                             "IPY_MODEL_pic", "IPY_MODEL_gone"]),
-        "txt": _model("TextModel", value="0xDEADBEEF", description="address"),
-        "btn": _model("ButtonModel", description="next"),
-        "dd": _model("DropdownModel", _options_labels=["process 1", "process 2"], index=1),
-        "pic": _model("HTMLModel", value="<table><tr><td>PAE PDE 245</td></tr></table>"),
-        "gone": _model("HTMLModel", value="HIDDEN", layout="IPY_MODEL_hiddenlayout"),
-        "hiddenlayout": _model("LayoutModel", "@jupyter-widgets/base", display="none"),
-        "any": _model("AnyModel", "anywidget", address=3735928559, layout="IPY_MODEL_anylayout"),
-        "anylayout": _model("LayoutModel", "@jupyter-widgets/base"),
-        "orphan": _model("HTMLModel", value="nobody shows me"),
-        "any2": _model("AnyModel", "anywidget", address=0),
-        "link": _model("LinkModel", source=["IPY_MODEL_any", "address"],
-                       target=["IPY_MODEL_any2", "address"]),
-        "deadlink": _model("LinkModel", source=["IPY_MODEL_any", "address"],
-                           target=["IPY_MODEL_txt", "value"]),
+        "box": _model("VBoxModel", children=["IPY_MODEL_txt", "IPY_MODEL_pic"]),
+        "txt": _model("TextModel", value="0xDEADBEEF", layout="IPY_MODEL_layout"),
+        "pic": _model("HTMLModel", value="<table></table>"),
+        "layout": _model("LayoutModel", "@jupyter-widgets/base"),
+        "outer": _model("VBoxModel", children=["IPY_MODEL_inner"]),
+        "inner": _model("HBoxModel", children=["IPY_MODEL_pic", "IPY_MODEL_any"]),
+        "any": _model("AnyModel", "anywidget", address=0),
     }
-    view = lambda mid: {"output_type": "display_data", "metadata": {},  # noqa: E731
-                        "data": {fw.WIDGET_VIEW: {"model_id": mid, "version_major": 2,
-                                                  "version_minor": 0},
-                                 "text/plain": "VBox(...)"}}
-    nb = new_notebook(cells=[new_code_cell("explorer()"), new_code_cell("live()")])
-    nb.cells[0].outputs = [nbformat.from_dict(view("box"))]
-    nb.cells[1].outputs = [nbformat.from_dict(view("any")), nbformat.from_dict(view("any2"))]
-    nb.metadata["widgets"] = {fw.WIDGET_STATE: {"version_major": 2, "version_minor": 0,
+    nb = new_notebook(cells=[new_code_cell("explorer()"), new_code_cell("live()"),
+                             new_code_cell("lost()")])
+    nb.cells[0].outputs = [_view("box")]
+    nb.cells[1].outputs = [_view("outer"), _view("any")]
+    nb.cells[2].outputs = [_view("nowhere")]
+    nb.metadata["widgets"] = {bs.WIDGET_STATE: {"version_major": 2, "version_minor": 0,
                                                 "state": models}}
-    return nb
-
-
-def test_freeze_turns_the_kernel_bound_explorer_into_a_static_picture():
-    nb = _notebook()
-    assert fw.freeze_widgets(nb) == (1, 2)
-    frozen = nb.cells[0].outputs[0]["data"]
-    assert list(frozen) == ["text/html"]
-    page = frozen["text/html"]
-    assert "static picture" in page.lower() and "make lab" in page
-    assert "<table><tr><td>PAE PDE 245</td></tr></table>" in page          # the picture
-    assert re.search(r'<input type="text" disabled value="0xDEADBEEF">', page)
-    assert "<button disabled>next</button>" in page
-    assert re.search(r"<select disabled><option>process 1</option><option selected>process 2",
-                     page)
-    assert "HIDDEN" not in page                   # display: none stays hidden
-    assert not re.search(r"<(input|button|select)(?![^>]*disabled)", page)
-
-
-def test_freeze_keeps_the_anywidgets_live_with_their_link_and_prunes_the_rest():
-    nb = _notebook()
-    live_outputs = copy.deepcopy(nb.cells[1].outputs)
-    fw.freeze_widgets(nb)
-    assert nb.cells[1].outputs == live_outputs
-    kept = nb.metadata["widgets"][fw.WIDGET_STATE]["state"]
-    # the link between the two live explorers stays; the one to a frozen Text goes
-    assert sorted(kept) == ["any", "any2", "anylayout", "link"]
-
-
-def test_freeze_drops_the_state_when_nothing_is_live():
-    nb = _notebook()
-    nb.cells.pop()
-    assert fw.freeze_widgets(nb) == (1, 0)
-    assert "widgets" not in nb.metadata
+    assert bs.kernel_bound_widgets(nb) == ["cell 1: VBoxModel", "cell 3: no stored state"]
+    nb.cells[0].outputs = nb.cells[2].outputs = []
+    assert bs.kernel_bound_widgets(nb) == []
 
 
 # --------------------------------------------------------------------------- vendoring

@@ -74,7 +74,7 @@ def test_a_planted_wrong_record_is_caught():
         assert mismatches(bad, i), plant
 
 
-@pytest.mark.parametrize("i", [i for i in ONE_STORE if not i["unsync"] or i["table"] == "pd"],
+@pytest.mark.parametrize("i", [i for i in ONE_STORE if i["table"] != "freed_pd" and (not i["unsync"] or i["table"] == "pd")],
                          ids=lambda i: "{table}-{offset:03X}-{size}".format(**i))
 def test_quadrant_skips_by_two_oracles(i):
     rec = write_record(i)
@@ -101,6 +101,30 @@ def test_a_pde_write_zaps_two_sptes_in_one_root():
         assert zapping and zapping[0]["focus"][1:] == want
         if k == 32:  # the only PDE write_lab() faulted in: present, so zapped
             assert step_named(rec, "after the store")["zapped"] == want
+
+
+@pytest.mark.parametrize("size", [1, 2, 4])
+def test_clearing_a_freed_page_directory_unprotects_all_four_pages(size):
+    # By hand: the freed directory keeps its four L2 pages, q0..q3; the process touched
+    # 0xC0000000 and 0xC0200000, PD quadrant 3 (bits 31:30), PAE PDEs 0 and 1 (bits 29:21).
+    rec = write_record({"table": "freed_pd", "offset": 0x000, "size": size})
+    assert rec["action"] == "unprotect" and rec["page_table_write"] is False
+    titles = [s["title"] for s in rec["steps"]]
+    assert titles[1:7] == ["the store: not a page-table write: unprotect and retry"] + [
+        f"L2q{q} zapped whole (kvm_mmu_unprotect_page())" for q in range(4)] + [
+        "the guest re-runs the store"]
+    assert not any("roots reloaded" in t for t in titles)  # none was a root in use
+    before = rec["steps"][0]["state"]["pages"]
+    assert [(p["id"], p["root"], [x["index"] for x in p["sptes"]]) for p in before] == [
+        ("L2q0", False, []), ("L2q1", False, []), ("L2q2", False, []), ("L2q3", False, [0, 1])]
+    assert rec["summary"]["zapped"] == ["L2q3:0", "L2q3:1"]
+    assert rec["summary"]["visited"] == ["L2q0", "L2q1", "L2q2", "L2q3"] and rec["summary"]["skipped"] == []
+    rerun = step_named(rec, "the guest re-runs")
+    assert rerun["events"] == ["unprotect gfn 0xe00: 4 shadow page(s) zapped, the guest re-runs the instruction",
+                               f"guest writes 0x0 ({size} bytes) at gpa 0xe00000: store"]
+    assert [p["gone"] for p in rerun["state"]["pages"]] == ["kvm_mmu_unprotect_page()"] * 4
+    assert rec["steps"][1]["predict"]["answer"] == "unprotect"
+    assert rec["steps"][2]["predict"]["answer"] == "every shadow page of the frame, whole: L2q0, L2q1, L2q2, L2q3"
 
 
 def test_flooding_zaps_every_root_on_the_third_store():
@@ -157,6 +181,7 @@ def test_precomputed_states_are_byte_identical_to_a_live_compute():
     ({"size": 3}, "size 3 must be 1, 2, 4 or 8"),
     ({"stores": 4}, "stores 4 must be a whole number"),
     ({"unsync": "yes"}, "unsync 'yes' must be true or false"),
+    ({"table": "freed_pd", "size": 8}, "size 8 cannot be a rep stos store into the freed guest page directory"),
 ])
 def test_bad_inputs_are_refused_with_the_reason(inputs, message):
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(".", r"\.")):

@@ -28,9 +28,20 @@ def hand_quadrant(table: str, offset: int) -> int:
 
 
 def run(table: str, offset: int, size: int, unsync: bool) -> dict:
-    """One store of write_experiment()'s value: what the shadow pages lost, then what invlpg dropped."""
+    """One store of write_experiment()'s value: what the shadow pages lost, then what invlpg dropped.
+
+    "freed_pd" is set up here by hand, not by scenarios.freed_pd_lab(): the process touches
+    the kernel at 0xC0000000 and 0xC0200000, clears its PDE 32 as it exits, CR3 moves to a
+    new process; then the store is a rep stos (not a page-table write).
+    """
     lab = write_lab(unsync)
-    mmu = lab.mmu
+    mmu, cr3 = lab.mmu, lab.cr3
+    if table == "freed_pd":
+        for kernel_va in (0xC0000000, 0xC0200000):
+            mmu.access(kernel_va)
+        mmu.guest_write(lab.pd_gpa + 32 * 4, 0)
+        cr3 = lab.guest.new_address_space()
+        mmu.load_cr3(cr3)
     base = lab.pt_gpa if table == "pt" else lab.pd_gpa
     gfn = base >> 12
     pages = [sp for sp in mmu.shadow_pages() if sp.gfn == gfn]
@@ -38,7 +49,7 @@ def run(table: str, offset: int, size: int, unsync: bool) -> dict:
     entry = offset // 4
     va = (0x08000000 | entry << 12) if table == "pt" else entry << 22
     t_before = mmu.translate(va)
-    mmu.guest_write(base + offset, write_value(table, size), size)
+    mmu.guest_write(base + offset, write_value(table, size), size, page_table_write=table != "freed_pd")
     zapped, gone = [], []
     for sp, had in before.items():
         if sp.valid:
@@ -46,7 +57,7 @@ def run(table: str, offset: int, size: int, unsync: bool) -> dict:
         else:
             gone.append(pid(sp))
             zapped += [f"{pid(sp)}:{i}" for i in sorted(had)]
-    t_write, g_write = mmu.translate(va), lab.guest.translate(lab.cr3, va)
+    t_write, g_write = mmu.translate(va), lab.guest.translate(cr3, va)
     live = [sp for sp in mmu.shadow_pages() if sp.gfn == gfn]
     mid = {sp: present(sp) for sp in live}
     unsynced = sorted(pid(sp) for sp in live if sp.unsync)

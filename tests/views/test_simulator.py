@@ -88,14 +88,6 @@ def test_installed_spte_bits_are_named(deadbeef):
     assert "P, W, U, A, MMU-present" in views.explain_event(link)
 
 
-def test_step_view_marks_one_row(deadbeef):
-    html = views.render_fault_step(deadbeef, 4)
-    assert html.count("smmu-step-current") == 1
-    assert 'data-step="4" style="background:#eef' in html and "Step 5 of 11" in html
-    assert "&#9654;" in html
-    assert "Step 11 of 11" in views.render_fault_step(deadbeef, 99)  # clamped
-
-
 def test_second_process_finds_the_shared_page():
     mmu = scenarios.fresh_small_mmu()
     scenarios.run_access(mmu, 0xDEADBEEF)
@@ -217,14 +209,6 @@ def test_quadrant_usage_by_hand():
     assert rows[1][2] == "0 x 4K, 0 x 4M"                    # quadrant 1 unused
     assert rows[2][2] == "4 x 4K, 0 x 4M"                    # the stack
     assert rows[3][2] == "4 x 4K, 16 x 4M"                   # the kernel
-
-
-def test_address_map_is_deterministic_and_labelled():
-    guest, cr3s = scenarios.linux_like_guest(2, 16)
-    a = views.render_address_map(address_spaces(guest, cr3s))
-    assert a == views.render_address_map(address_spaces(guest, cr3s))
-    assert a.count("<svg") == 1 and "smmu-address-map" in a
-    assert "Date" not in a and "<dc:date>" not in a
 
 
 def test_bug_lab_catches_only_the_misconception():

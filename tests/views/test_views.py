@@ -1,4 +1,4 @@
-"""shadowmmu.views: assert on the returned strings. Expected values are the golden table of
+"""shadowmmu.views (the tables): assert on the returned strings. Expected values are the golden table of
 kernel-facts.md, written by hand."""
 
 import re
@@ -16,19 +16,12 @@ from shadowmmu.views import (
     PALETTE,
     PRESETS,
     check_answers,
-    field_chip,
     format_value,
     make_exercise,
-    render_address_anatomy,
-    render_error,
-    render_legend,
     render_pd_presets,
     render_pd_quarters,
-    render_pd_split,
     render_preset_table,
     render_pt_presets,
-    render_pt_split,
-    render_refutation,
     render_rule_checks,
     render_rule_table,
     render_solution,
@@ -97,30 +90,13 @@ def test_value_span_format():
     assert format_value("va", 0) == "0x00000000"
 
 
-def test_render_error_escapes_and_has_role_alert():
-    assert render_error(ValueError("address '<x>' is outside 0x00000000..0xFFFFFFFF")) == (
-        '<div class="smmu-error" role="alert">address &#x27;&lt;x&gt;&#x27; is outside '
-        "0x00000000..0xFFFFFFFF</div>")
-
-
 def test_render_table_escapes_unless_raw():
     t = render_table(["h"], [["<b>"]])
     assert "&lt;b&gt;" in t and "<b>" not in t
     assert "<b>x</b>" in render_table(["h"], [["<b>x</b>"]], raw=True)
 
 
-def test_chip_and_legend_say_what_they_colour():
-    for name in FIELD_COLOURS:
-        chip = field_chip(name)
-        assert FIELD_LABELS[name] in chip and FIELD_COLOURS[name] in chip
-    legend = render_legend(["pd_quadrant", "pt_quadrant"])
-    assert "PD quadrant" in legend and "PT quadrant" in legend
-
-
 RENDERS = [
-    lambda: render_address_anatomy(0xDEADBEEF),
-    lambda: render_pd_split(0xDEADBEEF),
-    lambda: render_pt_split(0x00200000),
     lambda: render_preset_table(),
     lambda: render_pd_presets(),
     lambda: render_pt_presets(),
@@ -132,45 +108,13 @@ RENDERS = [
 
 
 @pytest.mark.parametrize("render", RENDERS)
-def test_every_coloured_field_is_labelled_in_text(render):
-    html = render()
-    visible = re.sub(r"<[^>]+>", " ", html)  # the text a reader sees, tags removed
-    coloured = set(re.findall(r"smmu-f-([a-z_]+)", html))
-    for name in coloured:
-        assert FIELD_LABELS[name] in visible, name
-
-
-@pytest.mark.parametrize("render", RENDERS)
 def test_views_are_well_formed_and_modest(render):
     html = render()
     assert_well_formed(html)
     assert len(html) < 40_000
 
 
-@pytest.mark.parametrize("render", RENDERS)
-def test_views_are_deterministic(render):
-    assert render() == render()
-
-
-# --- notebook 02 -----------------------------------------------------------
-
-
-
-def test_anatomy_bits_and_fields():
-    html = render_address_anatomy(0xDEADBEEF)
-    # 0xDEADBEEF = 11 01111010 1 011011011 111011101111, bit 31 first, drawn in both rows
-    row = "".join(re.findall(r'data-bit="\d+"[^>]*>([01])</td>', html))
-    assert row == "11011110101011011011111011101111" * 2
-    for text in ("guest PDE<br>31:22<br>= 890", "guest PTE<br>21:12<br>= 731",
-                 "offset<br>11:0<br>= 0xEEF", "PDPTE<br>31:30<br>= 3",
-                 "PAE PDE<br>29:21<br>= 245", "PAE PTE<br>20:12<br>= 219"):
-        assert text in html
-    # bits coloured by their job; bit 21 is the PT quadrant, bits 31:30 the PD quadrant
-    assert re.search(r'class="smmu-bit-cell smmu-f-pt_quadrant" data-bit="21"', html)
-    assert re.search(r'class="smmu-bit-cell smmu-f-pd_quadrant" data-bit="30"', html)
-    assert re.search(r'class="smmu-bit-cell smmu-f-pde_pair" data-bit="22"', html)
-    assert "guest PDE 890 = 256 &times; 3 + 122" in html
-
+# --- notebooks 01, 02 ------------------------------------------------------
 
 def test_preset_table_rows():
     html = render_preset_table()
@@ -183,38 +127,6 @@ def test_preset_table_rows():
 
 # --- notebook 03 -----------------------------------------------------------
 
-@pytest.mark.parametrize("va,gpde,pdq,pair", [
-    (0xDEADBEEF, 890, 3, (244, 245)),
-    (0x00400000, 1, 0, (2, 3)),
-    (0x3FFFFFFF, 255, 0, (510, 511)),
-    (0x40000000, 256, 1, (0, 1)),
-    (0xC0200000, 768, 3, (0, 1)),
-])
-def test_pd_split_highlights_pde_and_pair(va, gpde, pdq, pair):
-    svg = render_pd_split(va)
-    assert svg.startswith("<svg") and svg.endswith("</svg>")
-    assert re.findall(r'data-highlight="guest-pde" data-index="(\d+)"', svg) == [str(gpde)]
-    got = re.findall(r'data-highlight="pae-pde" data-pd-quadrant="(\d)" data-index="(\d+)"', svg)
-    assert got == [(str(pdq), str(pair[0])), (str(pdq), str(pair[1]))]
-    assert f"guest PDE {gpde} -&gt; PAE PDEs {pair[0]}, {pair[1]} of PD quadrant {pdq}" in svg
-
-
-def test_pd_split_draws_four_pds_one_quarter_each():
-    svg = render_pd_split(0)
-    assert re.findall(r'data-pd-quadrant="(\d)" x', svg)[:4] == ["0", "1", "2", "3"]
-    for i, (lo, hi) in enumerate([(0, 255), (256, 511), (512, 767), (768, 1023)]):
-        assert f"guest PDEs {lo}-{hi}" in svg
-        assert f"pae_root[{i}]: PD quadrant {i}" in svg
-    assert "VA 0xC0000000-0xFFFFFFFF" in svg
-
-
-def test_pd_split_zoom_crosses_quarters():
-    svg = render_pd_split(0xC0000000)  # gPDE 768, first of quadrant 3
-    zoom = re.findall(r'data-zoom-pae-pde="(\d+)" data-pd-quadrant="(\d)"', svg)
-    assert ("510", "2") in zoom and ("511", "2") in zoom  # gPDE 767 -> PD 2, PDEs 510, 511
-    assert ("0", "3") in zoom and ("1", "3") in zoom
-
-
 def test_pd_quarters_table():
     html = render_pd_quarters()
     for text in ("L2 q0", "L2 q3", "768-1023", "0xC00-0xFFF", "0x40000000-0x7FFFFFFF"):
@@ -222,43 +134,6 @@ def test_pd_quarters_table():
 
 
 # --- notebook 04 -----------------------------------------------------------
-
-def test_pt_split_interleaves_consecutive_pae_pdes():
-    svg = render_pt_split(0xDEADBEEF)
-    window = [(int(i), int(q)) for i, q in re.findall(r'data-spde="(\d+)" data-quadrant="(\d)"',
-                                                        svg)]
-    assert len(window) == 8
-    assert [i for i, _ in window] == list(range(window[0][0], window[0][0] + 8))
-    assert [q for _, q in window] == [i % 2 for i, _ in window]
-    assert (245, 1) in window and (244, 0) in window
-
-
-def test_pt_split_guest_halves_and_highlight():
-    svg = render_pt_split(0x00200000)
-    assert "guest PTEs 0-511 (bytes 0x000-0x7FF)" in svg
-    assert "guest PTEs 512-1023 (bytes 0x800-0xFFF)" in svg
-    assert 'data-highlight="guest-pte" data-index="512"' in svg
-    assert 'data-highlight="pae-pte" data-pt-quadrant="1" data-index="0"' in svg
-
-
-def test_pt_split_shows_misconception_labelled_side_by_side():
-    svg = render_pt_split(0x00200000)
-    assert "MISCONCEPTION (wrong)" in svg
-    assert 'data-reading="halves"' in svg and 'data-reading="interleave"' in svg
-    assert "PAE PDE 1 -&gt; says PT quadrant 0" in svg  # the halves reading
-    assert "PAE PDE 1 -&gt; says PT quadrant 1" in svg  # the interleave
-    assert "WRONG here" in svg
-
-
-def test_refutation_for_0x00200000():
-    html = render_refutation(0x00200000)
-    assert 'data-agree="false"' in html
-    assert "bit 21 = 1" in html and "PT quadrant 1" in html and "says quadrant 0" in html
-
-
-def test_refutation_admits_when_halves_agree():
-    assert 'data-agree="true"' in render_refutation(0xFFFFFFFF)  # sPDE 511: odd and upper
-
 
 def test_pt_presets_table():
     html = render_pt_presets()
