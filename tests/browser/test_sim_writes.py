@@ -181,7 +181,7 @@ def test_on_the_static_site(offline_page):  # noqa: F811 (the fixture imported a
     box.fill("0x404")
     box.press("Enter")    # not precomputed: the site's own Python computes it
     key, want = expected(WriteExplorer, {**data_inputs(ex), "offset": 0x404})
-    assert drawn_record(page, ROOT, 2, key, 180_000) == want
+    assert drawn_record(page, ROOT, TRY_IT, key, 180_000) == want
     assert guard.aborted == []
 
 
