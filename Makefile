@@ -16,28 +16,35 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# One stamp per extra, rebuilt when pyproject.toml changes.
-$(VENV)/.lab-installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[lab]'
+# One environment and one stamp for every target (lab, app, test, site...), rebuilt when
+# pyproject.toml changes: `make test` after `make lab` installs nothing again.
+STAMP = $(VENV)/.installed
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[lab,test]'  # lab pulls the explorers and fast extras
 	touch $@
 
-$(VENV)/.test-installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[lab,test]'
+# The old per-extra stamps, kept as names for the one above.
+$(VENV)/.test-installed $(VENV)/.lab-installed: $(STAMP)
 	touch $@
 
-lab: $(VENV)/.lab-installed
+lab: $(STAMP)
 	$(BIN)/jupyter lab --ServerApp.ip=$(HOST) $(ROOT_FLAG) --ServerApp.root_dir=notebooks --LabApp.default_url=/lab/tree/01-start-here.ipynb
 
-app: $(VENV)/.lab-installed
+app: $(STAMP)
 	$(BIN)/voila --Voila.ip=$(HOST) notebooks/
 
-test: $(VENV)/.test-installed site
+# The site is built first (its pages are under test). Its build executes every notebook anyway,
+# so it also runs each one a second time in the same kernel for the run-twice check
+# (--run-twice; tests/notebooks/test_run_twice.py reads the record).
+test: $(STAMP) node_modules/.package-lock.json
+	$(BIN)/python tools/build_site.py --run-twice
 	$(BIN)/python -m pytest
 
 # Build a wheel, install it (not editable) with the extras the smoke test imports
-# (explorers) into a fresh venv outside the checkout and run
-# tools/wheel_smoke.py from there: every real-guest snapshot loads from the package data and notebook 10's scenarios run. CI runs it after `make test`.
-wheel-check: $(VENV)/.test-installed
+# (explorers) into a fresh venv outside the checkout and run tools/wheel_smoke.py from
+# there: every real-guest snapshot loads from the package data and notebook 10's scenarios
+# run. CI runs it after `make test`.
+wheel-check: $(STAMP)
 	set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	$(BIN)/python -m pip wheel --quiet --no-deps --wheel-dir "$$tmp/dist" . ; \
 	$(PYTHON) -m venv "$$tmp/venv"; \
@@ -50,18 +57,18 @@ wheel-check: $(VENV)/.test-installed
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund
 
-site: $(VENV)/.test-installed node_modules/.package-lock.json
+site: $(STAMP) node_modules/.package-lock.json
 	$(BIN)/python tools/build_site.py
 
 # Rebuild every notebook from its jupytext twin (the .py is the source), execute
 # it in a fresh kernel and keep the outputs, widget state stripped: commit-ready.
-notebooks: $(VENV)/.test-installed
+notebooks: $(STAMP)
 	$(BIN)/python tools/build_notebooks.py
 
-benchmark: $(VENV)/.test-installed
+benchmark: $(STAMP)
 	for b in benchmarks/bench_*.py; do $(BIN)/python $$b || exit 1; done
 
-capture-guest: $(VENV)/.test-installed
+capture-guest: $(STAMP)
 	$(BIN)/python tools/capture_guest.py
 
 clean:

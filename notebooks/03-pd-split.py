@@ -103,8 +103,8 @@ HTML(render_pd_presets())
 # ## Try it
 #
 # The guest's page directory on top, cut into its four quarters; under each quarter the PAE
-# page directory that shadows it, all four behind `pae_root[4]`; between them a zoom: four
-# guest PDEs, each over its two PAE PDEs. Click a quarter, a `pae_root` slot, a guest PDE or a
+# page directory that shadows it, all four behind `pae_root[4]`; hanging from the selected
+# PAE page directory, a zoom: four guest PDEs, each over its two PAE PDEs. Click a quarter, a `pae_root` slot, a guest PDE or a
 # PAE PDE to select the address it maps; the arrow keys step the guest PDE (left/right) and
 # the PDPTE (up/down). Try 0xBFC00000 and then the right arrow: the last guest PDE of quarter
 # 2, then the first of quarter 3, in the next page directory. It all runs in the page.

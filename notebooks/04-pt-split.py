@@ -126,7 +126,8 @@ HTML(render_pt_presets())
 # The two trees: the guest's CR3, page directory and page table on top; KVM's
 # [`pae_root[4]`](glossary.md#pae-root), four PAE page directories and two PAE page tables
 # below. In the zoom the PAE PDEs alternate even, odd, even, odd; the arrows run from the even and the odd PDE of the
-# selected pair to the quadrant-0 and quadrant-1 page tables, and the dashed arrows from
+# selected pair to the quadrant-0 and quadrant-1 page tables (solid: the one this address walks;
+# dotted: the other), and the dashed arrows from
 # those up to the lower and upper 2 KiB of the one guest page table they both shadow.
 # Click any entry; the arrow keys step the guest PTE (left/right) and the PAE PDE (up/down):
 # moving by 2 MiB (bit 21) flips the quadrant, moving by 1 GiB changes the page directory but

@@ -10,8 +10,9 @@ frontend (the in-page explorers); tests/test_layering.py checks.
 This package re-exports the model's and the simulator's public names.
 """
 
+from ._version import __version__
 from .address import AddressError, Decomposition, bits, decompose, parse_address, pd_quadrant, pt_quadrant
-from .role import PageRole, RoleWarning, child_role, pae_root_roles, root_role, spte_index
+from .role import PageRole, RoleWarning, child_role, pae_root_roles, root_role, shadow_index, spte_index
 from .rules import CORRECT_RULES, QUADRANT_RULES, Rule, get_rule
 from .writes import (
     WriteEffect,
@@ -30,11 +31,12 @@ from .sim.paging32 import GuestPageFault, GuestWalk
 from .sim.mmu import Mismatch, MMUStats, ShadowMMU, ShadowPage, find_misconception_example
 
 __all__ = [
+    "__version__",
     # address anatomy
     "AddressError", "Decomposition", "bits", "decompose", "parse_address",
     "pd_quadrant", "pt_quadrant",
     # roles
-    "PageRole", "RoleWarning", "child_role", "pae_root_roles", "root_role", "spte_index",
+    "PageRole", "RoleWarning", "child_role", "pae_root_roles", "root_role", "shadow_index", "spte_index",
     # quadrant rules
     "CORRECT_RULES", "QUADRANT_RULES", "Rule", "get_rule",
     # reverse view and write path

@@ -12,6 +12,7 @@ import json
 import sys
 from dataclasses import asdict
 
+from ._version import __version__
 from .address import AddressError, decompose
 
 #: Table columns: (header, Decomposition field, format).
@@ -43,6 +44,7 @@ def main(argv: list[str] | None = None) -> int:
                     "KVM's PAE shadow do, and name both role.quadrant values.",
         epilog="Addresses: hex (0xC0200000, c0200000, 0xC020_0000) or decimal (3221225472).",
     )
+    parser.add_argument("--version", action="version", version=f"shadowmmu {__version__}")
     parser.add_argument("addresses", nargs="+", metavar="ADDRESS")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     args = parser.parse_args(argv)

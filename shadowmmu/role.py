@@ -28,10 +28,12 @@ from dataclasses import dataclass, replace
 from .consts import (
     ACC_ALL,
     NR_PAE_ROOTS,
+    PAGE_SHIFT,
     PG_LEVEL_4K,
     PT32_ROOT_LEVEL,
     PT32E_ROOT_LEVEL,
     SPTE_ENT_PER_PAGE,
+    SPTE_LEVEL_BITS,
     SPTE_SIZE,
 )
 
@@ -83,6 +85,27 @@ def spte_index(spte_addr: int) -> int:
     two ``u64 *`` already counts entries, so both give the same parity.
     """
     return (spte_addr // SPTE_SIZE) % SPTE_ENT_PER_PAGE
+
+
+def shadow_index(va: int, level: int) -> int:
+    """The index of va's entry in a PAE shadow page of ``level`` (3 = pae_root, 2 = PD, 1 = PT):
+
+        >>> [shadow_index(0xDEADBEEF, level) for level in (3, 2, 1)]
+        [3, 245, 219]
+
+    VA bits 31:30, 29:21 and 20:12, the PAE 2/9/9/12 split. SPTE_INDEX() (Linux
+    6.0+, spte.h; SHADOW_PT_INDEX() before) with its 9 bits per level above the
+    page offset: the index the shadow walk uses at each level, where
+    spte_index() recovers it from an sPTE's address. At level 3 the nine bits
+    hold only va's two top ones, pae_root's ``(addr >> 30) & 3``.
+    """
+    return (va >> _INDEX_SHIFT[level]) & _INDEX_MASK
+
+
+#: SPTE_LEVEL_SHIFT(level) for levels 1..3 (index 0 unused), and the 9-bit index mask:
+#: worked out once, as shadow_index() runs several times per simulated access.
+_INDEX_SHIFT = (None,) + tuple(PAGE_SHIFT + SPTE_LEVEL_BITS * (level - 1) for level in (1, 2, 3))
+_INDEX_MASK = SPTE_ENT_PER_PAGE - 1
 
 
 def root_role(*, has_4_byte_gpte: bool = True) -> PageRole:

@@ -40,7 +40,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "shadowmmu"
 MODULES = sorted(p for p in PACKAGE.rglob("*.py"))
 LIVE_SIM = ("shadowmmu.sim.guest", "shadowmmu.sim.paging32", "shadowmmu.sim.mmu", "shadowmmu.sim.roots",
             "shadowmmu.sim.cache", "shadowmmu.sim.fault",
-            "shadowmmu.sim.sync", "shadowmmu.sim.tracking", "shadowmmu.sim.inspection",
+            "shadowmmu.sim.sync", "shadowmmu.sim.tracking", "shadowmmu.sim.inspection", "shadowmmu.sim.tracer",
             "shadowmmu.sim.records", "shadowmmu.sim.coherence")
 #: Methods of live Guest/ShadowMMU objects a view must not call: views are given records.
 LIVE_CALLS = ("mappings", "shadow_pages", "walk", "walk_entries", "table_frames", "access",

@@ -19,18 +19,25 @@ which other inputs need the live notebook). A widget output with no anywidget in
 driven by Python callbacks) would be a dead widget pretending to work, so the build refuses
 it (``kernel_bound_widgets``).
 
-Finally the pages are checked: a page that would fetch anything from another origin fails
-the build (``remote_fetches``). Nothing here knows about paging: it moves notebooks.
+Each page is then shaped as a publication (tools/site_pages.py): test markers out, code cells
+folded, links rewritten to the pages the site serves, previous / index / next on every page;
+the glossary becomes a page, and the index a landing page. Finally the pages are checked: a
+page that would fetch anything from another origin fails the build (``remote_fetches``);
+tests/site/test_links.py crawls the result for broken links and anchors. Nothing here knows
+about paging: it moves notebooks.
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import hashlib
 import html
 import json
+import os
 import re
 import shutil
+import subprocess
 import sys
 import time
 from html.parser import HTMLParser
@@ -42,7 +49,9 @@ from jinja2 import DictLoader
 from nbclient import NotebookClient
 from nbconvert import HTMLExporter
 
-from site_python import add_meta, vendor_python   # beside this script (on sys.path)
+import run_twice                                           # beside this script (on sys.path)
+import site_pages as sp                                    # beside this script (on sys.path)
+from site_python import add_meta, vendor_python            # beside this script (on sys.path)
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -58,13 +67,6 @@ VENDOR = {
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
-
-# The lab template without its two CDN scripts (MathJax, mermaid).
-SITE_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
-{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
-{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
-"""
-
 
 class SiteError(Exception):
     """The site cannot be built as asked; the message says what to do."""
@@ -213,59 +215,108 @@ def title_of(nb: nbformat.NotebookNode, fallback: str) -> str:
 
 
 def exporter() -> HTMLExporter:
-    return HTMLExporter(extra_loaders=[DictLoader({"site.html.j2": SITE_TEMPLATE})],
+    return HTMLExporter(extra_loaders=[DictLoader({"site.html.j2": sp.SITE_TEMPLATE})],
                         template_file="site.html.j2", require_js_url="require.js",
                         widget_renderer_url="embed-amd.js")
 
 
-def build_page(source: Path, out: Path, timeout: int, python: dict | None = None) -> dict:
-    """Execute one twin with widget state kept, export, check; returns its index entry."""
+def page_label(source: Path, nb: nbformat.NotebookNode) -> sp.Page:
+    return sp.Page(source.stem + ".html", title_of(nb, source.stem), source.stem.split("-", 1)[0])
+
+
+#: The site's own files besides its pages (links to them stay as written).
+SERVED = frozenset({*VENDOR, "site.css", "LICENSE.txt", "index.html", "glossary.html"})
+
+
+def export(nb: nbformat.NotebookNode, page: sp.Page, nav: str, source_url: str | None) -> str:
+    """nb as a site page: its title, the navigation bar, the links rewritten, no remote fetch."""
+    title = f"{page.label} — shadowmmu"
+    text, _ = exporter().from_notebook_node(nb, resources={
+        "metadata": {"name": title}, "site_nav": nav, "site_script": sp.CODE_TOGGLE_JS})
+    text = sp.rewrite_links(text, source_url, SERVED)
+    remote = remote_fetches(text) + remote_in_widgets(nb)
+    if remote:
+        raise SiteError(f"{page.file}: the page would fetch from another origin: {remote}")
+    return text
+
+
+def build_page(source: Path, page: sp.Page, out: Path, timeout: int, nav: str,
+               source_url: str | None, twice: bool = False, python: dict | None = None) -> dict:
+    """Execute one twin with widget state kept, export, check; returns its index entry.
+    twice: then run every cell a second time in the same kernel (tools/run_twice.py) once the
+    page's outputs and widget state are taken, and add the record to the entry. python: where
+    the page's own Python is (tools/site_python.py), named in the page's head."""
     nb = jupytext.read(source)
     nb.metadata["kernelspec"] = dict(KERNELSPEC)
+    original = copy.deepcopy(nb)
+    client = NotebookClient(nb, kernel_name="python3", timeout=timeout, store_widget_state=True,
+                            resources={"metadata": {"path": str(source.parent)}})
     start = time.perf_counter()
-    NotebookClient(nb, kernel_name="python3", timeout=timeout, store_widget_state=True,
-                   resources={"metadata": {"path": str(source.parent)}}).execute()
-    seconds = time.perf_counter() - start
+    record = None
+    if not twice:
+        client.execute()
+        seconds = time.perf_counter() - start
+    else:
+        with client.setup_kernel():                 # what client.execute() does, then more
+            info = client.wait_for_reply(client.kc.kernel_info())
+            nb.metadata["language_info"] = info["content"]["language_info"]
+            for index, cell in enumerate(nb.cells):
+                client.execute_cell(cell, index, execution_count=client.code_cells_executed + 1)
+            client.set_widgets_metadata()
+            seconds = time.perf_counter() - start
+            page_nb = copy.deepcopy(nb)   # the page: the first pass's outputs and widget state
+            record = run_twice.second_pass(client, nb, original)   # (it writes into nb)
+        nb = page_nb
     dead = kernel_bound_widgets(nb)
     if dead:
         raise SiteError(f"{source.name}: widgets that need a kernel would be dead in the page: {dead}")
     live = sum(WIDGET_VIEW in out.get("data", {}) for cell in nb.cells if cell.cell_type == "code"
                for out in cell.get("outputs", []))
-    title = title_of(nb, source.stem)
-    page, _ = exporter().from_notebook_node(nb, resources={"metadata": {"name": title}})
-    remote = remote_fetches(page) + remote_in_widgets(nb)
-    if remote:
-        raise SiteError(f"{source.name}: the page would fetch from another origin: {remote}")
-    name = source.stem + ".html"
+    sp.strip_markers(nb)
+    text = export(nb, page, nav, source_url)
     if python:
-        page = add_meta(page, python)   # where the page's own Python is (tools/site_python.py)
-    (out / name).write_text(page, encoding="utf-8")
-    return {"page": name, "title": title, "live": live, "seconds": seconds}
+        text = add_meta(text, python)   # where the page's own Python is (tools/site_python.py)
+    (out / page.file).write_text(text, encoding="utf-8")
+    entry = {"page": page.file, "title": page.title, "live": live, "seconds": seconds}
+    return entry | ({"run_twice": record} if twice else {})
 
 
-def index_html(entries: list[dict]) -> str:
-    items = "\n".join(
-        f'<li><a href="{html.escape(e["page"])}">{html.escape(e["title"])}</a></li>' for e in entries)
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>shadowmmu: KVM's shadow MMU for a 32-bit guest on PAE tables</title>
-<style>body{{font:16px/1.5 system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem}}
-</style></head>
-<body><h1>shadowmmu</h1>
-<p>How KVM's x86 shadow MMU runs a 32-bit non-PAE guest on PAE shadow page tables, as an
-explorable series. Read in order. The explorers run in your browser, with no kernel
-and no network; every number is computed by the <code>shadowmmu</code> package and checked by
-its tests.</p>
-<ol>
-{items}
-</ol></body></html>
-"""
+def landing_picture(notebooks: Path = NOTEBOOKS) -> str:
+    nb = nbformat.read(notebooks / sp.PICTURE_NOTEBOOK, as_version=4)
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            if "image/svg+xml" in output.get("data", {}):
+                return output["data"]["image/svg+xml"]
+    raise SiteError(f"{sp.PICTURE_NOTEBOOK} carries no image/svg+xml output for the index: "
+                    "rebuild it (tools/build_notebooks.py 06)")
+
+
+def source_url_default() -> str | None:
+    """SHADOWMMU_SOURCE_URL, else the checkout's GitHub origin as https, else None."""
+    if os.environ.get("SHADOWMMU_SOURCE_URL"):
+        return os.environ["SHADOWMMU_SOURCE_URL"].rstrip("/")
+    try:
+        url = subprocess.run(["git", "-C", str(ROOT), "remote", "get-url", "origin"],
+                             capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    m = re.fullmatch(r"(?:https://|git@)github\.com[:/]([\w.-]+/[\w.-]+?)(?:\.git)?/?", url)
+    return f"https://github.com/{m.group(1)}" if m else None
+
+
+def package_version(root: Path = ROOT) -> str:
+    scope: dict = {}
+    exec((root / "shadowmmu" / "_version.py").read_text(), scope)
+    return scope["__version__"]
 
 
 def build_site(out: Path, names: list[str] | None = None, timeout: int = 600,
-               notebooks: Path = NOTEBOOKS, log=print) -> list[dict]:
+               notebooks: Path = NOTEBOOKS, log=print, source_url: str | None = None,
+               run_checks: bool = False) -> list[dict]:
+    """Build the site into out. run_checks: also run every notebook a second time in its
+    kernel for tests/notebooks/test_run_twice.py (recorded in build-info.json)."""
     sources = find_sources(names or [], notebooks)
+    source_url = source_url or source_url_default()
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
@@ -274,15 +325,33 @@ def build_site(out: Path, names: list[str] | None = None, timeout: int = 600,
         python = vendor_python(out, NODE_MODULES, pinned_versions()["pyodide"])
     except RuntimeError as err:
         raise SiteError(str(err)) from None
-    entries = []
-    for source in sources:
-        e = build_page(source, out, timeout, python)
-        log(f"{e['page']:30s} {e['seconds']:6.1f} s  live explorers {e['live']}")
+    index = sp.Page("index.html", "Index")
+    glossary_md = (notebooks / "glossary.md").read_text(encoding="utf-8")
+    glossary = sp.Page("glossary.html", title_of(sp.glossary_notebook(glossary_md), "Glossary"))
+    pages = [page_label(s, jupytext.read(s)) for s in sources]
+    around = sp.neighbours([index, *pages, glossary])
+    entries, twice = [], {}
+    for source, page in zip(sources, pages):
+        e = build_page(source, page, out, timeout, sp.nav_html(*around[page.file]), source_url,
+                       twice=run_checks, python=python)
+        if "run_twice" in e:
+            twice[source.stem] = e.pop("run_twice")
+        log(f"{e['page']:30s} {e['seconds']:6.1f} s  live explorers {e['live']}"
+            + ("  (+ run twice)" if run_checks else ""))
         entries.append(e)
-    (out / "index.html").write_text(index_html(entries), encoding="utf-8")
+    (out / glossary.file).write_text(export(sp.glossary_notebook(glossary_md), glossary,
+                                            sp.nav_html(*around[glossary.file]), source_url),
+                                     encoding="utf-8")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    landing = sp.index_html(pages, sp.reading_lines(readme), landing_picture(notebooks),
+                            sp.PICTURE_CAPTION, sp.nav_html(*around[index.file]), source_url,
+                            package_version())
+    (out / index.file).write_text(sp.rewrite_links(landing, source_url, SERVED), encoding="utf-8")
+    (out / "site.css").write_text(sp.SITE_CSS, encoding="utf-8")
+    shutil.copyfile(ROOT / "LICENSE", out / "LICENSE.txt")
     (out / ".nojekyll").write_text("")       # GitHub Pages: serve the files as they are
     if not names:
-        info = {"inputs": inputs_digest(), "pages": entries}
+        info = {"inputs": inputs_digest(), "pages": entries, "run_twice": twice}
         (out / "build-info.json").write_text(json.dumps(info, indent=1), encoding="utf-8")
     return entries
 
@@ -290,7 +359,10 @@ def build_site(out: Path, names: list[str] | None = None, timeout: int = 600,
 def inputs_digest(root: Path = ROOT) -> str:
     """A digest of everything a build reads: notebooks' twins, the package, the pins, this tool."""
     files = sorted([*(root / "notebooks").glob("[0-9][0-9]-*.py"), *(root / "shadowmmu").rglob("*"),
-                    root / "package-lock.json", Path(__file__).resolve()])
+                    root / "notebooks" / "glossary.md", root / "notebooks" / sp.PICTURE_NOTEBOOK,
+                    root / "README.md", root / "LICENSE", root / "package-lock.json",
+                    Path(__file__).resolve(), Path(sp.__file__).resolve(),
+                    Path(run_twice.__file__).resolve(), root / "tools" / "site_python.py"])
     h = hashlib.sha256()
     for f in files:
         if f.is_file() and "__pycache__" not in f.parts:
@@ -307,10 +379,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("names", nargs="*", help="notebooks to build (default: all), by number or name")
     ap.add_argument("--out", type=Path, default=ROOT / "site", help="output directory (default: site/)")
     ap.add_argument("--timeout", type=int, default=600, help="per-cell timeout, seconds")
+    ap.add_argument("--run-twice", action="store_true",
+                    help="also run each notebook a second time in its kernel and record the "
+                         "result for tests/notebooks/test_run_twice.py (make test does)")
+    ap.add_argument("--source-url", default=None,
+                    help="the repository's web address, linked from the pages (default: "
+                         "$SHADOWMMU_SOURCE_URL, else the checkout's GitHub origin)")
     args = ap.parse_args(argv)
     start = time.perf_counter()
     try:
-        build_site(args.out, args.names, args.timeout)
+        build_site(args.out, args.names, args.timeout, source_url=args.source_url,
+                   run_checks=args.run_twice)
     except SiteError as err:
         print(f"build_site: {err}", file=sys.stderr)
         return 2

@@ -6,7 +6,7 @@
     site/python/worker.js      shadowmmu/frontend/pyodide_worker.js
 
 and in every page's <head> a ``<meta name="shadowmmu-python">`` saying where those are,
-relative to the page (frontend/pyodide_host.js reads it; a page without it, as in
+relative to the page (frontend/js/pyodide_host.js reads it; a page without it, as in
 JupyterLab, has no in-page Python). Nothing here is fetched at run time from anywhere but
 the site. ``WARM`` is when the worker starts: "first-input" (the first input with no
 precomputed record) or "idle" (as soon as the page is idle); see README, "The static site".

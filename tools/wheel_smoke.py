@@ -5,10 +5,12 @@ directory outside the repository, so `import shadowmmu` can only find the
 installed copy. It loads every real-guest snapshot from the package data and
 runs what notebook 10 runs (the real guest, its statistics, the CR3 switch,
 QEMU as the referee, the views), builds an in-page explorer from the packaged
-ES modules and style sheet, then the command line. Exits non-zero on the
+ES modules and style sheet, runs the command line, and checks that the wheel
+carries LICENSE and reports the checkout's version. Exits non-zero on the
 first failure, with a message saying what failed.
 """
 
+import importlib.metadata
 import subprocess
 import sys
 from pathlib import Path
@@ -73,7 +75,26 @@ def main() -> int:
     cli = subprocess.run([sys.executable, "-m", "shadowmmu", "0xDEADBEEF"], capture_output=True,
                          text=True, check=True)
     print(cli.stdout.strip().splitlines()[-1])
+    check_release(REPO)
     return 0
+
+
+def check_release(repo: Path) -> None:
+    """The wheel carries the checkout's LICENSE in its metadata, and the version it reports
+    (``__version__``, ``shadowmmu --version``, the metadata) is the checkout's _version.py."""
+    licences = [f for f in importlib.metadata.files("shadowmmu") or []
+                if f.name == "LICENSE" and ".dist-info" in str(f)]
+    want = (repo / "LICENSE").read_text()
+    if len(licences) != 1 or licences[0].read_text() != want or not want.startswith("MIT License"):
+        sys.exit(f"the wheel's LICENSE is missing or differs from the checkout's: {licences}")
+    source = {}
+    exec((repo / "shadowmmu" / "_version.py").read_text(), source)
+    cli = subprocess.run([sys.executable, "-m", "shadowmmu", "--version"], capture_output=True,
+                         text=True, check=True).stdout.strip()
+    got = (shadowmmu.__version__, importlib.metadata.version("shadowmmu"), cli)
+    if got != (source["__version__"],) * 2 + (f"shadowmmu {source['__version__']}",):
+        sys.exit(f"the wheel's versions disagree with shadowmmu/_version.py: {got}")
+    print(f"release from the wheel: {cli}, MIT LICENSE in {licences[0]}")
 
 
 if __name__ == "__main__":

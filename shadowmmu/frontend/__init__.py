@@ -8,15 +8,16 @@ writes), the palette, the exercise engine's public functions and the records of
 imports anywidget and ipywidgets.
 
 * ``viewdata``  the tables the page computes from (layouts, rule tables, palette);
-* ``assets``    the ES modules beside it, joined into one for a widget's ``_esm``, and
-  the style sheets;
+* ``assets``    the widgets' bundled ES modules (``js/`` bundled by esbuild into
+  ``bundle/``, see ``assets``' docstring) and the style sheets;
 * ``explorers`` notebooks 02-05 and 09: the anywidget classes and their builders
-  (``model.js``, ``draw.js``, ``explorer.js``), ``linked()``, ``static_svg()``;
+  (``js/explorer.js`` and the pictures it draws), ``linked()``, ``static_svg()``;
 * ``node``      runs the page's drawing functions under node for static pictures;
 * ``figures``   a notebook figure that is not an explorer: one drawing call, drawn by node
-  (``refutation.js`` for notebook 04, ``address_map.js`` for 10, or one explorer state);
-* ``simexplorer`` the base of the simulator explorers (``sim.js`` is its page half):
-  precomputed states, and request/answer with a kernel for any other input;
+  (``js/refutation.js`` for notebook 04, ``js/address_map.js`` for 10, or one explorer state);
+* ``simexplorer`` the base of the simulator explorers (``js/sim.js`` is its page half):
+  precomputed states, request/answer with a kernel for any other input, and the record
+  schema (``states.schema``) checked on both sides;
 * ``fault_explorer`` notebook 06's page-fault explorer (``trees.js``, ``fault.js``);
 * ``writes_explorer`` notebook 07's guest-write explorer (``writes.js``);
 * ``whole_guest_explorer`` notebook 08's whole-guest explorer (``guest.js``);

@@ -18,7 +18,7 @@ works in a static HTML page.
 
 Static readers (GitHub, nbviewer) cannot run widgets, so every explorer's
 output also carries ``image/svg+xml``: its current state drawn by the *same*
-``draw.js`` function the page uses, run under node (``node.node_call``).
+``js/draw.js`` function the page uses, run under node (``node.node_call``).
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from ..states.exercises import KEY_FIELDS as EXERCISE_FIELDS
 from ..states.exercises import exercise_inputs, exercise_set
 from ..states.inpage import function_name
 from .assets import css_source, esm_source
-from .figures import EXPLORER_MODULES, drawing_metadata
+from .figures import drawing_metadata
 from .node import node_call, stack_svgs
 from .viewdata import explorer_tables
 
@@ -74,7 +74,7 @@ class ExerciseNumber(t.Int):
 class Explorer(anywidget.AnyWidget):
     """One in-page explorer: ``kind`` names it (the root's ``data-explorer``)."""
 
-    _esm = esm_source()
+    _esm = esm_source("address")
     _css = css_source()
     kind = t.Unicode("address-anatomy").tag(sync=True)
     address = Address(0xDEADBEEF).tag(sync=True)
@@ -226,12 +226,12 @@ def linked(*explorers: Explorer) -> Linked:
 
 def draw_with_node(views: list[dict]) -> list[str] | None:
     """draw.js's drawExplorer() for each view, run by node; None without node."""
-    return node_call(EXPLORER_MODULES, "drawExplorer", [[explorer_tables(), v["kind"], v] for v in views])
+    return node_call("address", "drawExplorer", [[explorer_tables(), v["kind"], v] for v in views])
 
 
 def drawing(x: Explorer) -> dict:
     """The drawing call of the explorer's static picture, as ``figures.draw()`` takes it."""
-    return {"modules": list(EXPLORER_MODULES), "function": "drawExplorer", "args": [x.kind, x.view()]}
+    return {"bundle": "address", "function": "drawExplorer", "args": [x.kind, x.view()]}
 
 
 def static_svg(x: Explorer) -> str | None:

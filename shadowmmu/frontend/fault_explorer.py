@@ -24,7 +24,6 @@ from itertools import product
 
 from ..consts import PRESETS
 from ..states.fault import BEFORE, KEY_FIELDS, PROCESSES, fault_record, normalise_inputs
-from .assets import css_source
 from .simexplorer import SimExplorer
 
 #: The presets, plus the addresses notebook 06 names: the user page both processes map
@@ -41,15 +40,15 @@ def default_space(addresses=DEFAULT_ADDRESSES) -> list[dict]:
 class FaultExplorer(SimExplorer):
     """One guest access of the small guest, stepped through (``data-explorer="page-fault"``)."""
 
-    modules = ("model.js", "sim.js", "trees.js", "fault.js")
+    bundle = "fault"
     draw_function = "drawFault"
     key_fields = KEY_FIELDS
-    _css = css_source("fault.css")
     static_note = ("This is a static page with no Python kernel: its page-fault explorer answers "
                    "from the faults the simulator ran when the site was built (the preset addresses, "
                    "read or write, either process, fresh or after process 1).")
 
     explorer_kind = "page-fault"
+    record_kind = "fault"
     check_inputs = staticmethod(normalise_inputs)
     make_record = staticmethod(fault_record)
 

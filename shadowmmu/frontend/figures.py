@@ -1,8 +1,8 @@
 """Static pictures: one state drawn by the page's own JS under node, for a notebook's output.
 
 A notebook figure that is not an explorer (notebook 04's refutation, 10's address
-map, or one explorer state shown as a figure) is a ``Picture``: the ES modules,
-the exported function and its arguments after the tables. Shown in a notebook,
+map, or one explorer state shown as a figure) is a ``Picture``: the widget bundle
+(``assets.BUNDLE_NAMES``), the function it exports and its arguments after the tables. Shown in a notebook,
 it draws itself with ``node.node_call`` (the same code the page runs) and gives
 ``image/svg+xml``, plus the drawing call in its output metadata
 (``DRAWING_KEY``) so that a test can draw the same state again and compare.
@@ -12,7 +12,7 @@ Without node the output is only its text line, saying so.
     >>> p.function, p.args
     ('drawRefutation', ({'va': 2097152},))
 
-Knows: the ES module file names, the explorers' view format (``explorers``),
+Knows: the bundles' names, the explorers' view format (``explorers``),
 the records of ``states``. Does not know what is drawn.
 """
 
@@ -27,25 +27,25 @@ from ..states.address_map import address_map_record
 from .node import node_call
 from .viewdata import explorer_tables
 
-#: The output metadata key holding a static picture's {"modules", "function", "args"}, as one
+#: The output metadata key holding a static picture's {"bundle", "function", "args"}, as one
 #: compact JSON string (``drawing_metadata()``; nbformat would indent a nested record line by line).
 DRAWING_KEY = "shadowmmu/drawing"
-#: The modules drawExplorer() needs (notebooks 02-05, 09).
-EXPLORER_MODULES = ("model.js", "draw.js")
+#: The bundle whose drawExplorer() draws the address explorers (notebooks 02-05, 09).
+EXPLORER_BUNDLE = "address"
 
 
 @dataclass(frozen=True)
 class Picture:
-    """``function(tables, *args)`` exported by the joined ``modules``; ``label`` is its text line."""
+    """``function(tables, *args)`` exported by the widget bundle ``bundle``; ``label`` is its text line."""
 
-    modules: tuple[str, ...]
+    bundle: str
     function: str
     args: tuple
     label: str
 
     def drawing(self) -> dict:
         """The call, JSON-ready, as the output metadata carries it."""
-        return {"modules": list(self.modules), "function": self.function, "args": list(self.args)}
+        return {"bundle": self.bundle, "function": self.function, "args": list(self.args)}
 
     def svg(self) -> str | None:
         """The picture as the page draws it, or None without node."""
@@ -80,8 +80,8 @@ def drawing_of(metadata: dict) -> dict | None:
 
 
 def draw(drawing: dict) -> str | None:
-    """Run one drawing call ({"modules", "function", "args"}) under node: the SVG, or None without node."""
-    out = node_call(tuple(drawing["modules"]), drawing["function"],
+    """Run one drawing call ({"bundle", "function", "args"}) under node: the SVG, or None without node."""
+    out = node_call(drawing["bundle"], drawing["function"],
                     [[explorer_tables(), *drawing["args"]]])
     return None if out is None else out[0]
 
@@ -90,17 +90,17 @@ def explorer_picture(kind: str, address, rule: str = "mainline") -> Picture:
     """One state of an address explorer (``kind`` as ``explorers.Explorer.kind``), as a figure."""
     va = parse_address(address)
     view = {"kind": kind, "va": va, **({"rule": rule} if kind == "rule" else {})}
-    return Picture(EXPLORER_MODULES, "drawExplorer", (kind, view), f"{kind} picture at 0x{va:08X}")
+    return Picture(EXPLORER_BUNDLE, "drawExplorer", (kind, view), f"{kind} picture at 0x{va:08X}")
 
 
 def refutation(address=0x00200000) -> Picture:
     """Notebook 04: the parent PAE PD around ``address``'s PAE PDE, read by the bits and by "halves"."""
     va = parse_address(address)
-    return Picture(EXPLORER_MODULES + ("refutation.js",), "drawRefutation", ({"va": va},),
+    return Picture(EXPLORER_BUNDLE, "drawRefutation", ({"va": va},),
                    f"refutation of the halves reading at 0x{va:08X}")
 
 
 def address_map(spaces, title: str) -> Picture:
     """Notebook 10: the 4 GiB by PD quadrant, one row per address space (``sim.records.address_spaces()``)."""
-    return Picture(("model.js", "draw.js", "address_map.js"), "drawAddressMap",
+    return Picture("real", "drawAddressMap",
                    (address_map_record(spaces, title),), f"address map: {title}")

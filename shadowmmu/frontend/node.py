@@ -2,13 +2,13 @@
 
 Static readers (GitHub, nbviewer) cannot run widgets, so every explorer's
 output also carries ``image/svg+xml``: its current state drawn by the *same* ES
-module function the page uses, run by ``node`` on the joined modules of
-``assets``. One drawing code, so the static picture cannot drift from the live
+module function the page uses, run by ``node`` on the very bundle the widget
+loads (``assets.bundle_path``). One drawing code, so the static picture cannot drift from the live
 one; node must be on PATH when the notebooks are built (it is, for ``make
 notebooks`` and CI). Without node, ``node_call`` returns None and the output
 simply has no SVG.
 
-Knows: file names of the ES modules and the node command line. Does not know
+Knows: the bundles' names and the node command line. Does not know
 what is drawn.
 """
 
@@ -17,43 +17,41 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import tempfile
-from functools import lru_cache
-from pathlib import Path
 
-from .assets import esm_source
+from .assets import bundle_path
 
 NODE_TIMEOUT_S = 30
 _MAIN = """
-import * as M from "./modules.mjs";
+import { pathToFileURL } from "node:url";
 let input = "";
 process.stdin.setEncoding("utf8");
 for await (const chunk of process.stdin) input += chunk;
 const job = JSON.parse(input);
+const M = await import(pathToFileURL(job.module).href);
 const f = M[job.function];
 if (typeof f !== "function") throw new Error(`no exported function ${job.function}`);
+if (job.check !== null) {  // the record contract, checked by the page's own validator (schema.js)
+  for (const args of job.calls) {
+    const spec = args[1], problem = M.recordProblem(spec.record_kind, spec.schema, args[job.check]);
+    if (problem) throw new Error(problem);
+  }
+}
 process.stdout.write(JSON.stringify(job.calls.map((args) => f(...args))));
 """
 
 
-@lru_cache(maxsize=None)
-def _module_dir(modules: tuple[str, ...]) -> Path | None:
-    if shutil.which("node") is None:
+def node_call(bundle: str, function: str, calls: list[list], check_record: int | None = None) -> list | None:
+    """``function(*args)`` for each args list of ``calls``, exported by the widget bundle
+    ``bundle`` (``assets.BUNDLE_NAMES``), run by node (one process for all calls); the
+    results, or None without node. With ``check_record=N``, argument N of each call is a
+    record that the page's validator checks first against the schema in argument 1 (a
+    simulator explorer's spec); a record that does not fit raises RuntimeError."""
+    node = shutil.which("node")
+    if node is None:
         return None
-    d = Path(tempfile.mkdtemp(prefix="smmu-static-"))
-    (d / "modules.mjs").write_text(esm_source(modules), encoding="utf-8")
-    (d / "main.mjs").write_text(_MAIN, encoding="utf-8")
-    return d
-
-
-def node_call(modules: tuple[str, ...], function: str, calls: list[list]) -> list | None:
-    """``function(*args)`` for each args list of ``calls``, exported by the joined ``modules``,
-    run by node (one process for all calls); the results, or None without node."""
-    d = _module_dir(tuple(modules))
-    if d is None:
-        return None
-    job = json.dumps({"function": function, "calls": calls})
-    proc = subprocess.run([shutil.which("node") or "node", str(d / "main.mjs")], input=job,
+    job = json.dumps({"module": str(bundle_path(bundle)), "function": function, "calls": calls,
+                      "check": check_record})
+    proc = subprocess.run([node, "--input-type=module", "-e", _MAIN], input=job,
                           capture_output=True, text=True, timeout=NODE_TIMEOUT_S, check=False)
     if proc.returncode != 0:
         raise RuntimeError(f"node could not draw the static picture: {proc.stderr[-800:]}")

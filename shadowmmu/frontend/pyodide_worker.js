@@ -1,7 +1,7 @@
 // The page's own Python: a module Web Worker running Pyodide with this package's wheel.
 //
 // The static site serves this file beside Pyodide's core (vendored from npm, pinned) and
-// the package's wheel; pyodide_host.js starts it and sends it two kinds of message:
+// the package's wheel; js/pyodide_host.js starts it and sends it two kinds of message:
 //   {type: "start", pyodide, wheel}  absolute URLs: Pyodide's directory, the wheel file
 //   {type: "ask", id, request}       request: JSON for shadowmmu.states.inpage.answer_json
 // and it answers with

@@ -30,10 +30,8 @@ from ..states.real_guest import (
     switch_inputs,
     switch_space,
 )
-from .assets import css_source
 from .simexplorer import SimExplorer
 
-_MODULES = ("model.js", "sim.js", "real_draw.js", "real.js")
 _NOTE = (" The precomputed states are every snapshot with every preset address (host large "
          "pages on and off), and every CR3 switch setting.")
 
@@ -41,9 +39,8 @@ _NOTE = (" The precomputed states are every snapshot with every preset address (
 class _RealExplorer(SimExplorer):
     """What notebook 10's two explorers share: real.js, its styles, the note."""
 
-    modules = _MODULES
+    bundle = "real"
     static_note = SimExplorer.static_note + _NOTE
-    _css = css_source("real.css")
 
 
 class RealGuestExplorer(_RealExplorer):
@@ -60,6 +57,7 @@ class RealGuestExplorer(_RealExplorer):
                 "pds": {n: real_pd_record(n) for n in names}}
 
     explorer_kind = "real-guest"
+    record_kind = "real_probe"
     check_inputs = staticmethod(probe_inputs)
     make_record = staticmethod(real_probe_record)
 
@@ -75,6 +73,7 @@ class Cr3SwitchExplorer(_RealExplorer):
                 "rules": [{"name": n, "correct": r.correct} for n, r in QUADRANT_RULES.items()]}
 
     explorer_kind = "cr3-switch"
+    record_kind = "cr3_switch"
     check_inputs = staticmethod(switch_inputs)
     make_record = staticmethod(cr3_switch_record)
 

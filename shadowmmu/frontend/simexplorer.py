@@ -8,7 +8,7 @@ carries a *state space*: the records of a list of input combinations computed
 when the widget is made (``make site`` stores them in the static page). Any
 other input is a ``request`` the kernel answers with an ``answer``; without a
 kernel, on the static site, the page computes it with the same two functions in its
-own Python (Pyodide in a Web Worker: ``states.inpage``, ``pyodide_host.js``), and
+own Python (Pyodide in a Web Worker: ``states.inpage``, ``js/pyodide_host.js``), and
 elsewhere says that input needs the live notebook.
 
 A subclass names its ``explorer_kind`` (the root's ``data-explorer``), its
@@ -30,6 +30,7 @@ from typing import Callable
 import anywidget
 import traitlets as t
 
+from ..states import schema as contract
 from ..states.inpage import function_name
 from ..states.space import check_record, state_key, state_space
 from .assets import css_source, esm_source
@@ -44,12 +45,18 @@ _SERIAL = count(1)
 class SimExplorer(anywidget.AnyWidget):
     """One simulator explorer: ``inputs`` shown, ``states`` precomputed, request/answer for the rest."""
 
-    #: The ES modules joined into this explorer's ``_esm``, and the drawing function node runs.
-    modules: tuple[str, ...] = ("model.js", "sim.js")
+    #: The bundle (``assets.BUNDLE_NAMES``) that is this explorer's ``_esm``, and the
+    #: drawing function of it that node runs for the static picture.
+    bundle = ""
     draw_function = ""
     key_fields: tuple[str, ...] = ()
     #: The root's data-explorer.
     explorer_kind = ""
+    #: The kind of record it draws: its schema (``states/schemas/KIND.json``) is checked by
+    #: Python on every record made here and by the page before drawing one.
+    record_kind = ""
+    #: Its schema: None for the package's (``states/schemas/RECORD_KIND.json``).
+    record_schema: dict | None = None
     #: inputs -> checked, canonical inputs; ValueError names the input and what is valid.
     check_inputs: Callable[[dict], dict]
     #: checked inputs -> the record (pure: the same inputs, the same record).
@@ -70,7 +77,8 @@ class SimExplorer(anywidget.AnyWidget):
         super().__init_subclass__(**kwargs)
         # add_traits() (anywidget's __init__) makes a subclass holding the _esm trait: keep it
         if cls.draw_function and not isinstance(cls.__dict__.get("_esm"), t.TraitType):
-            cls._esm = esm_source(tuple(cls.modules))
+            cls._esm = esm_source(cls.bundle)
+            cls._css = css_source(f"{cls.bundle}.css")  # each bundle has its style sheet
 
     def __init__(self, inputs: dict, space=(), **kwargs):
         inputs = self.normalise(dict(inputs))
@@ -82,7 +90,8 @@ class SimExplorer(anywidget.AnyWidget):
             check_record(states[key], f"state {key}")
         super().__init__(kind=self.explorer_kind, inputs=inputs, states=states,
                          spec={"key_fields": list(self.key_fields), "presets": space,
-                               "static_note": self.static_note, "python": self.python_spec(),
+                               "static_note": self.static_note, "record_kind": self.record_kind,
+                               "schema": self.schema(), "python": self.python_spec(),
                                **self.extra_spec()}, **kwargs)
         self._extra: dict[str, dict] = {}
 
@@ -93,8 +102,15 @@ class SimExplorer(anywidget.AnyWidget):
         return type(self).check_inputs(inputs)
 
     def compute(self, inputs: dict) -> dict:
-        """The record for checked inputs (a pure function of them)."""
-        return type(self).make_record(inputs)
+        """The record for checked inputs (a pure function of them), checked against its schema."""
+        record = type(self).make_record(inputs)
+        contract.check_record(self.record_kind, record, f"state {state_key(self.key_fields, inputs)}",
+                                   self.schema())
+        return record
+
+    def schema(self) -> dict:
+        """The JSON Schema every record of this explorer fits (checked here and in the page)."""
+        return type(self).record_schema or contract.load_schema(self.record_kind)
 
     @classmethod
     def python_spec(cls) -> dict | None:
@@ -166,13 +182,13 @@ class SimExplorer(anywidget.AnyWidget):
 
     def static_svg(self) -> str | None:
         """The current state as the page draws it first, by node; None without node."""
-        out = node_call(tuple(self.modules), self.draw_function,
-                        [[self.tables, self.spec, self.record, self.inputs]])
+        out = node_call(self.bundle, self.draw_function,
+                        [[self.tables, self.spec, self.record, self.inputs]], check_record=2)
         return None if out is None else out[0]
 
     def drawing(self) -> dict:
         """The static picture's drawing call, as ``figures.draw()`` takes it (the tables left out)."""
-        return {"modules": list(self.modules), "function": self.draw_function,
+        return {"bundle": self.bundle, "function": self.draw_function,
                 "args": [self.spec, self.record, self.inputs]}
 
     def _repr_mimebundle_(self, **kwargs):

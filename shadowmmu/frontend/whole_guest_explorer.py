@@ -24,7 +24,6 @@ import traitlets as t
 
 from ..rules import QUADRANT_RULES
 from ..states.whole_guest import MEM_MIB, PROCESS_COUNTS, normalise_inputs, whole_guest_record
-from .assets import css_source
 from .figures import Picture
 from .simexplorer import SimExplorer
 
@@ -36,13 +35,13 @@ NOTE = (f"Every combination offered here (rule x host large pages x {', '.join(m
 class WholeGuestExplorer(SimExplorer):
     """The Linux-like guest under the shadow MMU: inputs rule, large (host large pages), processes."""
 
-    modules = ("sim.js", "guest.js")
+    bundle = "guest"
     draw_function = "guestDraw"
     key_fields = ("rule", "large", "processes")
-    _css = css_source("guest.css")
     choices = t.Dict().tag(sync=True)
 
     explorer_kind = "whole-guest"
+    record_kind = "whole_guest"
     check_inputs = staticmethod(normalise_inputs)
     make_record = staticmethod(whole_guest_record)
 
@@ -65,6 +64,6 @@ def whole_guest_explorer(processes: int = 3, rule: str = "mainline", large: bool
 def whole_guest_map(processes: int = 3, rule: str = "mainline", large: bool = True) -> Picture:
     """The address map of one state alone, drawn by guest.js's ``guestMapDraw`` (node), for notebook 08's text."""
     inputs = normalise_inputs({"rule": rule, "large": large, "processes": processes})
-    return Picture(WholeGuestExplorer.modules, "guestMapDraw", ({}, whole_guest_record(inputs), inputs),
+    return Picture(WholeGuestExplorer.bundle, "guestMapDraw", ({}, whole_guest_record(inputs), inputs),
                    f"whole-guest address map: {inputs['processes']} processes, rule {inputs['rule']}, "
                    f"host large pages {'on' if inputs['large'] else 'off'}")

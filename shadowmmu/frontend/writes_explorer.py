@@ -29,7 +29,6 @@ from ..states.write_inputs import (
     valid_offsets,
 )
 from ..states.writes import write_record
-from .assets import css_source
 from .simexplorer import SimExplorer
 
 #: Notebook 07's stores: (label, table, byte offset, size, stores). The byte offsets
@@ -64,16 +63,16 @@ def default_space() -> list[dict]:
 class WriteExplorer(SimExplorer):
     """Notebook 07: store into the guest's PT or PD and watch, step by step, what KVM zaps or skips."""
 
-    modules = ("model.js", "sim.js", "writes.js")
+    bundle = "writes"
     draw_function = "drawWrite"
     key_fields = KEY_FIELDS
-    _css = css_source("writes.css")
     static_note = ("This is a static page with no Python kernel: the write explorer answers from the "
                    "stores the simulator ran when the site was built (the presets' tables and offsets, "
                    "every size a store there can have, unsync on and off, and three stores in a row for "
                    "the page directory).")
 
     explorer_kind = "guest-write"
+    record_kind = "write"
     check_inputs = staticmethod(normalise_inputs)
     make_record = staticmethod(write_record)
 

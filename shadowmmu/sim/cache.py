@@ -17,16 +17,23 @@ the next access to that 2 MiB range, read or write, faults and maps it with
 4 KiB sPTEs. The state after the split is the same; the model just faults
 one read earlier than KVM may.
 
-Knows: shadow pages, the sPTE layout, the MMU's trace and counters (through
-the MMU that owns it). Does not know: the guest, rules, faults, sync.
+It owns its counters (``sptes_zapped``, ``pages_zapped``) and reports its
+steps to the MMU's tracer. A root in use that a zap invalidates is handed to
+``root_zapped`` (the roots' owner, ``sim.roots``, keeps the pending reload).
+
+Knows: shadow pages, the sPTE layout, the tracer. Does not know: the guest,
+rules, faults, sync, the roots.
 """
 
 from __future__ import annotations
 
-from ..consts import PAGE_SHIFT, PAGE_SIZE, PG_LEVEL_4K
+from ..consts import PAGE_SHIFT, PAGE_SIZE, PG_LEVEL_4K, SPTE_ENT_PER_PAGE
+from collections.abc import Callable
+
 from ..role import PageRole, spte_index
-from .events import ShadowPageZapped, SpteInstalled, SpteZapped, WriteProtect
+from .events import ShadowPageCreated, ShadowPageZapped, SpteInstalled, SpteZapped, WriteProtect
 from .shadow_page import ShadowPage
+from .tracer import Tracer
 from .spte import (
     LARGE_SHIFT,
     SHADOW_HPA_BASE,
@@ -45,10 +52,17 @@ UNPROTECT_REASON = "kvm_mmu_unprotect_page()"
 
 
 class ShadowPageCache:
-    """The cache one ShadowMMU owns; its events and counters go to that MMU."""
+    """The cache one ShadowMMU owns: its pages and indexes, the sPTEs in them, its counters.
 
-    def __init__(self, mmu) -> None:
-        self._mmu = mmu
+    ``tracer`` gets its events; ``root_zapped(sp)`` is called when a zap
+    invalidates a page some root still uses (None: nobody is told).
+    """
+
+    def __init__(self, tracer: Tracer, root_zapped: Callable[[ShadowPage], None] | None = None) -> None:
+        self._tracer = tracer
+        self._root_zapped = root_zapped
+        self.sptes_zapped = 0  # sPTEs dropped for a reason the trace names
+        self.pages_zapped = 0
         self.pages: dict[tuple[int, PageRole], ShadowPage] = {}  # mmu_page_hash
         self.by_hpa: dict[int, ShadowPage] = {}
         self.gfn_pages: dict[int, list[ShadowPage]] = {}  # valid pages with gPTEs, per gfn
@@ -66,10 +80,26 @@ class ShadowPageCache:
         return self.by_hpa[sptep & ~(PAGE_SIZE - 1)]
 
     def new_page(self, gfn: int, role: PageRole) -> ShadowPage:
+        """A page with the next made-up hpa, found by hpa but not in the hash (the special PDPT page)."""
         sp = ShadowPage(gfn, role, self.next_hpa)
         self.next_hpa += PAGE_SIZE
         self.by_hpa[sp.hpa] = sp
         return sp
+
+    def alloc_page(self, gfn: int, role: PageRole) -> ShadowPage:
+        """kvm_mmu_alloc_shadow_page(): a new page in the hash, its gfn accounted if it has gPTEs."""
+        sp = self.new_page(gfn, role)
+        if not role.direct and role.level == PG_LEVEL_4K:
+            sp.gptes = [0] * SPTE_ENT_PER_PAGE
+        self.pages[(gfn, role)] = sp
+        self._tracer.emit(ShadowPageCreated(gfn, role, sp.hpa))
+        if sp.has_gptes:
+            self.account_shadowed(sp)
+        return sp
+
+    def forget(self, sp: ShadowPage) -> None:
+        """Free a page outside the hash (the special PDPT page): its hpa leads nowhere any more."""
+        del self.by_hpa[sp.hpa]
 
     def account_shadowed(self, sp: ShadowPage) -> None:
         """account_shadowed(): track (PD) or write-protect (PT) the gfn; no large pages over it."""
@@ -119,7 +149,7 @@ class ShadowPageCache:
                 sp.spt[index] &= ~SPTE_WRITE_BITS
                 count += 1
         if count:
-            self._mmu._emit(WriteProtect(gfn, count))
+            self._tracer.emit(WriteProtect(gfn, count))
 
     def _rmap_remove(self, gfn: int, sptep: int) -> None:
         spteps = self.rmap.pop(gfn)
@@ -141,15 +171,15 @@ class ShadowPageCache:
         else:
             self.by_hpa[old & SPTE_ADDR_MASK].parent_ptes.discard(sptep)
         if reason is not None:
-            self._mmu.sptes_zapped += 1
-            self._mmu._emit(SpteZapped(sp.gfn, sp.role, index, old, reason))
+            self.sptes_zapped += 1
+            self._tracer.emit(SpteZapped(sp.gfn, sp.role, index, old, reason))
 
     def link(self, parent: ShadowPage, index: int, child: ShadowPage) -> None:
         """link_shadow_page(): point parent's entry at child."""
         spte = link_spte(child.hpa)
         parent.spt[index] = spte
         child.parent_ptes.add(parent.sptep(index))
-        self._mmu._emit(SpteInstalled(parent.gfn, parent.role, index, spte, "link"))
+        self._tracer.emit(SpteInstalled(parent.gfn, parent.role, index, spte, "link"))
 
     def set_leaf(self, sp: ShadowPage, index: int, gfn: int, writable: bool, user: bool,
                   gpte: int | None) -> None:
@@ -161,8 +191,8 @@ class ShadowPageCache:
         self.rmap[gfn] = self.rmap.get(gfn, ()) + (sp.sptep(index),)
         if sp.gptes is not None:
             sp.gptes[index] = gpte
-        if self._mmu._trace is not None:
-            self._mmu._emit(SpteInstalled(sp.gfn, sp.role, index, spte, "leaf"))
+        if self._tracer.events is not None:
+            self._tracer.emit(SpteInstalled(sp.gfn, sp.role, index, spte, "leaf"))
 
     def set_large_leaf(self, pd: ShadowPage, index: int, gfn: int, writable: bool,
                         user: bool) -> None:
@@ -171,7 +201,7 @@ class ShadowPageCache:
         spte = leaf_spte(gfn, writable, user, large=True)
         pd.spt[index] = spte
         self.large_rmap.setdefault(gfn >> 9, []).append(pd.sptep(index))
-        self._mmu._emit(SpteInstalled(pd.gfn, pd.role, index, spte, "leaf 2M"))
+        self._tracer.emit(SpteInstalled(pd.gfn, pd.role, index, spte, "leaf 2M"))
 
     def free_root(self, sp: ShadowPage) -> None:
         """mmu_free_root_page(): one user fewer; an invalid (zapped) root with none left is freed."""
@@ -184,7 +214,8 @@ class ShadowPageCache:
 
         A root in use (root_count > 0) is emptied and marked invalid but not
         freed: pae_root still points at it until the vCPU's next entry
-        frees and reloads its roots (``ShadowMMU._reload_obsolete_roots()``).
+        frees and reloads its roots (``Roots.reload_obsolete()``), which
+        ``root_zapped`` tells.
         """
         if not sp.valid:
             return
@@ -200,13 +231,14 @@ class ShadowPageCache:
         del self.pages[(sp.gfn, sp.role)]  # lookups skip invalid pages (for_each_valid_sp)
         if sp.root_count:
             # __kvm_mmu_prepare_zap_page(): a root in use stays until its last user drops it
-            self._mmu._root_zapped(sp)
+            if self._root_zapped is not None:
+                self._root_zapped(sp)
         else:
             del self.by_hpa[sp.hpa]
         if sp.has_gptes:
             self.unaccount_shadowed(sp)
-        self._mmu.pages_zapped += 1
-        self._mmu._emit(ShadowPageZapped(sp.gfn, sp.role, reason))
+        self.pages_zapped += 1
+        self._tracer.emit(ShadowPageZapped(sp.gfn, sp.role, reason))
 
     def unprotect_page(self, gfn: int) -> int:
         """kvm_mmu_unprotect_page() (Linux 6.10): zap every valid shadow page with gPTEs of gfn; how many.

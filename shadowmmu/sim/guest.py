@@ -33,7 +33,7 @@ from ..address import check_va
 from ..consts import CR4_PSE, PAGE_SHIFT, PAGE_SIZE, PT_PAGE_SIZE_MASK, PT_PRESENT_MASK, VA_MAX
 from . import paging32
 from .paging32 import (LARGE_PAGE_SHIFT, LARGE_PAGE_SIZE, PT32_ENTRIES, TABLE_PDE_FLAGS, GuestPageFault,
-                       GuestWalk, is_large, leaf_flags, pte_gpa_of)
+                       GuestWalk, WalkEntries, is_large, leaf_flags, pte_gpa_of)
 
 #: The top eighth of memory, at most this many frames (16 MiB), holds tables.
 DEFAULT_MAX_TABLE_PAGES = 4096
@@ -115,15 +115,19 @@ class Guest:
         ``Guest.from_pages(snap.pages, cr3=snap.cr3, cr4=snap.cr4)``.
         """
         guest = cls(mem_size, cr4=cr4, kernel_base=kernel_base)
+        cls._load_pages(guest, pages, cr3)
+        return guest
+
+    def _load_pages(self, pages: Mapping[int, bytes], cr3: int) -> None:
+        mem_size = self.mem_size
         for gfn, data in pages.items():
             if isinstance(gfn, bool) or not isinstance(gfn, int) or not 0 <= gfn < mem_size >> PAGE_SHIFT:
                 raise ValueError(f"page key {gfn!r} is not a guest frame number below 0x{mem_size >> PAGE_SHIFT:x}")
             if not isinstance(data, (bytes, bytearray, memoryview)) or len(data) != PAGE_SIZE:
                 raise ValueError(f"page 0x{gfn:x} must be {PAGE_SIZE} bytes")
             if any(data):
-                guest._frames[gfn] = bytearray(data)
-        guest._adopt_cr3(cr3)
-        return guest
+                self._frames[gfn] = bytearray(data)
+        self._adopt_cr3(cr3)
 
     def adopt_address_space(self, cr3: int) -> int:
         """Take a page directory already in guest memory as one more address space:
@@ -358,8 +362,8 @@ class Guest:
 
     # -- the walk (sim.paging32) -----------------------------------------------------
 
-    def walk_entries(self, pd_gfn: int, va: int, write: bool = False, user: bool = False) -> tuple:
-        """The walk as a bare tuple (gpa, level, pde_gpa, pde, pte_gpa, pte, writable, user):
+    def walk_entries(self, pd_gfn: int, va: int, write: bool = False, user: bool = False) -> WalkEntries:
+        """The walk as a paging32.WalkEntries (gpa, level, pde_gpa, pde, pte_gpa, pte, writable, user):
 
         the fast form the shadow MMU's fault path calls, 2**20 times in the
         benchmark (paging32.walk_entries() over this memory). Raises

@@ -5,15 +5,22 @@ otherwise. ``load_cr3()`` is mmu_alloc_shadow_roots() for a non-PAE guest:
 four level-2 shadow pages, all for the CR3 gfn, quadrants 0..3 (or, for the
 "special" rules of Lai Jiangshan's unmerged series, one level-3 page whose
 four entries get page-directory children on demand). ``pae_root`` itself is a
-bare page, not a shadow page. The MMU owns, by composition:
+bare page, not a shadow page. The MMU composes its parts, each the one owner
+of its state (no part reaches into another's private attributes; a test checks it):
 
-* the roots (``sim.roots``): pae_root, its four page directories, their reload;
+* ``tracer`` (``sim.tracer``): the step trace, ``last_trace`` and ``trace_log``;
 * ``cache`` (``sim.cache``): the shadow pages by (gfn, role), rmaps, write
   tracking and zapping;
-* the fault path (``sim.fault``): guest walk, A/D bits, FNAME(fetch);
 * ``sync`` (``sim.sync``): unsync page tables and their resync;
+* ``getter`` and ``fault`` (``sim.fault``): shadow pages got or made for (gfn, role),
+  and the fault path: guest walk, A/D bits, FNAME(fetch);
+* ``roots`` (``sim.roots``): CR3, pae_root, its four page directories, their
+  reload, and the CPU's walk that starts there;
 * ``tracker`` (``sim.tracking``): the write path, every guest store seen;
 * inspection (``sim.inspection``): leaves, reachable pages, check(), stats().
+
+The facade holds only the guest, the rule, its own ``accesses`` count and
+these parts; its other counters and switches read through to the part that owns them.
 
 Host memory is modelled as in ``sim.spte``: each shadow page has a made-up
 host-physical address and guest frames are backed one-to-one. Zapping a page
@@ -27,31 +34,19 @@ guest's page tables except for the accessed/dirty bits, which KVM itself writes.
 from __future__ import annotations
 
 from ..address import check_va
-from ..consts import (
-    ACC_ALL,
-    NR_PAE_ROOTS,
-    PAGE_SHIFT,
-    PAGE_SIZE,
-    PG_LEVEL_4K,
-    PT32_ROOT_LEVEL,
-    PT32E_ROOT_LEVEL,
-)
-from ..role import PageRole
+from ..consts import PAGE_SHIFT, PT32E_ROOT_LEVEL
+from ..role import shadow_index
 from ..rules import Rule, get_rule
-from . import fault, inspection, roots
+from . import inspection
 from .cache import ShadowPageCache
-from .events import RootObsolete, ShadowPageFault, ShadowWalkStep, TlbFlush
+from .events import ShadowPageFault, TlbFlush
+from .fault import FaultPath, PageGetter
 from .guest import Guest
+from .roots import Roots
 from .shadow_page import Mismatch, MMUStats, ShadowPage
-from .spte import (
-    LARGE_SHIFT,
-    SPTE_ADDR_MASK,
-    SPTE_LARGE,
-    SPTE_PRESENT,
-    SPTE_USER,
-    SPTE_WRITABLE,
-)
+from .spte import SPTE_USER, SPTE_WRITABLE, leaf_gpa
 from .sync import Sync
+from .tracer import Tracer
 from .tracking import WriteTracker
 
 
@@ -82,57 +77,47 @@ class ShadowMMU:
                  trace: bool = True, keep_trace: bool = False):
         self.guest = guest
         self.rule = get_rule(rule)
-        self.host_large_pages = bool(host_large_pages)
-        self.unsync_enabled = bool(unsync)
-        self.tracing = bool(trace or keep_trace)
-        self.trace_log: list | None = [] if keep_trace else None
-        self.last_trace: tuple = ()
-        self._trace: list | None = None
-        self._depth = 0
-        self._special = self.rule.roots == "special"
-        self.cache = ShadowPageCache(self)  # the shadow-page cache and its indexes
-        self.sync = Sync(self, self.cache)  # unsync and resync
-        self.tracker = WriteTracker(self, self.cache)  # the write path
-        self._child_roles: dict[tuple, PageRole] = {}
-        # the current roots
-        self.cr3: int | None = None
-        self._pd_gfn = 0
-        self.pae_root = [0] * NR_PAE_ROOTS
-        self._roots: list[ShadowPage | None] = [None] * NR_PAE_ROOTS
-        self._special_root: ShadowPage | None = None
-        self._obsolete_roots = 0  # roots in use zapped since the last (re)load
-        # The sPTEs the CPU's walk starts from: pae_root, or the special PDPT page's.
-        # Derivable, but _shadow_leaf() reads it on every access, and as a property
-        # it cost the Linux-like benchmark close to 10%.
-        self._pdpt: list = self.pae_root
-        # statistics
-        self.accesses = self.faults = self.guest_faults = 0
-        self.writes_emulated = self.writes_unsync = self.writes_stored = self.writes_unprotected = 0
-        self.sptes_zapped = self.pages_zapped = self.pages_synced = self.quadrant_skips = 0
+        self.accesses = 0
+        self.tracer = Tracer(trace, keep_trace)
+        self.cache = ShadowPageCache(self.tracer, root_zapped=self._root_zapped)
+        self.sync = Sync(guest, self.cache, self.tracer)
+        self.getter = PageGetter(self.cache, self.sync, self.tracer, self.rule)
+        self.roots = Roots(self.cache, self.getter, self.sync, self.tracer, self.rule)
+        self.fault = FaultPath(guest, self.cache, self.sync, self.getter, self.roots, self.tracer,
+                               host_large_pages=host_large_pages, unsync=unsync)
+        self.tracker = WriteTracker(self.cache, self.sync, self.tracer, unsync=unsync)
         guest.attach(self)
+
+    def _root_zapped(self, sp: ShadowPage) -> None:
+        # the cache is made before the roots: this tells whichever roots there are now
+        self.roots.root_zapped(sp)
 
     def detach(self) -> None:
         """Stop watching the guest's stores (the shadow state is left as it is)."""
         self.guest.detach(self)
 
-    # -- tracing ---------------------------------------------------------------------
+    # -- read through to the part that owns it ---------------------------------------
 
-    def _enter(self) -> None:
-        self._depth += 1
-        if self._depth == 1 and self.tracing:
-            self._trace = []
-
-    def _exit(self) -> None:
-        self._depth -= 1
-        if self._depth == 0 and self.tracing:
-            self.last_trace = tuple(self._trace)
-            if self.trace_log is not None:
-                self.trace_log.extend(self._trace)
-            self._trace = None
-
-    def _emit(self, event) -> None:
-        if self._trace is not None:
-            self._trace.append(event)
+    cr3 = property(lambda self: self.roots.cr3, doc="The guest CR3 loaded last (None before load_cr3()).")
+    pae_root = property(lambda self: self.roots.pae_root, doc="The four PDPTEs the CPU's walk starts from.")
+    host_large_pages = property(lambda self: self.fault.host_large_pages,
+                                doc="Whether a guest 4 MiB page may become two 2 MiB leaf sPTEs.")
+    unsync_enabled = property(lambda self: self.tracker.unsync_enabled,
+                              doc="Whether guest page tables go unsync on their first write.")
+    tracing = property(lambda self: self.tracer.enabled, doc="Whether calls record their events.")
+    last_trace = property(lambda self: self.tracer.last, doc="The events of the last public call.")
+    trace_log = property(lambda self: self.tracer.log, doc="Every event so far (keep_trace), else None.")
+    faults = property(lambda self: self.fault.faults, doc="Shadow page faults that reached KVM.")
+    guest_faults = property(lambda self: self.fault.guest_faults, doc="Faults injected into the guest.")
+    writes_emulated = property(lambda self: self.tracker.writes_emulated)
+    writes_unsync = property(lambda self: self.tracker.writes_unsync)
+    writes_stored = property(lambda self: self.tracker.writes_stored)
+    writes_unprotected = property(lambda self: self.tracker.writes_unprotected,
+                                  doc="Stores that took the unprotect-and-retry path.")
+    quadrant_skips = property(lambda self: self.tracker.quadrant_skips)
+    sptes_zapped = property(lambda self: self.cache.sptes_zapped)
+    pages_zapped = property(lambda self: self.cache.pages_zapped)
+    pages_synced = property(lambda self: self.sync.pages_synced)
 
     # -- the shadow-page cache -------------------------------------------------------
 
@@ -145,7 +130,8 @@ class ShadowMMU:
         """
         pages = sorted(self.cache.pages.values(),
                        key=lambda sp: (-sp.role.level, sp.gfn, sp.role.quadrant, sp.role.direct, sp.hpa))
-        return ([self._special_root] if self._special_root else []) + pages
+        special = self.roots.special_root
+        return ([special] if special else []) + pages
 
     # -- roots (shadowmmu.sim.roots) -------------------------------------------------
 
@@ -158,67 +144,19 @@ class ShadowMMU:
         # The guest's own check, but any page directory will do: a CR3 the
         # builder never made (a hand-written one, say) is still a CR3.
         pd_gfn = self.guest.cr3_gfn(cr3, known=False)
-        self._enter()
+        self.tracer.enter()
         try:
-            self.cr3 = cr3
-            self._pd_gfn = pd_gfn
-            roots.alloc_roots(self)
-            self.sync.sync_roots()
-            self._emit(TlbFlush("cr3"))
+            self.roots.load(cr3, pd_gfn)
+            self.sync.sync_roots(self.roots.current_pds())
+            self.tracer.emit(TlbFlush("cr3"))
         finally:
-            self._exit()
-
-    def _get_pd(self, i: int, va: int) -> ShadowPage:
-        """The page directory for quarter i: a root, or (special rules) a child made on demand."""
-        if not self._special:
-            if self._roots[i] is None:
-                roots.alloc_roots(self)
-            return self._roots[i]
-        parent = self._special_root
-        role = fault.child_role(self, parent, i, va, False, ACC_ALL)
-        return fault.get_child(self, parent, i, self._pd_gfn, role)
+            self.tracer.exit()
 
     # -- the fault path (shadowmmu.sim.fault) ---------------------------------------
 
     def _require_cr3(self) -> None:
-        if self.cr3 is None:
+        if self.roots.cr3 is None:
             raise RuntimeError("no CR3 loaded: call load_cr3() first")
-
-    def _shadow_leaf(self, va: int):
-        """The CPU's walk of the shadow tables for va: (leaf sPTE, level, page, index) or None.
-
-        Hardware, not KVM: CR3 -> pae_root[va >> 30] -> PAE PD -> PAE PT.
-        """
-        trace = self._trace
-        i = va >> 30
-        entry = self._pdpt[i]
-        if trace is not None:
-            trace.append(ShadowWalkStep(PT32E_ROOT_LEVEL, i, entry))
-        if not entry & SPTE_PRESENT:
-            return None
-        pd = self.cache.by_hpa[entry & SPTE_ADDR_MASK]
-        j = (va >> 21) & 0x1FF
-        entry = pd.spt[j]
-        if trace is not None:
-            trace.append(ShadowWalkStep(PT32_ROOT_LEVEL, j, entry))
-        if not entry & SPTE_PRESENT:
-            return None
-        if entry & SPTE_LARGE:
-            return entry, PT32_ROOT_LEVEL, pd, j
-        sp = self.cache.by_hpa[entry & SPTE_ADDR_MASK]
-        k = (va >> PAGE_SHIFT) & 0x1FF
-        entry = sp.spt[k]
-        if trace is not None:
-            trace.append(ShadowWalkStep(PG_LEVEL_4K, k, entry))
-        if not entry & SPTE_PRESENT:
-            return None
-        return entry, PG_LEVEL_4K, sp, k
-
-    @staticmethod
-    def _leaf_gpa(spte: int, level: int, va: int) -> int:
-        if level == PT32_ROOT_LEVEL:
-            return (spte & SPTE_ADDR_MASK & ~((1 << LARGE_SHIFT) - 1)) | (va & ((1 << LARGE_SHIFT) - 1))
-        return (spte & SPTE_ADDR_MASK) | (va & (PAGE_SIZE - 1))
 
     def translate(self, va: int) -> int | None:
         """The guest-physical address the shadow tables alone give va; None if they do not map it.
@@ -226,17 +164,10 @@ class ShadowMMU:
         No guest walk and no fault: this is what the CPU would use, stale or not.
         """
         check_va(va)
-        if self.cr3 is None:
+        if self.roots.cr3 is None:
             return None
-        found = self._shadow_leaf(va) if self._trace is None else self._untraced_leaf(va)
-        return None if found is None else self._leaf_gpa(found[0], found[1], va)
-
-    def _untraced_leaf(self, va: int):
-        saved, self._trace = self._trace, None
-        try:
-            return self._shadow_leaf(va)
-        finally:
-            self._trace = saved
+        found = self.roots.walk(va, traced=False)
+        return None if found is None else leaf_gpa(found[0], found[1], va)
 
     def access(self, va: int, write: bool = False, user: bool = False) -> int:
         """A guest memory access: returns the guest-physical address, faulting the shadow in as needed.
@@ -247,22 +178,28 @@ class ShadowMMU:
         emulate the store; use guest_write(gpa, value) (or store()) to do it.
         """
         check_va(va)
-        self._require_cr3()
-        self._enter()
+        roots, tracer = self.roots, self.tracer
+        if roots.cr3 is None:
+            raise RuntimeError("no CR3 loaded: call load_cr3() first")
+        tracing = tracer.enabled  # off, no call can own a trace: skip the bookkeeping
+        if tracing:
+            tracer.enter()
         try:
             self.accesses += 1
-            self._reload_obsolete_roots()  # normally done already, as the store returned
-            found = self._shadow_leaf(va)  # the CPU's walk: no KVM code runs
+            if roots.obsolete:  # normally reloaded already, as the store returned
+                roots.reload_obsolete()
+            found = roots.walk(va)  # the CPU's walk: no KVM code runs
             if found is not None:
                 spte = found[0]
                 if (not write or spte & SPTE_WRITABLE) and (not user or spte & SPTE_USER):
-                    return self._leaf_gpa(spte, found[1], va)
+                    return leaf_gpa(spte, found[1], va)
             # the hardware's error code: P (a present sPTE refused the access), W, U
-            if self._trace is not None:
-                self._trace.append(ShadowPageFault(va, (found is not None) | write << 1 | user << 2))
-            return fault.page_fault(self, va, write, user)
+            if tracer.events is not None:
+                tracer.emit(ShadowPageFault(va, (found is not None) | write << 1 | user << 2))
+            return self.fault.page_fault(va, write, user)
         finally:
-            self._exit()
+            if tracing:
+                tracer.exit()
 
     def store(self, va: int, value: int, size: int = 4, *, page_table_write: bool = True) -> int:
         """A guest store through va: access(va, write=True), then guest_write() at the gpa; returns it."""
@@ -274,22 +211,22 @@ class ShadowMMU:
         """The guest's invlpg: resync the one sPTE for va if its page is unsync (kvm_mmu_invalidate_addr(), as in Linux 6.6)."""
         check_va(va)
         self._require_cr3()
-        self._enter()
+        self.tracer.enter()
         try:
-            self.sync.invalidate_addr(va)
-            self._emit(TlbFlush("invlpg", va))
+            self.sync.invalidate_addr(self.roots.current_pds()[shadow_index(va, PT32E_ROOT_LEVEL)], va)
+            self.tracer.emit(TlbFlush("invlpg", va))
         finally:
-            self._exit()
+            self.tracer.exit()
 
     def flush_tlb(self) -> None:
         """A full guest TLB flush (e.g. a CR4 write): resync every reachable unsync page."""
         self._require_cr3()
-        self._enter()
+        self.tracer.enter()
         try:
-            self.sync.sync_roots()
-            self._emit(TlbFlush("full"))
+            self.sync.sync_roots(self.roots.current_pds())
+            self.tracer.emit(TlbFlush("full"))
         finally:
-            self._exit()
+            self.tracer.exit()
 
     def guest_write(self, gpa: int, value: int, size: int = 4, *, page_table_write: bool = True) -> None:
         """A guest CPU store of size bytes (1, 2, 4 or 8) at gpa, trapped or not as KVM would:
@@ -308,13 +245,13 @@ class ShadowMMU:
         """
         if not isinstance(page_table_write, bool):
             raise ValueError(f"page_table_write {page_table_write!r} must be true or false")
-        self._enter()
+        self.tracer.enter()
         try:
             if not page_table_write and self.tracker.retry_store(gpa, size, value):
-                self._reload_obsolete_roots()  # the vCPU re-enters the guest before the re-run
+                self.roots.reload_obsolete()  # the vCPU re-enters the guest before the re-run
             self.guest.store(gpa, value, size)
         finally:
-            self._exit()
+            self.tracer.exit()
 
     def unprotect_page(self, gfn: int) -> int:
         """kvm_mmu_unprotect_page(): zap every shadow page of gfn; returns how many were zapped:
@@ -335,12 +272,12 @@ class ShadowMMU:
         """
         if isinstance(gfn, bool) or not isinstance(gfn, int) or not 0 <= gfn < self.guest.mem_size >> PAGE_SHIFT:
             raise ValueError(f"gfn {gfn!r} must be a guest frame number in 0..0x{(self.guest.mem_size >> PAGE_SHIFT) - 1:x}")
-        self._enter()
+        self.tracer.enter()
         try:
             zapped = self.tracker.unprotect_page(gfn)
-            self._reload_obsolete_roots()
+            self.roots.reload_obsolete()
         finally:
-            self._exit()
+            self.tracer.exit()
         return zapped
 
     def track_store(self, gpa: int, size: int, value: int) -> None:
@@ -350,13 +287,13 @@ class ShadowMMU:
         frees and reloads its roots before the guest runs another instruction.
         """
         self.tracker.track_store(gpa, size, value)
-        self._reload_obsolete_roots()
+        self.roots.reload_obsolete()
 
     # -- inspection and the bug lab (shadowmmu.sim.inspection) -----------------------
 
     def leaves(self):
         """Every present leaf reachable from the current roots as (va, size, spte), by address."""
-        return inspection.leaves(self)
+        return inspection.leaves(self.roots, self.cache)
 
     def reachable_pages(self) -> list[tuple[ShadowPage, int]]:
         """The shadow pages the CPU's walk can reach from the current roots, each with its PD quadrant:
@@ -371,7 +308,7 @@ class ShadowMMU:
 
         See inspection.reachable_pages(); works for every rule, special roots included.
         """
-        return inspection.reachable_pages(self)
+        return inspection.reachable_pages(self.roots, self.cache)
 
     def check(self, va: int | None = None, *, sync: bool = True) -> Mismatch | None:
         """The smallest VA where the shadow tables disagree with the guest's walk, or None:
@@ -384,21 +321,19 @@ class ShadowMMU:
         See inspection.check(): every present leaf against the guest walk, after
         resyncing reachable unsync pages unless ``sync=False``; ``va`` checks one address.
         """
-        return inspection.check(self, va, sync=sync)
+        if self.roots.cr3 is None:
+            return None
+        if sync:
+            self.tracer.enter()
+            try:
+                self.sync.sync_roots(self.roots.current_pds())
+            finally:
+                self.tracer.exit()
+        return inspection.check(self.roots, self.cache, self.guest, va)
 
     def stats(self) -> MMUStats:
         """What the MMU holds now and has done so far."""
         return inspection.stats(self)
-
-    def _root_zapped(self, sp: ShadowPage) -> None:
-        """A root in use was zapped: invalid now, and a request to free obsolete roots is pending."""
-        self._obsolete_roots += 1
-        self._emit(RootObsolete(sp.gfn, sp.role))
-
-    def _reload_obsolete_roots(self) -> None:
-        """Free and reload the roots if a store zapped one in use (roots.reload_obsolete_roots())."""
-        if self._obsolete_roots:
-            roots.reload_obsolete_roots(self)
 
 
 def find_misconception_example(rule: str | Rule = "halves") -> Mismatch | None:

@@ -79,6 +79,12 @@ def link_spte(child_hpa: int) -> int:
     return child_hpa | SPTE_LINK_FLAGS
 
 
+def leaf_gpa(spte: int, level: int, va: int) -> int:
+    """The address a leaf sPTE of ``level`` (1: 4 KiB, 2: 2 MiB) gives va: its frame, va's offset in it."""
+    shift = PAGE_SHIFT if level == 1 else LARGE_SHIFT
+    return (spte & SPTE_ADDR_MASK & ~((1 << shift) - 1)) | (va & ((1 << shift) - 1))
+
+
 def spte_frame(spte: int) -> int:
     """The frame number an sPTE holds (bits 51:12): a guest frame in a leaf, a shadow page's in a link."""
     return (spte & SPTE_ADDR_MASK) >> PAGE_SHIFT

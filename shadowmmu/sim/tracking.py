@@ -25,32 +25,43 @@ A store that makes a page table unsync is not emulated at all (the fault is
 fixed with a writable sPTE), so the retry path is only for stores that would
 be emulated.
 
-Knows: the cache, ``writes`` (which sPTEs a write hits), the MMU's unsync
-switch and counters. Does not know: faults, the guest's walk, rules.
+Owns its counters: what it did with each store (``writes_emulated``,
+``writes_unsync``, ``writes_stored``, ``writes_unprotected``) and the level-1
+pages a store skipped for their quadrant (``quadrant_skips``).
+
+Knows: the cache, sync (to unsync a page table), ``writes`` (which sPTEs a
+write hits), the tracer. Does not know: faults, the guest's walk, rules, the roots.
 """
 
 from __future__ import annotations
 
 from ..consts import PAGE_SHIFT, PAGE_SIZE, PG_LEVEL_4K
 from ..writes import detect_write_misaligned, get_written_sptes
+from .cache import ShadowPageCache
 from .events import GuestWrite, PageUnprotected, QuadrantSkip
 from .shadow_page import ShadowPage
+from .sync import Sync
+from .tracer import Tracer
 
 #: detect_write_flooding() reports flooding at this many writes without a fault.
 WRITE_FLOODING_LIMIT = 3
 
 
 class WriteTracker:
-    """The write path of one ShadowMMU."""
+    """The write path of one ShadowMMU; ``unsync``: let a page table go unsync (False: emulate every store)."""
 
-    def __init__(self, mmu, cache) -> None:
-        self._mmu = mmu
+    def __init__(self, cache: ShadowPageCache, sync: Sync, tracer: Tracer, *, unsync: bool = True) -> None:
         self._cache = cache
+        self._sync = sync
+        self._tracer = tracer
+        self.unsync_enabled = bool(unsync)
+        self.writes_emulated = self.writes_unsync = self.writes_stored = self.writes_unprotected = 0
+        self.quadrant_skips = 0
 
     def traps_to_emulate(self, gfn: int) -> bool:
         """Would a store to gfn fault and be emulated (RET_PF_EMULATE)? Write-tracked or kept protected."""
         return bool(self._cache.gfn_pages.get(gfn)) and (
-            gfn in self._cache.write_track or not self._mmu.unsync_enabled)
+            gfn in self._cache.write_track or not self.unsync_enabled)
 
     def retry_store(self, gpa: int, size: int, value: int) -> bool:
         """retry_instruction() (Linux 6.10) for a store that is not a page-table write; True if it unprotected.
@@ -62,42 +73,42 @@ class WriteTracker:
         gfn = gpa >> PAGE_SHIFT
         if not self.traps_to_emulate(gfn):
             return False
-        self._mmu.writes_unprotected += 1
-        self._mmu._emit(GuestWrite(gpa, size, value, "unprotect"))
+        self.writes_unprotected += 1
+        self._tracer.emit(GuestWrite(gpa, size, value, "unprotect"))
         self.unprotect_page(gfn)
         return True
 
     def unprotect_page(self, gfn: int) -> int:
         """kvm_mmu_unprotect_page(): the cache zaps every shadow page of gfn; the event says how many."""
         zapped = self._cache.unprotect_page(gfn)
-        self._mmu._emit(PageUnprotected(gfn, zapped))
+        self._tracer.emit(PageUnprotected(gfn, zapped))
         return zapped
 
     def track_store(self, gpa: int, size: int, value: int) -> None:
         """The page-track hook: the guest calls it (through ShadowMMU) after every store."""
-        self._mmu._enter()
+        self._tracer.enter()
         try:
             gfn = gpa >> PAGE_SHIFT
             pages = self._cache.gfn_pages.get(gfn)
             if not pages:
                 action = "store"
-                self._mmu.writes_stored += 1
-            elif gfn in self._cache.write_track or not self._mmu.unsync_enabled:
+                self.writes_stored += 1
+            elif gfn in self._cache.write_track or not self.unsync_enabled:
                 action = "emulate"
-                self._mmu.writes_emulated += 1
+                self.writes_emulated += 1
             elif any(not sp.unsync for sp in pages):
                 action = "unsync"
-                self._mmu.writes_unsync += 1
+                self.writes_unsync += 1
             else:
                 action = "store"
-                self._mmu.writes_stored += 1
-            self._mmu._emit(GuestWrite(gpa, size, value, action))
+                self.writes_stored += 1
+            self._tracer.emit(GuestWrite(gpa, size, value, action))
             if action == "emulate":
                 self._track_write(gpa, size, pages)
             elif action == "unsync":
-                self._mmu.sync.unsync_gfn(gfn)
+                self._sync.unsync_gfn(gfn)
         finally:
-            self._mmu._exit()
+            self._tracer.exit()
 
     def _detect_write_flooding(self, sp: ShadowPage) -> bool:
         """detect_write_flooding(): level-1 pages never flood (they can go unsync instead)."""
@@ -121,8 +132,8 @@ class WriteTracker:
                 continue
             sptes = get_written_sptes(sp.role, offset, size)
             if sptes is None:
-                self._mmu.quadrant_skips += 1
-                self._mmu._emit(QuadrantSkip(sp.gfn, sp.role, offset))
+                self.quadrant_skips += 1
+                self._tracer.emit(QuadrantSkip(sp.gfn, sp.role, offset))
                 continue
             for index in sptes:
                 self._cache.drop_spte(sp, index, "guest write")

@@ -7,23 +7,21 @@ the quadrant rule ``rule`` with host large pages on or off, and records:
 * ``census``: shadow pages per level and ``role.quadrant`` (``ShadowMMU.stats()``);
 * ``overhead``: the shadow pages' bytes against the guest's own page-table bytes;
 * ``verdict``: "right", or "wrong" with the first ``check()`` mismatch;
-* ``map``: the address map, on a segmented axis (below), with the shadow page
-  that covers each 2 MiB slot of each process's address space;
+* ``map``: the address map, per PD quadrant and 2 MiB slot (below), with the
+  shadow page that covers each slot of each process's address space;
 * ``switch``: per process, the shadow pages its run created and those it found
   already in the cache (what a CR3 switch reuses).
 
-The address map. A 4 GiB linear axis draws a 4 KiB page 1/1,048,576 of its
-width, so it is cut into one strip per PD quadrant (1 GiB, one PAE page
-directory, ``pae_root[q]``) and each strip into its 512 *slots* (2 MiB, one PAE
-PDE each). A slot something is mapped in is drawn ``PAGES_SLOT_W`` px wide if it
-holds 4 KiB mappings and ``LARGE_SLOT_W`` px if a 4 MiB guest page fills it; a
-run of empty slots shrinks to one ``GAP_W`` px gap labelled with its count.
-Inside a slot the 512 4 KiB pages sit on a linear scale: page k of a slot w px
-wide starts at ``floor(k * w / 512)`` and a run of n pages ends at
-``ceil((k + n) * w / 512)``; a mark narrower than ``MIN_MARK_W`` px is widened
-to it (moved left if it would leave its slot), so every mapping and every sPTE
-run is visible. All positions are integers in px, computed here; the page only
-draws them.
+The address map. A 4 GiB linear axis would draw a 4 KiB page 1/1,048,576 of
+its width, so the map is cut into one strip per PD quadrant (1 GiB, one PAE
+page directory, ``pae_root[q]``) and each strip into its 512 *slots* (2 MiB,
+one PAE PDE each). The record lists, per strip, the slots something is mapped
+in (``kind`` "pages": 4 KiB mappings; "large": half a 4 MiB guest page fills
+it) and the runs of empty slots between them (``gaps``); per process and slot,
+the runs of guest-mapped pages and of present leaf sPTEs as ``[first page,
+count]`` (``[first, count, ok]`` for sPTEs) in the slot's 512 pages. Data only:
+how wide a slot is drawn and where a mark sits is decided by the page
+(``frontend/js/guest.js``).
 
 Knows: ``scenarios.linux``, ``ShadowMMU`` and ``sim.inspection``. Does not know
 HTML, SVG or widgets.
@@ -44,11 +42,6 @@ MEM_MIB = 64
 #: a kernel also answers any count in PROCESSES_VALID.
 PROCESS_COUNTS = (1, 2, 3, 4)
 PROCESSES_VALID = range(1, 9)
-#: The map's geometry, px.
-LABEL_W, PAGES_SLOT_W, LARGE_SLOT_W, GAP_W, MIN_MARK_W = 72, 136, 16, 32, 3
-STRIP_HEAD_H, ROW_H, STRIP_GAP = 32, 30, 10
-#: Inside a row: where the mark text sits (baseline), then the guest bar and the sPTE bar.
-ROW_TEXT_DY, GUEST_DY, SHADOW_DY, BAR_H = 11, 14, 22, 6
 SLOTS, PAGES_PER_SLOT, SLOT_SHIFT = 512, 512, 21
 INPUTS = ("rule", "large", "processes")
 
@@ -73,14 +66,6 @@ def normalise_inputs(inputs: dict) -> dict:
 
 def _hex(va: int) -> str:
     return f"0x{va:08X}"
-
-
-def _mark(lo: int, n: int, x0: int, w: int) -> list[int]:
-    """[x, width] of pages lo..lo+n-1 of a slot drawn at x0, w px wide (module docstring)."""
-    a = lo * w // PAGES_PER_SLOT
-    b = -(-(lo + n) * w // PAGES_PER_SLOT)
-    width = max(b - a, MIN_MARK_W)
-    return [x0 + min(a, w - width), width]
 
 
 def _runs(items):
@@ -120,7 +105,7 @@ def _process_rows(mmu: ShadowMMU, guest, cr3, ids: dict, seen: dict):
             cell = cells.setdefault((slot >> 9, slot & 511), {"guest": [], "shadow": [], "cover": None})
             first = ((va + half) >> PAGE_SHIFT) & 511
             cell["guest"].append((first, min(size, 1 << SLOT_SHIFT) // PAGE_SIZE, 1))
-    for q, j, pd, pde, child in pae_pdes(mmu):
+    for q, j, pd, pde, child in pae_pdes(mmu.roots, mmu.cache):
         cell = cells.setdefault((q, j), {"guest": [], "shadow": [], "cover": None})
         base = q << 30 | j << SLOT_SHIFT
         sp = pd if child is None else child
@@ -136,34 +121,32 @@ def _process_rows(mmu: ShadowMMU, guest, cr3, ids: dict, seen: dict):
     return cells
 
 
-def _layout(occupied: dict) -> tuple[list, int]:
-    """Per quadrant: (gaps, slots) with x positions; occupied maps (q, j) -> "pages" | "large"."""
-    strips, width = [], 0
+def _layout(occupied: dict) -> list:
+    """Per quadrant: (gaps, slots) in address order; occupied maps (q, j) -> "pages" | "large"."""
+    strips = []
     for q in range(4):
-        x, gaps, slots, j = LABEL_W, [], [], 0
+        gaps, slots, j = [], [], 0
         while j < SLOTS:
             if (q, j) in occupied:
-                w = PAGES_SLOT_W if occupied[q, j] == "pages" else LARGE_SLOT_W
                 first_of_run = occupied[q, j] == "pages" or occupied.get((q, j - 1)) != "large"
-                slots.append({"index": j, "x": x, "w": w, "kind": occupied[q, j],
+                slots.append({"index": j, "kind": occupied[q, j],
                               "va": _hex(q << 30 | j << SLOT_SHIFT),
                               "tick": _hex(q << 30 | j << SLOT_SHIFT) if first_of_run else ""})
-                x, j = x + w, j + 1
+                j += 1
                 continue
             end = j
             while end < SLOTS and (q, end) not in occupied:
                 end += 1
-            gaps.append({"first": j, "slots": end - j, "x": x, "w": GAP_W,
-                         "va": _hex(q << 30 | j << SLOT_SHIFT),
+            gaps.append({"first": j, "slots": end - j, "va": _hex(q << 30 | j << SLOT_SHIFT),
                          "va_end": _hex((q << 30 | end << SLOT_SHIFT) - 1)})
-            x, j = x + GAP_W, end
+            j = end
         strips.append((gaps, slots))
-        width = max(width, x)
-    return strips, width
+    return strips
 
 
 def _cell_record(cell: dict | None, slot: dict, pages: list, n: int) -> dict:
-    """One row's slot: its covering page (index into pages), mark text, and the guest and sPTE runs.
+    """One row's slot: its covering page (index into pages), mark text, and the guest and sPTE
+    runs ([first, count] and [first, count, ok] in the slot's pages).
 
     Keys left out when they hold their default, to keep the state space small:
     ``reused`` (False: the page was made by this row's process), ``wrong`` (0:
@@ -171,7 +154,6 @@ def _cell_record(cell: dict | None, slot: dict, pages: list, n: int) -> dict:
     """
     if cell is None:
         return {"guest": [], "shadow": []}
-    x0, w = slot["x"], slot["w"]
     out: dict = {}
     cover = cell["cover"]
     page = pages[cover] if cover is not None else None
@@ -186,8 +168,8 @@ def _cell_record(cell: dict | None, slot: dict, pages: list, n: int) -> dict:
     wrong = sum(c for _, c, ok in cell["shadow"] if not ok)
     if wrong:
         out["wrong"] = wrong
-    out["guest"] = [_mark(k, c, x0, w) for k, c, _ in _merge(cell["guest"])]
-    out["shadow"] = [_mark(k, c, x0, w) + [int(ok)] for k, c, ok in cell["shadow"]]
+    out["guest"] = [[k, c] for k, c, _ in _merge(cell["guest"])]
+    out["shadow"] = [[k, c, int(ok)] for k, c, ok in cell["shadow"]]
     return out
 
 
@@ -254,17 +236,13 @@ def whole_guest_record(inputs: dict) -> dict:
                     occupied[key] = "pages"
                 else:
                     occupied.setdefault(key, "large")
-    strips_xy, width = _layout(occupied)
-    strips, y = [], 0
-    for q, (gaps, slots) in enumerate(strips_xy):
-        rows = []
-        for n, cells in enumerate(per_process):
-            rows.append({"label": f"process {n + 1}", "y": y + STRIP_HEAD_H + n * ROW_H,
-                         "cells": [_cell_record(cells.get((q, s["index"])), s, pages, n) for s in slots]})
-        height = STRIP_HEAD_H + len(per_process) * ROW_H
-        strips.append({"quadrant": q, "y": y, "h": height, "va": _hex(q << 30),
-                       "va_end": _hex(((q + 1) << 30) - 1), "gaps": gaps, "slots": slots, "rows": rows})
-        y += height + STRIP_GAP
+    strips = []
+    for q, (gaps, slots) in enumerate(_layout(occupied)):
+        rows = [{"label": f"process {n + 1}",
+                 "cells": [_cell_record(cells.get((q, s["index"])), s, pages, n) for s in slots]}
+                for n, cells in enumerate(per_process)]
+        strips.append({"quadrant": q, "va": _hex(q << 30), "va_end": _hex(((q + 1) << 30) - 1),
+                       "gaps": gaps, "slots": slots, "rows": rows})
     for p in pages:  # JSON-ready: process numbers from 1
         p["created_by"] = f"process {p['created_by'] + 1}"
     stats = mmu.stats()
@@ -277,9 +255,6 @@ def whole_guest_record(inputs: dict) -> dict:
                     if verdict is None else
                     {"verdict": "wrong", "text": verdict[1].describe(), "va": _hex(verdict[1].va),
                      "process": f"process {verdict[0] + 1}"}),
-        "map": {"width": width, "height": y - STRIP_GAP, "label_w": LABEL_W, "min_mark_w": MIN_MARK_W,
-                "head_h": STRIP_HEAD_H,
-                "row_h": ROW_H, "text_dy": ROW_TEXT_DY, "guest_dy": GUEST_DY, "shadow_dy": SHADOW_DY,
-                "bar_h": BAR_H, "strips": strips, "pages": pages},
+        "map": {"pages_per_slot": PAGES_PER_SLOT, "strips": strips, "pages": pages},
         "switch": switch,
     }

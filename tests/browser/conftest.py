@@ -32,6 +32,19 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if here in Path(str(item.path)).resolve().parents:
             item.add_marker(pytest.mark.browser)
+    # test_jupyterlab.py and test_voila.py last: they reuse the run of every notebook an
+    # earlier test ran in JupyterLab or Voila (RUN_REPORTS, VOILA_REPORTS) instead of
+    # running it again.
+    last = [i for i in items if Path(str(i.path)).name in ("test_jupyterlab.py", "test_voila.py")]
+    items[:] = [i for i in items if i not in last] + last
+
+
+#: path -> the problems JupyterLab showed right after Run All of that notebook, the first
+#: time a test ran it this session (see test_jupyterlab.py).
+RUN_REPORTS: dict[str, list[str]] = {}
+#: path -> the problems a Voila page of that notebook showed once rendered (harness.
+#: voila_problems), recorded by test_explorers_kernel.py's Voila tests for test_voila.py.
+VOILA_REPORTS: dict[str, list[str]] = {}
 
 
 
@@ -81,6 +94,8 @@ def lab(request, chromium_context, lab_server):
         pages.append(page)
         nb = open_lab_notebook(page, lab_server, path, run)
         opened.append(nb)
+        if run and path not in RUN_REPORTS:
+            RUN_REPORTS[path] = nb.report().problems()
         return nb
 
     yield open_

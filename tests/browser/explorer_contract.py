@@ -22,6 +22,8 @@ import random
 
 from shadowmmu import QUADRANT_RULES, decompose, parse_address
 
+from browser.harness import LOAD_MS, STEP_MS
+
 # notebook (page stem) -> the explorer it is about; the issue moves these five into the page.
 EXPLORER_PAGES = {
     "address-anatomy": "02-address-anatomy",
@@ -42,7 +44,7 @@ ATTRS = ("address", *FIELDS, "rule")
 GOOD_INPUTS = ("0xC0200000", "c0200000", "0xC020_0000", "3221225472", "0x00400000",
                "0XdeadBEEF", "0", "0xFFFFFFFF", "4294967295")
 BAD_INPUTS = ("0x100000000", "not-an-address", "00200000", "-1", "4294967296", "0x", "")
-UPDATE_MS = 10_000   # no kernel in the loop on the static site; generous for a loaded machine
+UPDATE_MS = STEP_MS   # one change answered; sized for a loaded machine (harness.py)
 
 JS_STATE = """(root) => {
   const out = {};
@@ -86,7 +88,7 @@ def refusal(text: str) -> str:
 class Explorer:
     """One explorer on a page, found by its data-explorer name."""
 
-    def __init__(self, page, name: str, timeout_ms: int = 60_000, scope=None, nth: int = 0):
+    def __init__(self, page, name: str, timeout_ms: int = LOAD_MS, scope=None, nth: int = 0):
         """The nth explorer named name on page, or inside the locator scope."""
         self.page, self.name = page, name
         self.root = (scope or page).locator(f'.smmu-explorer[data-explorer="{name}"]').nth(nth)

@@ -33,7 +33,7 @@ def build_tool():
     if name not in sys.modules:
         tools = str(REPO / "tools")
         if tools not in sys.path:
-            sys.path.insert(0, tools)        # as when run as a script: site_python beside it
+            sys.path.insert(0, tools)        # as when run as a script: site_pages, run_twice, site_python beside it
         spec = importlib.util.spec_from_file_location(name, REPO / "tools" / "build_site.py")
         mod = importlib.util.module_from_spec(spec)
         sys.modules[name] = mod

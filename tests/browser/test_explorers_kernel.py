@@ -20,8 +20,9 @@ import json
 import nbformat
 import pytest
 
-from browser.conftest import _PAGES_KEY, _stop_keeping_log
-from browser.harness import NOTEBOOK_DIR, open_voila_notebook, start_server
+from browser.conftest import _PAGES_KEY, VOILA_REPORTS, _stop_keeping_log
+from browser.harness import (LOAD_MS, NOTEBOOK_DIR, open_voila_notebook, playwright_errors,
+                             start_server, voila_problems)
 from browser.explorer_contract import EXPLORER_PAGES, UPDATE_MS, exercise_explorer, hex32
 
 PYTHON_SETS = 0x12345678     # what the probe's button (or the kernel request) writes
@@ -73,6 +74,18 @@ def kernel_exec(page, code: str) -> str:
     return out
 
 
+def wait_kernel_true(page, expr: str, timeout_ms: int = UPDATE_MS) -> bool:
+    """Ask the kernel for expr until it is true (each request a round trip; playwright
+    polls the condition); False if it never was within timeout_ms."""
+    try:
+        page.wait_for_function(
+            f"async (code) => (await ({JS_KERNEL_EXEC})(code)).trim() === 'True'",
+            arg=f"print(bool({expr}))", polling=100, timeout=timeout_ms)
+        return True
+    except playwright_errors()[0]:
+        return False
+
+
 def python_addresses(page, name: str) -> list[int]:
     return json.loads(kernel_exec(
         page, f"import json; print(json.dumps([int(w.address) for w in {FIND.format(name=name)}]))"))
@@ -86,13 +99,10 @@ def test_explorer_in_jupyterlab_syncs_with_python(lab, name):
     ex = exercise_explorer(nb.page, name, quick=True)
     va = ex.address()
     assert va != PYTHON_SETS
-    seen: list[int] = []
-    for _ in range(50):                  # the comm message may still be on its way
+    # the comm message may still be on its way: wait until the kernel says it holds va
+    if not wait_kernel_true(nb.page, f"{va} in [int(w.address) for w in {FIND.format(name=name)}]"):
         seen = python_addresses(nb.page, name)
-        if va in seen:
-            break
-        nb.page.wait_for_timeout(100)
-    assert va in seen, f"the page shows {hex32(va)}, Python's {name} explorers hold {seen}"
+        raise AssertionError(f"the page shows {hex32(va)}, Python's {name} explorers hold {seen}")
     kernel_exec(nb.page, f"for w in {FIND.format(name=name)}: w.address = {PYTHON_SETS}")
     ex.wait_address(PYTHON_SETS, "after Python set address")
 
@@ -115,7 +125,11 @@ def test_explorer_in_voila_syncs_with_python(request, chromium_context, probe_vo
     page = chromium_context.new_page()
     request.node.stash.setdefault(_PAGES_KEY, []).append(page)
     try:
-        open_voila_notebook(page, probe_voila, EXPLORER_PAGES[name] + ".ipynb")
+        path = EXPLORER_PAGES[name] + ".ipynb"
+        open_voila_notebook(page, probe_voila, path)
+        # the page as rendered, before it is driven: test_voila.py checks it (no second render)
+        page.locator(f'.smmu-explorer[data-explorer="{name}"]').first.wait_for(timeout=LOAD_MS)
+        VOILA_REPORTS.setdefault(path, voila_problems(page))
         ex = exercise_explorer(page, name, quick=True)
         va = ex.address()
         assert va != PYTHON_SETS

@@ -74,22 +74,33 @@ def data(pg, selector):
     return pg.eval_on_selector(selector, "e => ({...e.dataset})")
 
 
+def drawn_after_each(page, root, explorer, inputs, controls, steps):
+    """For each step (field, value[, text]): work the field's control, controls[field] =
+    (how, selector), how "type" (text, else 0x%08X, then Enter), "click" or "select" (text,
+    else str(value)); then the record drawn must be the one CPython computes for the inputs."""
+    for field, value, *text in steps:
+        how, selector = controls[field]
+        control = page.locator(f"{root} {selector}")
+        said = text[0] if text else (f"0x{value:08X}" if how == "type" else str(value))
+        if how == "type":
+            control.fill(said)
+            control.press("Enter")
+        elif how == "click":
+            control.click()
+        else:
+            control.select_option(said)
+        inputs = inputs | {field: value}
+        key, want = expected(explorer, inputs)
+        assert drawn_record(page, root, 0, key, LATER_MS) == want, inputs
+
+
 def test_06_typed_addresses_and_toggles(page):
     inputs = {"va": 0x12345678, "write": False, "process": 0, "before": "fresh"}
-    steps = [("va", "0x0000_1000", 0x1000), ("va", "3221225472", 0xC0000000), ("write", None, True),
-             ("process", "1", 1), ("before", "after-p1", "after-p1"), ("va", "0xfffff123", 0xFFFFF123)]
-    for field, text, value in steps:
-        if field == "va":
-            box = page.locator(f"{FAULT} input.smmu-address")
-            box.fill(text)
-            box.press("Enter")
-        elif field == "write":
-            page.locator(f"{FAULT} input.smmu-write-access").click()
-        else:
-            page.locator(f"{FAULT} select.smmu-{field}").select_option(text)
-        inputs[field] = value
-        key, want = expected(FaultExplorer, inputs)
-        assert drawn_record(page, FAULT, 0, key, LATER_MS) == want, inputs
+    steps = [("va", 0x1000, "0x0000_1000"), ("va", 0xC0000000, "3221225472"), ("write", True),
+             ("process", 1, "1"), ("before", "after-p1", "after-p1"), ("va", 0xFFFFF123, "0xfffff123")]
+    controls = {"va": ("type", "input.smmu-address"), "write": ("click", "input.smmu-write-access"),
+                "process": ("select", "select.smmu-process"), "before": ("select", "select.smmu-before")}
+    drawn_after_each(page, FAULT, FaultExplorer, inputs, controls, steps)
 
 
 def test_07_every_control_combination(page):
@@ -130,44 +141,26 @@ def test_08_rules_large_pages_and_processes(page):
     inputs = {"rule": "mainline", "large": True, "processes": 3}
     actions = [("rule", r) for r in QUADRANT_RULES if r != "mainline"]
     actions += [("large", False), ("processes", 1), ("processes", 4), ("rule", "halves"), ("large", True)]
-    for field, value in actions:
-        if field == "large":
-            page.locator(f"{GUEST} input.smmu-large").click()
-        else:
-            page.locator(f"{GUEST} select.smmu-{field}").select_option(str(value))
-        inputs[field] = value
-        key, want = expected(WholeGuestExplorer, inputs)
-        assert drawn_record(page, GUEST, 0, key, LATER_MS) == want, inputs
+    controls = {"large": ("click", "input.smmu-large"), "rule": ("select", "select.smmu-rule"),
+                "processes": ("select", "select.smmu-processes")}
+    drawn_after_each(page, GUEST, WholeGuestExplorer, inputs, controls, actions)
 
 
 def test_10_typed_addresses_of_real_snapshots(page):
     inputs = {"snapshot": "user-1", "va": 0x08048000, "host_large_pages": True}
-    for field, value in [("va", 0x0804A123), ("snapshot", "kernel-boot"), ("va", 0xC1000010),
-                         ("host_large_pages", False), ("va", 0xBFFFF000)]:
-        if field == "va":
-            box = page.locator(f"{PROBE} input.smmu-address")
-            box.fill(f"0x{value:08X}")
-            box.press("Enter")
-        elif field == "snapshot":
-            page.locator(f"{PROBE} select.smmu-snapshot").select_option(value)
-        else:
-            page.locator(f"{PROBE} input.smmu-large-pages").click()
-        inputs[field] = value
-        key, want = expected(RealGuestExplorer, inputs)
-        assert drawn_record(page, PROBE, 0, key, LATER_MS) == want, inputs
+    steps = [("va", 0x0804A123), ("snapshot", "kernel-boot"), ("va", 0xC1000010),
+             ("host_large_pages", False), ("va", 0xBFFFF000)]
+    controls = {"va": ("type", "input.smmu-address"), "snapshot": ("select", "select.smmu-snapshot"),
+                "host_large_pages": ("click", "input.smmu-large-pages")}
+    drawn_after_each(page, PROBE, RealGuestExplorer, inputs, controls, steps)
 
 
 def test_10_cr3_switch(page):
     inputs = {"first": "user-1", "host_large_pages": True, "rule": "mainline"}
     actions = [("rule", r) for r in QUADRANT_RULES if r != "mainline"] + [("first", "user-2"), ("host_large_pages", False)]
-    for field, value in actions:
-        if field == "host_large_pages":
-            page.locator(f"{SWITCH} input.smmu-large-pages").click()
-        else:
-            page.locator(f"{SWITCH} select.smmu-{'switch-first' if field == 'first' else field}").select_option(value)
-        inputs[field] = value
-        key, want = expected(Cr3SwitchExplorer, inputs)
-        assert drawn_record(page, SWITCH, 0, key, LATER_MS) == want, inputs
+    controls = {"host_large_pages": ("click", "input.smmu-large-pages"),
+                "first": ("select", "select.smmu-switch-first"), "rule": ("select", "select.smmu-rule")}
+    drawn_after_each(page, SWITCH, Cr3SwitchExplorer, inputs, controls, actions)
 
 
 def test_one_python_for_the_page(page):

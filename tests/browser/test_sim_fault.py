@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import pytest
 
+from browser.harness import LOAD_MS, STEP_MS
 from browser.page_python import drawn_record, expected
 from browser.static_site import NetworkGuard, serve
 from browser.test_static_site import offline_page, site_dir, site_url  # noqa: F401 (fixtures)
@@ -98,7 +99,7 @@ def harness_page(chromium_context, tmp_path_factory):
     (d / "fault.html").write_text(sim_page(page_fault_explorer(0xDEADBEEF)), encoding="utf-8")
     with serve(d) as base:
         pg, guard, errors = open_page(chromium_context, f"{base}/fault.html")
-        pg.wait_for_function("window.smmuReady === true", timeout=20_000)
+        pg.wait_for_function("window.smmuReady === true", timeout=STEP_MS)
         yield pg
         pg.close()
     assert not errors, errors
@@ -182,7 +183,7 @@ def test_the_keyboard_steps(harness_page):
 
 def test_static_site_steps_every_preset_to_the_simulators_answer(offline_page):
     pg, guard = offline_page("06-page-fault")
-    pg.locator(ROOT).first.wait_for(state="visible", timeout=60_000)
+    pg.locator(ROOT).first.wait_for(state="visible", timeout=LOAD_MS)
     assert pg.locator(ROOT).count() == 1
     assert pg.locator(f"{ROOT} .smmu-picture svg").count() == 1
     check_every_preset(pg)
@@ -208,14 +209,14 @@ def test_a_new_address_is_computed_by_the_kernel(request, where):
         pg = request.getfixturevalue("lab")("06-page-fault.ipynb").page
     else:
         pg = request.getfixturevalue("voila")("06-page-fault.ipynb")
-    pg.locator(ROOT).first.wait_for(state="visible", timeout=60_000)
+    pg.locator(ROOT).first.wait_for(state="visible", timeout=LOAD_MS)
     va = 0xDEAD0123                       # not precomputed: 0xDEAD0000's page, another offset
     pg.locator(f"{ROOT} select.smmu-process").select_option("1")
     box = pg.locator(f"{ROOT} input.smmu-address")
     box.fill(f"0x{va:08X}")
     box.press("Enter")
     pg.wait_for_function(f"""() => {{ const e = document.querySelector('{ROOT}');
-        return e.dataset.address === '0x{va:08X}' && e.dataset.process === '1'; }}""", timeout=20_000)
+        return e.dataset.address === '0x{va:08X}' && e.dataset.process === '1'; }}""", timeout=STEP_MS)
     assert data(pg)["status"] == ""
     step_to_end(pg)
     assert data(pg)["gpa"] == simulator_says(va, False, 1, "fresh")[1]

@@ -15,7 +15,8 @@ from itertools import product
 
 import pytest
 
-from browser.test_explorers_kernel import kernel_exec
+from browser.test_explorers_kernel import kernel_exec, wait_kernel_true
+from browser.harness import LOAD_MS, STEP_MS
 from browser.test_static_site import offline_page, site_dir, site_url  # noqa: F401 (fixtures)
 from frontend.harness import offline_file_page, sim_page
 from shadowmmu.frontend.whole_guest_explorer import whole_guest_explorer
@@ -25,7 +26,7 @@ from shadowmmu.states.whole_guest import PROCESS_COUNTS
 
 ROOT = '.smmu-explorer[data-explorer="whole-guest"]'
 COMBOS = list(product(QUADRANT_RULES, (True, False), PROCESS_COUNTS))
-UPDATE_MS = 20_000
+UPDATE_MS = STEP_MS
 
 # Set the three controls (select.smmu-rule, input.smmu-large, select.smmu-processes) in one
 # task, dispatching "change" for each that changes, and read the root at once.
@@ -121,7 +122,7 @@ def test_bare_page_says_another_input_needs_the_kernel(bare_page):
 
 def test_static_site_every_control(offline_page):
     page, guard = offline_page("08-whole-guest")
-    page.locator(ROOT).first.wait_for(state="visible", timeout=60_000)
+    page.locator(ROOT).first.wait_for(state="visible", timeout=LOAD_MS)
     assert page.locator(ROOT).count() == 1
     check(page.evaluate(f"() => ({JS_READ})(document.querySelector('{ROOT}'))"),
           expected("mainline", True, 3), "first picture")
@@ -137,17 +138,15 @@ FIND = ("[w for w in list(__import__('ipywidgets').widgets.widget._instances.val
 def test_jupyterlab_every_control_and_a_live_request(lab):
     nb = lab("08-whole-guest.ipynb")
     page = nb.page
-    page.locator(ROOT).first.wait_for(state="visible", timeout=60_000)
+    page.locator(ROOT).first.wait_for(state="visible", timeout=LOAD_MS)
     drive_every_combination(page)
     # Python sees the reader's last choice (the page's state messages are sent as it goes,
     # so the kernel may lag a moment behind the 48 quick changes) ...
     last = [{"rule": COMBOS[-1][0], "large": COMBOS[-1][1], "processes": COMBOS[-1][2]}]
-    for _ in range(40):
+    if not wait_kernel_true(page, f"__import__('json').dumps([w.inputs for w in {FIND}], sort_keys=True)"
+                                  f" == {json.dumps(last, sort_keys=True)!r}"):
         seen = json.loads(kernel_exec(page, f"import json; print(json.dumps([w.inputs for w in {FIND}]))"))
-        if seen == last:
-            break
-        page.wait_for_timeout(250)
-    assert seen == last
+        assert seen == last
     # ... and answers an input outside the precomputed space (a live run in the kernel)
     kernel_exec(page, f"{FIND}[0].show(rule='lai', large=True, processes=6)")
     want = expected("lai", True, 6)
@@ -158,6 +157,6 @@ def test_jupyterlab_every_control_and_a_live_request(lab):
 
 def test_voila_every_control(voila):
     page = voila("08-whole-guest.ipynb")
-    page.locator(ROOT).first.wait_for(state="visible", timeout=60_000)
+    page.locator(ROOT).first.wait_for(state="visible", timeout=LOAD_MS)
     drive_every_combination(page)
     tab_reaches_every_control(page)

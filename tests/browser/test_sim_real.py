@@ -14,6 +14,7 @@ import pytest
 
 from browser.page_python import drawn_record, expected
 from browser.test_static_site import offline_page, site_dir, site_url  # noqa: F401 (fixtures)
+from browser.harness import LOAD_MS, STEP_MS
 from frontend.harness import sim_page
 from frontend.real_oracle import probe_dataset, switch_by_trace
 from shadowmmu.frontend.real_guest_explorer import RealGuestExplorer, cr3_switch_explorer, real_guest_explorer
@@ -21,7 +22,7 @@ from shadowmmu.states.real_guest import PROBE_PRESETS
 
 PROBE = '.smmu-explorer[data-explorer="real-guest"]'
 SWITCH = '.smmu-explorer[data-explorer="cr3-switch"]'
-WAIT_MS = 20_000
+WAIT_MS = STEP_MS
 KEYS = ("snapshot", "address", "gpa", "qemu", "qemuGpa", "agree", "largePages")
 #: Not among the presets (busybox's second page, plus an offset), mapped in user-1.
 OFF_PRESET = 0x08049123
@@ -158,8 +159,8 @@ def test_bare_page_switch(bare):
 
 def test_static_site(offline_page):  # noqa: F811
     page, _ = offline_page("10-real-guest")
-    page.wait_for_selector(PROBE, timeout=60_000)
-    page.wait_for_selector(SWITCH, timeout=60_000)
+    page.wait_for_selector(PROBE, timeout=LOAD_MS)
+    page.wait_for_selector(SWITCH, timeout=LOAD_MS)
     drive_probe(page)
     inputs = {"snapshot": dataset(page, PROBE)["snapshot"], "va": OFF_PRESET,
               "host_large_pages": dataset(page, PROBE)["largePages"] == "1"}
@@ -173,7 +174,7 @@ def test_static_site(offline_page):  # noqa: F811
 def test_jupyterlab_computes_an_address_off_the_presets(lab):
     nb = lab("10-real-guest.ipynb")
     page = nb.page
-    page.wait_for_selector(PROBE, timeout=60_000)
+    page.wait_for_selector(PROBE, timeout=LOAD_MS)
     wait_probe(page, probe_dataset("user-1", 0x08048000))
     for name, va in (("user-1", OFF_PRESET), ("user-2", 0xC0BFF004)):
         page.select_option(f"{PROBE} select.smmu-snapshot", name)
@@ -186,7 +187,7 @@ def test_jupyterlab_computes_an_address_off_the_presets(lab):
 
 def test_voila_computes_an_address_off_the_presets(voila):
     page = voila("10-real-guest.ipynb")
-    page.wait_for_selector(PROBE, timeout=60_000)
+    page.wait_for_selector(PROBE, timeout=LOAD_MS)
     wait_probe(page, probe_dataset("user-1", 0x08048000))
     page.fill(f"{PROBE} input.smmu-address", f"0x{OFF_PRESET:08X}")
     page.press(f"{PROBE} input.smmu-address", "Enter")

@@ -16,6 +16,7 @@ import re
 import pytest
 
 from browser.conftest import _PAGES_KEY
+from browser.harness import LOAD_MS
 from browser.explorer_contract import EXPLORER_PAGES, Explorer, exercise_explorer
 from browser.static_site import REPO, NetworkGuard, find_or_build_site, serve
 
@@ -23,7 +24,6 @@ from browser.static_site import REPO, NetworkGuard, find_or_build_site, serve
 SIMULATOR_PAGES = {"06-page-fault": {"page-fault": 1}, "07-guest-writes": {"guest-write": 4},
                    "08-whole-guest": {"whole-guest": 1},
                    "10-real-guest": {"real-guest": 1, "cr3-switch": 1}}
-LOAD_MS = 60_000
 
 
 @pytest.fixture(scope="session")

@@ -38,7 +38,7 @@ def js_dir(tmp_path_factory) -> Path:
     """A directory holding the tables as JSON and the model module as the page ships it."""
     d = tmp_path_factory.mktemp("js")
     (d / "tables.json").write_text(json.dumps(explorer_tables()))
-    (d / "model.mjs").write_text(esm_source(("model.js",)))
+    (d / "model.mjs").write_text(esm_source("address"))
     return d
 
 

@@ -15,6 +15,8 @@ from contextlib import contextmanager
 
 import anywidget
 
+from browser.harness import LOAD_MS   # every browser wait sized for a loaded machine
+
 from shadowmmu.frontend.assets import css_source, esm_source
 
 #: anywidget's model over a plain object of traits; save_changes() throws: no kernel.
@@ -75,7 +77,7 @@ def offline_file_page(context, html_path, width: int = 1000, height: int = 1400)
              else (outside.append(r.request.url), r.abort()))
     pg.on("pageerror", lambda e: errors.append(str(e)))
     pg.goto(html_path.as_uri())
-    pg.wait_for_function("window.smmuReady === true", timeout=20_000)
+    pg.wait_for_function("window.smmuReady === true", timeout=LOAD_MS)
     yield pg
     pg.close()
     assert not errors, errors

@@ -31,7 +31,7 @@ def test_every_step_of_every_state_draws(node):
             if "predict" in step:
                 calls.append([x.tables, x.spec, rec, rec["inputs"], {"step": n - 1, "asking": n}])
                 where.append((key, f"asking {n}"))
-    out = node_call(FaultExplorer.modules, "drawFault", calls)
+    out = node_call(FaultExplorer.bundle, "drawFault", calls)
     assert len(out) == len(calls)
     for (key, n), svg in zip(where, out):
         assert svg.startswith("<svg") and svg.count("<svg") == 1 and svg.endswith("</svg>"), (key, n)
@@ -43,7 +43,7 @@ def test_the_last_step_names_the_pages_the_simulator_holds(node):
     x = page_fault_explorer()
     guest, cr3s = small_guest()
     keys = sorted(x.states)
-    out = node_call(FaultExplorer.modules, "drawFault",
+    out = node_call(FaultExplorer.bundle, "drawFault",
                     [[x.tables, x.spec, x.states[k], x.states[k]["inputs"]] for k in keys])
     seen_l1 = 0
     for key, svg in zip(keys, out):
@@ -69,6 +69,6 @@ def test_a_planted_wrong_quadrant_shows_in_the_picture(node):
     shadow = dict(bad["trees"][last]["shadow"])
     shadow["pages"] = [{**p, "quadrant": 0} if p["level"] == 1 else p for p in shadow["pages"]]
     bad["trees"][last] = {**bad["trees"][last], "shadow": shadow}
-    good_svg, bad_svg = node_call(FaultExplorer.modules, "drawFault",
+    good_svg, bad_svg = node_call(FaultExplorer.bundle, "drawFault",
                                   [[x.tables, x.spec, rec, rec["inputs"]], [x.tables, x.spec, bad, bad["inputs"]]])
     assert "L1 q1 gfn 0xE02" in good_svg and "L1 q1 gfn 0xE02" not in bad_svg

@@ -2,8 +2,8 @@
 
 The drawn numbers are checked against the simulator run here through the scenario
 (``run_whole_guest``: stats and verdict), not against the record alone; the marks
-against the record they were drawn from, and against the visible minimum (3 px,
-``states.whole_guest.MIN_MARK_W``): no mapping or sPTE run is drawn thinner.
+against the record they were drawn from, and against the visible minimum (3 px, guest.js's
+``MAP.minMarkW``): no mapping or sPTE run is drawn thinner, and every mark sits in its slot.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ def drawn(node):
     x = whole_guest_explorer()
     space = whole_guest_space()
     records = [x.states[state_key(x.key_fields, i)] for i in space]
-    svgs = node_call(WholeGuestExplorer.modules, "guestDraw", [[x.tables, x.spec, r, i] for r, i in zip(records, space)])
+    svgs = node_call(WholeGuestExplorer.bundle, "guestDraw", [[x.tables, x.spec, r, i] for r, i in zip(records, space)])
     return list(zip(space, records, svgs))
 
 
@@ -40,7 +40,7 @@ def test_every_state_is_drawn_as_the_simulator_says(drawn):
     for inputs, rec, svg in drawn:
         where = state_key(("rule", "large", "processes"), inputs)
         root = ET.fromstring(svg)  # well-formed
-        assert int(root.get("width")) <= 960, where
+        assert int(root.get("width")) <= 948, where  # the map laid out by guest.js fits the page
         stats, mismatch = run_whole_guest(inputs["processes"], 64, inputs["large"], inputs["rule"])
         cells = [e for e in root.iter(f"{SVG}g") if _class(e, "smmu-census-cell")]
         for e in cells:
@@ -75,6 +75,26 @@ def test_no_mark_is_thinner_than_the_visible_minimum(drawn):
         assert len(marks["smmu-guest-run"]) == sum(len(c["guest"]) for c in runs) > 0
         assert len(marks["smmu-spte-run"]) == sum(len(c["shadow"]) for c in runs) > 0
         assert min(marks["smmu-guest-run"] + marks["smmu-spte-run"]) >= VISIBLE_PX, inputs
+
+
+def test_every_mark_sits_inside_its_slot_and_slots_do_not_overlap(drawn):
+    """The layout is the page's (guest.js): each run's rect lies inside its cell's slot rect,
+    and the slots and gaps of a row never overlap."""
+    for inputs, rec, svg in drawn:
+        root = ET.fromstring(svg)
+        rows: dict = {}
+        for g in root.iter(f"{SVG}g"):
+            if not _class(g, "smmu-map-cell"):
+                continue
+            slot, *runs = [r for r in g.iter(f"{SVG}rect")]
+            x0, w0 = float(slot.get("x")), float(slot.get("width"))
+            for r in runs:
+                x, w = float(r.get("x")), float(r.get("width"))
+                assert x0 <= x and x + w <= x0 + w0, (inputs, g.get("data-slot"))
+            rows.setdefault((g.get("data-quadrant"), g.get("data-process")), []).append((x0, w0))
+        for spans in rows.values():
+            spans.sort()
+            assert all(a + w <= b for (a, w), (b, _) in zip(spans, spans[1:])), inputs
 
 
 def test_each_map_cell_names_its_covering_page(drawn):

@@ -86,11 +86,11 @@ def test_js_model_agrees_with_python_on_every_page_and_rule(node, js_dir):
 
 
 def test_a_planted_bug_in_the_js_is_caught(node, js_dir):
-    source = esm_source(("model.js",))
-    planted = "const width = hi - lo + 1;"
+    source = esm_source("address")
+    planted = "const width=hi-lo+1;"
     assert source.count(planted) == 1
     mutant = js_dir / "mutant.mjs"
-    mutant.write_text(source.replace(planted, "const width = hi - lo;"))
+    mutant.write_text(source.replace(planted, "const width=hi-lo;"))
     vas, got, _ = _run_model(node, js_dir, mutant)
     counts = _mismatches(vas, got)
     print(f"\nplanted off-by-one field width: {sum(counts.values())} mismatches")

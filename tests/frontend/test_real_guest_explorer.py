@@ -158,7 +158,7 @@ def text_overflows(svg: str, em: float = 0.6) -> list[str]:
 
 def draw_all(x, node):
     calls = [[x.tables, x.spec, rec, {}] for rec in x.states.values()]
-    return dict(zip(x.states, node_call(tuple(x.modules), x.draw_function, calls)))
+    return dict(zip(x.states, node_call(x.bundle, x.draw_function, calls)))
 
 
 def test_every_probe_picture_fits_and_shows_its_record(probe, node):

@@ -22,6 +22,9 @@ from .conftest import NODE_TIMEOUT_S
 class Squares(SimExplorer):
     key_fields = ("n", "neg")
     explorer_kind = "squares"
+    record_kind = "square"
+    record_schema = {"type": "object", "required": ["square"], "properties": {"square": {"type": "integer"}},
+                     "additionalProperties": False}
     computed: list = []
 
     @staticmethod
@@ -116,7 +119,7 @@ def test_the_page_names_states_like_python_and_steps_as_documented(node, tmp_pat
     fields = ("va", "write", "rule")
     inputs = [{"va": v, "write": w, "rule": r} for v in (0, 1, 0xDEADBEEF, 0xFFFFFFFF)
               for w in (False, True) for r in ("mainline", "lai")]
-    (tmp_path / "sim.mjs").write_text(esm_source(("sim.js",)))
+    (tmp_path / "sim.mjs").write_text(esm_source("fault"))
     (tmp_path / "main.mjs").write_text(_NODE_MAIN)
     (tmp_path / "job.json").write_text(json.dumps({"fields": fields, "inputs": inputs}))
     proc = subprocess.run([node, str(tmp_path / "main.mjs"), str(tmp_path / "job.json")],

@@ -104,15 +104,18 @@ BIT_POSITIONS = {"12", "21", "22", "30", "31"}
 SIZES = re.compile(r"\b(256|511|512|1023|1024|2048|4095|4096|0x[fF]{3,8}|0x[13]?[fF]{2})\b")
 
 
-@pytest.mark.parametrize("name", ["model.js", "draw.js", "explorer.js"])
+PICTURES = ("draw.js", "bits.js", "twotrees.js", "readout.js", "real_draw.js")
+
+
+@pytest.mark.parametrize("name", ["model.js", "explorer.js", "exercise.js", "rulecheck.js", *PICTURES])
 def test_the_js_holds_no_kernel_constants(name):
     """Outside strings and comments the JS names no table size or mask, and the model and
-    the widget glue no bit position either (draw.js's pixel geometry may use small numbers)."""
+    the widget glue no bit position either (a picture's pixel geometry may use small numbers)."""
     code = module_text(name)
     code = re.sub(r"//[^\n]*", "", code)
     code = re.sub(r"`(?:\\.|[^`\\])*`|\"(?:\\.|[^\"\\])*\"|'(?:\\.|[^'\\])*'", '""', code)
     hits = SIZES.findall(code)
-    if name != "draw.js":
+    if name not in PICTURES:
         hits += [n for n in re.findall(r"\b\d+\b", code) if n in BIT_POSITIONS]
     assert not hits, hits
 

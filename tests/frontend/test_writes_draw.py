@@ -23,7 +23,7 @@ def test_every_step_of_every_precomputed_state_draws(node):
         for at, step in enumerate(rec["steps"]):
             calls.append([x.tables, x.spec, rec, rec["inputs"], at])
             expect.append((key, at, rec, step))
-    svgs = node_call(x.modules, x.draw_function, calls)
+    svgs = node_call(x.bundle, x.draw_function, calls)
     assert svgs is not None and len(svgs) == len(calls)
     for svg, (key, at, rec, step) in zip(svgs, expect):
         where = f"{key} step {at}"
@@ -58,7 +58,7 @@ def test_the_page_parses_offsets_as_python_does(node):
     states.write_inputs.normalise_inputs (address.parse_number): the same verdicts, the same words."""
     x = guest_write_explorer(space=[])
     calls = [[x.tables, x.spec, text, size] for text in OFFSETS for size in (1, 2, 4, 8)]
-    got = node_call(x.modules, "wrParseOffset", calls)
+    got = node_call(x.bundle, "wrParseOffset", calls)
     for (_, _, text, size), js in zip(calls, got):
         try:
             want = {"ok": True, "value": normalise_inputs({"offset": text, "size": size})["offset"]}
@@ -69,5 +69,5 @@ def test_the_page_parses_offsets_as_python_does(node):
 
 def test_a_row_too_long_is_cut_at_a_space_never_inside_a_number(node):
     rows = ["L2q3:1 ZAPPED (was 2 MiB leaf: gpa 0x200000)", "sPTE 0: leaf: gpa 0x100000", "x" * 50]
-    got = node_call(guest_write_explorer(space=[]).modules, "wrFit", [[r, 42] for r in rows])
+    got = node_call(guest_write_explorer(space=[]).bundle, "fit", [[r, 42] for r in rows])
     assert got == ["L2q3:1 ZAPPED (was 2 MiB leaf: gpa …", "sPTE 0: leaf: gpa 0x100000", "x" * 41 + "…"]

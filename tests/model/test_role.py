@@ -2,11 +2,13 @@
 
 import dataclasses
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shadowmmu import PageRole, RoleWarning, child_role, pae_root_roles, root_role, spte_index
+from shadowmmu import PageRole, RoleWarning, child_role, decompose, pae_root_roles, root_role, shadow_index, spte_index
+from shadowmmu.address import field_values
 
 
 def test_root_role_is_pae_even_for_a_two_level_guest():
@@ -77,3 +79,38 @@ def test_spte_index_counts_entries_not_bytes(index, page):
     base = page * 4096
     assert spte_index(base + 8 * index) == index
     assert spte_index(base + 8 * index + 7) == index
+
+
+# Addresses written as the PAE split reads them: PDPTE 31:30 _ PDE 29:21 _ PTE 20:12 _ offset 11:0.
+@pytest.mark.parametrize("va, pdpte, pde, pte", [
+    (0b00_000000000_000000000_000000000000, 0, 0, 0),
+    (0b00_000000000_000000000_111111111111, 0, 0, 0),  # the offset reaches no index
+    (0b00_000000000_111111111_000000000000, 0, 0, 511),  # 0x001FF000
+    (0b00_000000001_000000000_000000000000, 0, 1, 0),  # 0x00200000: the second PAE PDE
+    (0b00_111111111_000000000_000000000000, 0, 511, 0),  # 0x3FE00000
+    (0b01_000000000_000000000_000000000000, 1, 0, 0),  # 0x40000000: the second quarter
+    (0b11_000000001_000000000_000000000000, 3, 1, 0),  # 0xC0200000
+    (0b11_011110101_011011011_111011101111, 3, 245, 219),  # 0xDEADBEEF
+    (0b11_111111111_111111111_111111111111, 3, 511, 511),  # 0xFFFFFFFF
+])
+def test_shadow_index_reads_the_pae_fields(va, pdpte, pde, pte):
+    assert (shadow_index(va, 3), shadow_index(va, 2), shadow_index(va, 1)) == (pdpte, pde, pte)
+
+
+@given(st.integers(0, 2**32 - 1))
+def test_shadow_index_agrees_with_decompose(va):
+    d = decompose(va)
+    assert (shadow_index(va, 3), shadow_index(va, 2), shadow_index(va, 1)) == \
+        (d.pdpte_index, d.shadow_pde_index, d.shadow_pte_index)
+
+
+def test_shadow_index_agrees_with_decompose_on_every_guest_page():
+    # decompose()'s own arithmetic (field_values over the consts layouts), on all 2**20 pages
+    # at once; an offset that sets every other bit shows no index reads into the offset.
+    pages = np.arange(2**20, dtype=np.int64)
+    for offset in (0, 0xFFF):
+        va = pages << 12 | offset
+        fields = field_values(va)
+        for level, name in ((3, "pdpte_index"), (2, "shadow_pde_index"), (1, "shadow_pte_index")):
+            assert np.array_equal(shadow_index(va, level), fields[name]), (offset, level)
+

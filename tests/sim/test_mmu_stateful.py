@@ -259,7 +259,7 @@ class Twins(RuleBasedStateMachine):
         for name, (guest, mmu) in self.worlds.items():
             pages = mmu.shadow_pages()
             by_hpa = {sp.hpa: sp for sp in pages}
-            for i, entry in enumerate(mmu._pdpt[:4]):
+            for i, entry in enumerate(mmu.roots.pdpte(i) for i in range(4)):
                 if entry & 1:
                     assert by_hpa[entry & ~0xFFF].role.quadrant == i, (name, i)
 

@@ -30,9 +30,12 @@ fail) and VA 0x0031BBCD (PDE index 0x0031BBCD >> 22 = 0, offset in the page
 
 from __future__ import annotations
 
+from dataclasses import fields
+
 import pytest
 
 from shadowmmu import Guest, GuestPageFault, ShadowMMU
+from shadowmmu.sim.paging32 import GuestWalk, WalkEntries
 
 CR4_PSE = 1 << 4
 PD_GFN = 0x10
@@ -186,3 +189,9 @@ def test_a_shadowed_4mib_pde_rewritten_with_a_reserved_bit():
         mmu.access(VA)
     assert info.value.error_code == 0x9
     assert mmu.check() is None
+
+
+def test_guest_walk_is_va_and_the_fast_walks_fields():
+    # paging32 keeps two records of one walk: GuestWalk (with va, steps) and the tuple
+    # WalkEntries the fault path reads; their fields must not drift apart.
+    assert [f.name for f in fields(GuestWalk)] == ["va", *WalkEntries._fields]

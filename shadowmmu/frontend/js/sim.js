@@ -1,6 +1,6 @@
 // What every simulator explorer's page shares (notebooks 06, 07, 08, 10): the state
-// lookup that works with or without a kernel, the step-and-predict controller, and
-// small DOM helpers.
+// lookup that works with or without a kernel (the stepper is stepper.js's, the DOM
+// helper dom.js's).
 //
 // A simulator explorer shows one *record* (computed in Python by shadowmmu.states)
 // for the reader's current *inputs*. Its widget model holds:
@@ -19,20 +19,9 @@
 //
 // No kernel constant and no arithmetic here: keys are the inputs' values joined
 // exactly as shadowmmu.states.space.state_key joins them.
-
+import { trySave } from "./kernel.js";
+import { recordProblem } from "./schema.js";
 import { pagePython } from "./pyodide_host.js";
-
-export function simElement(tag, props = {}, children = []) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(props)) {
-    if (k === "class") e.className = v;
-    else if (k === "text") e.textContent = v;
-    else if (k.startsWith("data-") || k.startsWith("aria-") || k === "for" || k === "role") e.setAttribute(k, v);
-    else e[k] = v;
-  }
-  for (const c of children) e.append(c);
-  return e;
-}
 
 // One input value as a key part: booleans as 1/0, numbers in decimal, strings as they are.
 export function keyPart(v) {
@@ -43,24 +32,6 @@ export function keyPart(v) {
 
 export function stateKey(fields, inputs) {
   return fields.map((f) => keyPart(inputs[f])).join("|");
-}
-
-// Send the model's changes to the kernel: false when there is none (a static page).
-export function kernelSave(model) {
-  return trySave(model);
-}
-
-function trySave(model) {
-  // The static page's widget manager (html-manager) has no kernel, and there
-  // save_changes() does nothing rather than throw: ask the manager first.
-  const wm = model.widget_manager;
-  if (wm && !wm.kernel) return false;
-  try {
-    model.save_changes();
-    return true;
-  } catch (err) {
-    return false;  // no kernel: a static page
-  }
 }
 
 export const KERNEL_WAIT_MS = 5000;
@@ -74,6 +45,13 @@ export function simHost(model, { onState, onStatus }) {
   let pending = null, serial = 0, timer = null;
   if (spec.python) pagePython();  // a static site's page may warm its Python when idle
 
+  // the record contract (schema.js): a record that does not fit is never drawn
+  function fits(rec, key) {
+    const problem = spec.schema ? recordProblem(spec.record_kind, spec.schema, rec, `state ${key}`) : "";
+    if (problem) onStatus("error", problem);
+    return !problem;
+  }
+
   function lookup(key) {
     const states = model.get("states") || {};
     return Object.prototype.hasOwnProperty.call(states, key) ? states[key] : cache.get(key);
@@ -85,6 +63,7 @@ export function simHost(model, { onState, onStatus }) {
     clearTimeout(timer);
     if (rec !== undefined) {
       pending = null;
+      if (!fits(rec, key)) return false;
       onStatus("", "");
       onState(rec, inputs, key);
       model.set("inputs", inputs);
@@ -120,6 +99,7 @@ export function simHost(model, { onState, onStatus }) {
         if (pending !== asked) return;  // the reader has moved on
         pending = null;
         if (a.error) { onStatus("error", a.error); return; }
+        if (!fits(a.record, a.key)) return;  // the page's Python meets the same contract
         cache.set(a.key, a.record);
         onStatus("", "");
         onState(a.record, a.inputs, a.key);
@@ -143,6 +123,7 @@ export function simHost(model, { onState, onStatus }) {
       onStatus("error", a.error);
       return;
     }
+    if (!fits(a.record, a.key)) return;
     cache.set(a.key, a.record);
     onStatus("", "");
     onState(a.record, a.inputs, a.key);
@@ -154,8 +135,11 @@ export function simHost(model, { onState, onStatus }) {
     const key = stateKey(fields, inputs);
     const rec = lookup(key);
     const a = model.get("answer") || {};
-    if (rec !== undefined) onState(rec, inputs, key);
-    else if (a.key === key && a.record) onState(a.record, inputs, key);
+    if (rec !== undefined) {
+      if (fits(rec, key)) onState(rec, inputs, key);
+    } else if (a.key === key && a.record) {
+      if (fits(a.record, key)) onState(a.record, inputs, key);
+    }
     else select(inputs);
   }
 
@@ -164,57 +148,6 @@ export function simHost(model, { onState, onStatus }) {
     dispose() {
       clearTimeout(timer);
       model.off("change:answer", onAnswer);
-    },
-  };
-}
-
-// Steps revealed one at a time, some of them asked first.
-//
-// steps: the record's list; a step may carry `predict: {ask, choices: [{value, label}],
-// answer, explain}`. next() onto such a step (not yet answered) does not show it:
-// it sets `asking` and the page shows the question; answer(v) (or answer(null):
-// "show me") records the verdict and shows the step. Steps already answered are not
-// asked again when stepping back and forth. `at` is the index of the step shown.
-export function stepper(steps, { ask = true } = {}) {
-  const s = { at: 0, asking: null, verdicts: new Map() };
-  const needs = (n) => ask && steps[n] && steps[n].predict && !s.verdicts.has(n);
-  // step 0 is shown at once: a question belongs to a later step
-  return {
-    get at() { return s.at; },
-    get asking() { return s.asking; },
-    get count() { return steps.length; },
-    verdict(n) { return s.verdicts.get(n); },
-    next() {
-      if (s.asking !== null || s.at >= steps.length - 1) return false;
-      if (needs(s.at + 1)) {
-        s.asking = s.at + 1;
-        return true;
-      }
-      s.at += 1;
-      return true;
-    },
-    prev() {
-      if (s.asking !== null && s.asking > s.at) {
-        s.asking = null;  // back out of the question
-        return true;
-      }
-      if (s.at <= 0) return false;
-      s.at -= 1;
-      return true;
-    },
-    answer(value) {
-      if (s.asking === null) return null;
-      const n = s.asking, p = steps[n].predict;
-      const v = value === null ? "shown" : value === p.answer ? "right" : "wrong";
-      s.verdicts.set(n, { verdict: v, said: value });
-      s.asking = null;
-      s.at = n;
-      return v;
-    },
-    toEnd() {  // for "show all": every question answered as "shown"
-      for (let n = s.at + 1; n < steps.length; n++) if (needs(n)) s.verdicts.set(n, { verdict: "shown", said: null });
-      s.asking = null;
-      s.at = steps.length - 1;
     },
   };
 }

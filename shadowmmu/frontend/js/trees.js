@@ -11,44 +11,30 @@
 // empty row, so a walk that reads nothing still has something to point at. Colour is
 // never alone: every mark has its words.
 
-const TREES_FONT = "ui-monospace,SFMono-Regular,Menlo,Consolas,monospace";
-export const TREES_WIDTH = 960;
+import { hexOf } from "./format.js";
+import { fieldColour } from "./palette.js";
+import { arrowMarker, charsIn, esc, line, rect, svgDoc, text, wrap, WIDTH } from "./svg.js";
+
 const TR_ROW = 14;
+const TREE_ARROW = "smmu-tree-arrow";
+const trText = (x, y, s, opts = {}) => text(x, y, s, { size: 11, ...opts });
+const trLine = (x1, y1, x2, y2, opts = {}) => line(x1, y1, x2, y2, { sw: 1.2, ...opts, marker: TREE_ARROW });
 
-export function treesEsc(s) {
-  return String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
-}
-
-function trText(x, y, s, { size = 11, weight = "normal", anchor = "start", extra = "" } = {}) {
-  return `<text x="${x}" y="${y}" font-size="${size}" font-weight="${weight}" text-anchor="${anchor}" fill="#000"${extra}>${treesEsc(s)}</text>`;
-}
-
-function trRect(x, y, w, h, { stroke = "#000", sw = 1, dash = "", fill = "#fff" } = {}) {
-  return `<rect x="${x}" y="${y}" width="${w}" height="${h}" rx="2" fill="${fill}" stroke="${stroke}" stroke-width="${sw}"${dash ? ` stroke-dasharray="${dash}"` : ""}/>`;
-}
-
-function trLine(x1, y1, x2, y2, { stroke = "#000", sw = 1.2, dash = "" } = {}) {
-  return `<line x1="${x1}" y1="${y1}" x2="${x2}" y2="${y2}" stroke="${stroke}" stroke-width="${sw}"${dash ? ` stroke-dasharray="${dash}"` : ""} marker-end="url(#smmu-tree-arrow)"/>`;
-}
-
-export function treesHex(v, digits = 0) {
-  return "0x" + Number(v).toString(16).toUpperCase().padStart(digits, "0");
-}
-
-function trColour(T, name) {
-  return T.colours.field_colours[name] || "#000";
-}
-
-// One keyed element: a group with data-key, marked if focused or new.
-function trItem(key, ctx, colour, x, y, w, h, lines, { dash = "", fill = "#fff" } = {}) {
+// One keyed element: a group with data-key, marked if focused or new; a line too long for
+// the box wraps, and the box grows to hold it. Returns {svg, h}.
+function trItem(key, ctx, colour, x, y, w, lines, { dash = "", fill = "#fff" } = {}) {
   const on = ctx.focus.has(key), isNew = ctx.prevKeys !== null && !ctx.prevKeys.has(key);
   const cls = ["smmu-tree-item", on ? "smmu-focus" : "", isNew ? "smmu-new" : ""].filter(Boolean).join(" ");
-  let body = trRect(x, y, w, h, { stroke: on ? colour : "#000", sw: on ? 3 : 1, dash, fill });
+  const chars = charsIn(w - 8, 11), rows = [];
   lines.forEach((l, i) => {
     const s = (i === 0 && on ? "▶ " : "") + l.text + (i === 0 && isNew ? "  (new)" : "");
-    body += trText(x + 4, y + 12 + i * TR_ROW, s, { weight: l.bold || (i === 0 && on) ? "bold" : "normal" });
+    const bold = l.bold || (i === 0 && on);
+    for (const r of s.length <= chars ? [s] : wrap(s, chars)) rows.push({ r, bold });
   });
-  return `<g class="${cls}" data-key="${treesEsc(key)}">${body}</g>`;
+  const h = 6 + rows.length * TR_ROW;
+  let body = rect(x, y, w, h, { stroke: on ? colour : "#000", sw: on ? 3 : 1, dash, fill });
+  rows.forEach(({ r, bold }, i) => { body += trText(x + 4, y + 12 + i * TR_ROW, r, { weight: bold ? "bold" : "normal" }); });
+  return { svg: `<g class="${cls}" data-key="${esc(key)}">${body}</g>`, h };
 }
 
 // Every key a tree has (for "new" marks).
@@ -67,62 +53,63 @@ export function treeKeys(tree) {
 }
 
 export function pageLabel(p) {
-  return `L${p.level} q${p.quadrant} gfn ${treesHex(p.gfn)}${p.direct ? " direct" : ""}`;
+  return `L${p.level} q${p.quadrant} gfn ${hexOf(p.gfn)}${p.direct ? " direct" : ""}`;
 }
 
 function trEntryLines(e, what) {
-  if (!e.present) return [{ text: `${what} ${e.index} = ${treesHex(e.value, 8)}: not present` }];
-  const to = e.kind === "4M" ? `4 MiB page at gfn ${treesHex(e.gfn)}` : `gfn ${treesHex(e.gfn)}`;
-  return [{ text: `${what} ${e.index} = ${treesHex(e.value, 8)}` }, { text: `  -> ${to}` }];
+  if (!e.present) return [{ text: `${what} ${e.index} = ${hexOf(e.value, 8)}: not present` }];
+  const to = e.kind === "4M" ? `4 MiB page at gfn ${hexOf(e.gfn)}` : `gfn ${hexOf(e.gfn)}`;
+  return [{ text: `${what} ${e.index} = ${hexOf(e.value, 8)}` }, { text: `  -> ${to}` }];
 }
 
 function trGuest(T, g, ctx, y0) {
-  const X = 10, W = 290, cG = trColour(T, "guest_pde_index"), cT = trColour(T, "guest_pte_index");
+  const X = 10, W = 290, cG = fieldColour(T, "guest_pde_index"), cT = fieldColour(T, "guest_pte_index");
   let o = trText(X, y0 + 12, "the guest's tables (4-byte entries)", { size: 12, weight: "bold" });
   let y = y0 + 22;
-  o += trItem("cr3", ctx, "#000", X, y, W, 20, [{ text: `CR3 ${treesHex(g.cr3, 8)} -> guest PD gfn ${treesHex(g.pd_gfn)}` }]);
-  y += 30;
-  o += trText(X, y + 10, `guest PD, gfn ${treesHex(g.pd_gfn)}: present PDEs`, { weight: "bold" });
+  const cr3 = trItem("cr3", ctx, "#000", X, y, W, [{ text: `CR3 ${hexOf(g.cr3, 8)} -> guest PD gfn ${hexOf(g.pd_gfn)}` }]);
+  o += cr3.svg;
+  y += cr3.h + 10;
+  o += trText(X, y + 10, `guest PD, gfn ${hexOf(g.pd_gfn)}: present PDEs`, { weight: "bold" });
   y += 16;
   for (const e of g.pdes) {
     const key = `gpde:${e.index}`, lines = trEntryLines(e, "PDE");
     if (e.index === g.walked_pde) lines[0].text += "  (this VA)";
-    const h = 6 + lines.length * TR_ROW;
-    o += trItem(key, ctx, cG, X + 8, y, W - 8, h, lines, { dash: e.present ? "" : "3 2" });
-    y += h + 3;
+    const it = trItem(key, ctx, cG, X + 8, y, W - 8, lines, { dash: e.present ? "" : "3 2" });
+    o += it.svg;
+    y += it.h + 3;
   }
   if (g.pt) {
     y += 8;
-    o += trText(X, y + 10, `guest PT, gfn ${treesHex(g.pt.gfn)} (PDE ${g.walked_pde} points here)`, { weight: "bold" });
+    o += trText(X, y + 10, `guest PT, gfn ${hexOf(g.pt.gfn)} (PDE ${g.walked_pde} points here)`, { weight: "bold" });
     y += 16;
     for (const e of g.pt.ptes) {
       const lines = trEntryLines(e, "PTE");
       if (e.index === g.pt.walked) lines[0].text += "  (this VA)";
-      const h = 6 + lines.length * TR_ROW;
-      o += trItem(`gpte:${e.index}`, ctx, cT, X + 8, y, W - 8, h, lines, { dash: e.present ? "" : "3 2" });
-      y += h + 3;
+      const it = trItem(`gpte:${e.index}`, ctx, cT, X + 8, y, W - 8, lines, { dash: e.present ? "" : "3 2" });
+      o += it.svg;
+      y += it.h + 3;
     }
   }
   y += 8;
-  const dl = g.data ? [{ text: `data page gfn ${treesHex(g.data.gfn)}` }, { text: `  (this VA -> gpa ${treesHex(g.data.gpa, 8)})` }]
+  const dl = g.data ? [{ text: `data page gfn ${hexOf(g.data.gfn)}` }, { text: `  (this VA -> gpa ${hexOf(g.data.gpa, 8)})` }]
     : [{ text: "no data page: the guest does not map this VA" }];
-  o += trItem("data", ctx, trColour(T, "page_offset"), X, y, W, 6 + dl.length * TR_ROW, dl, { dash: g.data ? "" : "3 2" });
-  return { svg: o, bottom: y + 6 + dl.length * TR_ROW };
+  const data = trItem("data", ctx, fieldColour(T, "page_offset"), X, y, W, dl, { dash: g.data ? "" : "3 2" });
+  return { svg: o + data.svg, bottom: y + data.h };
 }
 
 function trSpteLines(p, s, byId) {
   if (!s) return null;
   if (s.kind === "link") {
     const c = byId.get(s.page);
-    return [{ text: `sPTE ${s.index} = ${treesHex(s.value, 16)}` }, { text: `  link -> ${c ? pageLabel(c) : s.page}` }];
+    return [{ text: `sPTE ${s.index} = ${hexOf(s.value, 16)}` }, { text: `  link -> ${c ? pageLabel(c) : s.page}` }];
   }
-  return [{ text: `sPTE ${s.index} = ${treesHex(s.value, 16)}` }, { text: `  ${s.kind} -> gfn ${treesHex(s.gfn)} (${s.flags})` }];
+  return [{ text: `sPTE ${s.index} = ${hexOf(s.value, 16)}` }, { text: `  ${s.kind} -> gfn ${hexOf(s.gfn)} (${s.flags})` }];
 }
 
 // One shadow page and its sPTE rows; returns {svg, height, rowY: {index: y of the row's middle}}.
 function trPage(T, p, ctx, x, y, w, marks, inRoot, byId) {
-  const cPage = trColour(T, p.level === 1 ? "pt_quadrant" : "pd_quadrant");
-  const cSpte = trColour(T, p.level === 1 ? "shadow_pte_index" : "shadow_pde_index");
+  const cPage = fieldColour(T, p.level === 1 ? "pt_quadrant" : "pd_quadrant");
+  const cSpte = fieldColour(T, p.level === 1 ? "shadow_pte_index" : "shadow_pde_index");
   const flags = [p.root ? "root" : "", inRoot || p.level === 1 ? "" : "cached, not in pae_root",
     p.unsync ? "unsync" : "", marks.tracked.has(p.gfn) && !p.direct ? "gfn write-tracked" : "",
     marks.wp.has(p.gfn) && !p.direct && !marks.tracked.has(p.gfn) ? "gfn write-protected" : ""].filter(Boolean);
@@ -135,9 +122,8 @@ function trPage(T, p, ctx, x, y, w, marks, inRoot, byId) {
     } else line = line ? `${line}, ${f}` : f;
   }
   if (line) head.push({ text: line });
-  const headH = 6 + head.length * TR_ROW;
-  let o = trItem(`page:${p.id}`, ctx, cPage, x, y, w, headH, head, { dash: inRoot || p.level === 1 ? "" : "4 3", fill: "#f4f4f4" });
-  let yy = y + headH + 2;
+  const hd = trItem(`page:${p.id}`, ctx, cPage, x, y, w, head, { dash: inRoot || p.level === 1 ? "" : "4 3", fill: "#f4f4f4" });
+  let o = hd.svg, yy = y + hd.h + 2;
   const rowY = {};
   const shown = new Map(p.sptes.map((s) => [s.index, s]));
   for (const k of ctx.focus) {
@@ -146,13 +132,14 @@ function trPage(T, p, ctx, x, y, w, marks, inRoot, byId) {
   }
   for (const [index, s] of [...shown.entries()].sort((a, b) => a[0] - b[0])) {
     const lines = trSpteLines(p, s, byId) || [{ text: `sPTE ${index} = 0: empty` }];
-    const h = 6 + lines.length * TR_ROW, key = `spte:${p.id}:${index}`;
+    const key = `spte:${p.id}:${index}`;
     // "new" compares values: an sPTE rewritten with another value is new too
     const isNewKey = s ? `spte:${p.id}:${index}:${s.value}` : null;
     const ctx2 = { ...ctx, prevKeys: ctx.prevKeys && isNewKey && !ctx.prevKeys.has(isNewKey) ? new Set() : null };
-    o += trItem(key, ctx2, cSpte, x + 10, yy, w - 10, h, lines, { dash: s ? "" : "3 2" });
-    rowY[index] = yy + h / 2;
-    yy += h + 2;
+    const it = trItem(key, ctx2, cSpte, x + 10, yy, w - 10, lines, { dash: s ? "" : "3 2" });
+    o += it.svg;
+    rowY[index] = yy + it.h / 2;
+    yy += it.h + 2;
   }
   return { svg: o, height: yy - y, headY: y + 10, rowY };
 }
@@ -161,16 +148,16 @@ function trShadow(T, sh, ctx, y0) {
   const RX = 310, RW = 120, PX = 440, PW = 250, LX = 700, LW = 250;
   const byId = new Map(sh.pages.map((p) => [p.id, p]));
   const marks = { tracked: new Set(sh.write_tracked), wp: new Set(sh.write_protected) };
-  const cR = trColour(T, "pd_quadrant");
+  const cR = fieldColour(T, "pd_quadrant");
   let o = trText(RX, y0 + 12, "KVM's PAE shadow (8-byte sPTEs)", { size: 12, weight: "bold" });
-  o += trItem("cpu", ctx, "#000", LX, y0, LW, 20, [{ text: "CPU walk -> #PF -> KVM" }]);
+  o += trItem("cpu", ctx, "#000", LX, y0, LW, [{ text: "CPU walk -> #PF -> KVM" }]).svg;
   const y = y0 + 26;
   o += trText(RX, y + 10, "pae_root", { weight: "bold" });
   const rootY = {};
   sh.pae_root.forEach((r, i) => {
     const p = r.page ? byId.get(r.page) : null;
     const ry = y + 16 + i * 24;
-    o += trItem(`root:${i}`, ctx, cR, RX, ry, RW, 20, [{ text: `[${i}] -> ${p ? `PD q${p.quadrant}` : "empty"}` }]);
+    o += trItem(`root:${i}`, ctx, cR, RX, ry, RW, [{ text: `[${i}] -> ${p ? `PD q${p.quadrant}` : "empty"}` }]).svg;
     rootY[i] = ry + 10;
   });
   const inRoot = new Set(sh.pae_root.map((r) => r.page).filter(Boolean));
@@ -227,13 +214,11 @@ export function drawTrees(T, tree, view = {}) {
 }
 
 export function treesDefs() {
-  return `<defs><marker id="smmu-tree-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerUnits="userSpaceOnUse" markerWidth="9" markerHeight="9" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#000"/></marker></defs>`;
+  return arrowMarker(TREE_ARROW, 9);
 }
 
 // A whole SVG of one tree (for explorers that only show the trees).
 export function treesSvg(T, tree, view = {}, title = "the two trees") {
   const d = drawTrees(T, tree, { ...view, y0: 4 });
-  const h = d.height + 8;
-  return `<svg xmlns="http://www.w3.org/2000/svg" class="smmu-svg" viewBox="0 0 ${TREES_WIDTH} ${h}" width="${TREES_WIDTH}" height="${h}" role="img" aria-label="${treesEsc(title)}" font-family="${TREES_FONT}" style="max-width:100%;height:auto;background:#fff">`
-    + treesDefs() + `<title>${treesEsc(title)}</title>` + d.svg + "</svg>";
+  return svgDoc(WIDTH, d.height + 8, title, d.svg, { defs: treesDefs() });
 }

@@ -6,10 +6,9 @@
 // only: row labels and [first VA, end VA) ranges; every position is decided here.
 // Marked for tests: data-row on each row, data-quadrant on each band, data-va on each range.
 import { hex } from "./model.js";
-import { WIDTH, box, esc, text } from "./draw.js";
+import { WIDTH, esc, rect as box, svgDoc, text } from "./svg.js";
 
 const MAP_LABEL_W = 150, MAP_ROW_H = 26, MAP_TOP = 66, MAP_MIN_W = 2;
-const MAP_FONT = "ui-monospace,SFMono-Regular,Menlo,Consolas,monospace";
 const MAP_SPAN = 2 ** 32;
 
 export function drawAddressMap(T, rec) {
@@ -36,7 +35,5 @@ export function drawAddressMap(T, rec) {
   for (const [va, anchor] of ticks) o += text(x(va), bottom + 22, hex(T, va), { size: 11, anchor });
   o += text(0, bottom + 42, `guest virtual address; black: mapped (no mark narrower than ${MAP_MIN_W} px, so one 4 KiB page shows)`, { size: 11 });
   const height = bottom + 52;
-  return `<svg xmlns="http://www.w3.org/2000/svg" class="smmu-svg smmu-address-map" viewBox="0 0 ${WIDTH} ${height}"`
-    + ` width="${WIDTH}" height="${height}" role="img" aria-label="${esc(rec.title)}" font-family="${MAP_FONT}"`
-    + ` style="max-width:100%;height:auto;background:#fff"><title>${esc(rec.title)}</title>${o}</svg>`;
+  return svgDoc(WIDTH, height, rec.title, o, { cls: "smmu-svg smmu-address-map" });
 }

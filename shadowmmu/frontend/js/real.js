@@ -9,33 +9,20 @@
 //               not asked), data-agree ("1"/"0"), data-large-pages ("1"/"0")
 //   cr3-switch: data-first, data-second, data-rule, data-large-pages, data-found, data-created
 import { hex, parseAddress } from "./model.js";
-import { simElement, simHost } from "./sim.js";
+import { checkbox, element } from "./dom.js";
+import { simHost } from "./sim.js";
+import { statusStrip } from "./status.js";
 import { drawCr3Switch, drawRealProbe } from "./real_draw.js";
 
 // ---- the page: controls, simHost, data-*
 
 function realShell(model, kind, label) {
-  const root = simElement("div", { class: "smmu-explorer", "data-explorer": kind, "data-status": "", "aria-label": label });
-  const controls = simElement("div", { class: "smmu-controls smmu-real-controls" });
-  const status = simElement("div", { class: "smmu-status", role: "status" });
-  const error = simElement("div", { class: "smmu-error", role: "alert", hidden: true });
-  const picture = simElement("div", { class: "smmu-picture" });
-  root.append(controls, error, status, picture);
-  return { root, controls, status, error, picture };
-}
-
-function realStatusHandler(shell) {
-  return (kind, text) => {
-    shell.root.dataset.status = kind;
-    if (kind === "error") {
-      shell.error.textContent = text;
-      shell.error.hidden = false;
-      shell.status.textContent = "";
-    } else {
-      shell.status.textContent = text;
-      if (kind) shell.error.hidden = true;
-    }
-  };
+  const root = element("div", { class: "smmu-explorer", "data-explorer": kind, "data-status": "", "aria-label": label });
+  const controls = element("div", { class: "smmu-controls smmu-real-controls" });
+  const strip = statusStrip(root);
+  const picture = element("div", { class: "smmu-picture" });
+  root.append(controls, strip.error, strip.status, picture);
+  return { root, controls, strip, error: strip.error, picture };
 }
 
 // simHost wired to a shell: draw the record, set data-state-key, let mark() set the rest
@@ -48,30 +35,27 @@ function realHost(model, shell, draw, mark) {
       shell.picture.innerHTML = draw(T, spec, rec, inputs);
       shell.root.dataset.stateKey = key;
       current = mark(rec, shell.root.dataset);
-      shell.error.hidden = true;
+      shell.strip.clear();
     },
-    onStatus: realStatusHandler(shell),
+    onStatus: shell.strip.set,
   });
   return { host, current: () => current, ask: (change) => host.select({ ...current, ...change }) };
 }
 
-function realLargeBox() {
-  const box = simElement("input", { type: "checkbox", class: "smmu-large-pages", id: `smmu-large-${Math.random().toString(36).slice(2)}` });
-  return [box, simElement("label", { for: box.id, text: "host large pages" })];
-}
+const realLargeBox = () => checkbox("smmu-large-pages", "host large pages", "smmu-large");
 
 function renderProbe(model, el) {
   const T = model.get("tables"), spec = model.get("spec") || {};
   const shell = realShell(model, "real-guest", "real guest explorer: a snapshot and an address");
-  const snap = simElement("select", { class: "smmu-snapshot", "aria-label": "snapshot" });
-  for (const n of spec.snapshots || []) snap.append(simElement("option", { value: n, text: n }));
-  const box = simElement("input", { class: "smmu-address", type: "text", spellcheck: false,
+  const snap = element("select", { class: "smmu-snapshot", "aria-label": "snapshot" });
+  for (const n of spec.snapshots || []) snap.append(element("option", { value: n, text: n }));
+  const box = element("input", { class: "smmu-address", type: "text", spellcheck: false,
     "aria-label": `address (${T.parser.valid_range}); Enter to show it` });
   const [large, largeLabel] = realLargeBox();
-  shell.controls.append(simElement("label", { text: "snapshot" }), snap, simElement("label", { text: "address" }), box, large, largeLabel);
-  const presets = simElement("div", { class: "smmu-presets", "aria-label": "preset addresses" });
+  shell.controls.append(element("label", { text: "snapshot" }), snap, element("label", { text: "address" }), box, large, largeLabel);
+  const presets = element("div", { class: "smmu-presets", "aria-label": "preset addresses" });
   for (const p of spec.address_presets || []) {
-    presets.append(simElement("button", { type: "button", "data-select-address": hex(T, p.va), text: `${hex(T, p.va)} ${p.label}` }), " ");
+    presets.append(element("button", { type: "button", "data-select-address": hex(T, p.va), text: `${hex(T, p.va)} ${p.label}` }), " ");
   }
   shell.root.insertBefore(presets, shell.error);
   el.append(shell.root);
@@ -97,8 +81,7 @@ function renderProbe(model, el) {
   function commitBox() {
     const p = parseAddress(T.parser, box.value);
     if (!p.ok) {
-      shell.error.textContent = p.message;
-      shell.error.hidden = false;
+      shell.strip.refuse(p.message);
       return;
     }
     ask({ va: p.value });
@@ -118,13 +101,13 @@ function renderProbe(model, el) {
 function renderSwitch(model, el) {
   const T = model.get("tables"), spec = model.get("spec") || {};
   const shell = realShell(model, "cr3-switch", "CR3 switch explorer: which process runs first, host large pages, rule");
-  const first = simElement("select", { class: "smmu-switch-first", "aria-label": "which process runs first" });
+  const first = element("select", { class: "smmu-switch-first", "aria-label": "which process runs first" });
   const pair = spec.pair || [];
-  for (const n of pair) first.append(simElement("option", { value: n, text: `${n} first, then ${pair.find((m) => m !== n)}` }));
-  const rule = simElement("select", { class: "smmu-rule", "aria-label": "quadrant rule" });
-  for (const r of spec.rules || []) rule.append(simElement("option", { value: r.name, text: `${r.name}${r.correct ? "" : " (wrong)"}` }));
+  for (const n of pair) first.append(element("option", { value: n, text: `${n} first, then ${pair.find((m) => m !== n)}` }));
+  const rule = element("select", { class: "smmu-rule", "aria-label": "quadrant rule" });
+  for (const r of spec.rules || []) rule.append(element("option", { value: r.name, text: `${r.name}${r.correct ? "" : " (wrong)"}` }));
   const [large, largeLabel] = realLargeBox();
-  shell.controls.append(simElement("label", { text: "order" }), first, large, largeLabel, simElement("label", { text: "rule" }), rule);
+  shell.controls.append(element("label", { text: "order" }), first, large, largeLabel, element("label", { text: "rule" }), rule);
   el.append(shell.root);
   const { host, current, ask } = realHost(model, shell, drawCr3Switch, (rec, d) => {
     d.first = rec.first;
@@ -152,4 +135,3 @@ export function render({ model, el }) {
   return model.get("kind") === "cr3-switch" ? renderSwitch(model, el) : renderProbe(model, el);
 }
 
-export default { render };

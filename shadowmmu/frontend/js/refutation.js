@@ -6,10 +6,9 @@
 // Marked for tests: data-reading="mainline|halves" on each row, data-spde and
 // data-quadrant on each entry, data-agree on the verdict.
 import { decompose, hex, ruleQuadrants, withField } from "./model.js";
-import { WIDTH, box, esc, text } from "./draw.js";
+import { WIDTH, esc, rect as box, svgDoc, text } from "./svg.js";
 
 const REF_LABEL_W = 150, REF_CELLS = 16, REF_CELL_W = 48, REF_CELL_H = 40;
-const REF_FONT = "ui-monospace,SFMono-Regular,Menlo,Consolas,monospace";
 
 // The PAE PDE `i` of the page directory `q`, as the address of the first byte it maps.
 function refVa(T, q, i) {
@@ -62,7 +61,5 @@ export function drawRefutation(T, view) {
     { size: 12, weight: agree || n ? "normal" : "bold" })).join("") + "</g>";
   const height = y + 98;
   const title = `${va}: the PT quadrant by the bits and by the halves reading`;
-  return `<svg xmlns="http://www.w3.org/2000/svg" class="smmu-svg smmu-refutation" viewBox="0 0 ${WIDTH} ${height}"`
-    + ` width="${WIDTH}" height="${height}" role="img" aria-label="${esc(title)}" font-family="${REF_FONT}"`
-    + ` style="max-width:100%;height:auto;background:#fff"><title>${esc(title)}</title>${o}</svg>`;
+  return svgDoc(WIDTH, height, title, o, { cls: "smmu-svg smmu-refutation" });
 }
