@@ -20,7 +20,7 @@ $(BIN)/python:
 # pyproject.toml changes: `make test` after `make lab` installs nothing again.
 STAMP = $(VENV)/.installed
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[lab,test]'
+	$(BIN)/python -m pip install --quiet -e '.[lab,test]'  # lab pulls the explorers and fast extras
 	touch $@
 
 # The old per-extra stamps, kept as names for the one above.
@@ -40,14 +40,15 @@ test: $(STAMP) node_modules/.package-lock.json
 	$(BIN)/python tools/build_site.py --run-twice
 	$(BIN)/python -m pytest
 
-# Build a wheel, install it (not editable) into a fresh venv outside the checkout and
-# run tools/wheel_smoke.py from there: every real-guest snapshot loads from the
-# package data and notebook 10's scenarios run. CI runs it after `make test`.
+# Build a wheel, install it (not editable) with the extras the smoke test imports
+# (explorers) into a fresh venv outside the checkout and run tools/wheel_smoke.py from
+# there: every real-guest snapshot loads from the package data and notebook 10's scenarios
+# run. CI runs it after `make test`.
 wheel-check: $(STAMP)
 	set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	$(BIN)/python -m pip wheel --quiet --no-deps --wheel-dir "$$tmp/dist" . ; \
 	$(PYTHON) -m venv "$$tmp/venv"; \
-	"$$tmp/venv/bin/python" -m pip install --quiet "$$tmp"/dist/shadowmmu-*.whl; \
+	whl=$$(ls "$$tmp"/dist/shadowmmu-*.whl); "$$tmp/venv/bin/python" -m pip install --quiet "$$whl[explorers]"; \
 	cd "$$tmp" && "$$tmp/venv/bin/python" $(CURDIR)/tools/wheel_smoke.py
 
 # The static site: every notebook executed with its widget state kept, exported with

@@ -175,8 +175,9 @@ HTML(render_fault_presets(preset_faults(PRESETS)))
 #
 # On the static site the explorer answers from faults computed when the site was built: the
 # preset addresses (and 0x08048000, 0xDEAD0000), read or write, either process, either
-# "before". Any other address needs the live notebook (JupyterLab or Voila), which runs the
-# simulator for it; the page says so and keeps the last picture.
+# "before". Any other address is computed on the spot by the package itself, running in your
+# browser (Pyodide; the first one waits while Python starts, and the page says so, keeping the
+# last picture); in JupyterLab or Voila the kernel computes it.
 
 # %%
 # NBVAL_IGNORE_OUTPUT

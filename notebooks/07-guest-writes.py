@@ -292,7 +292,8 @@ guest_write_explorer("freed_pd", 0x000, 4, space=[])
 # (the static site), the explorer answers from the stores computed when the page was
 # built: the presets' tables and offsets, every size (for the freed directory the sizes
 # a `rep stos` has: 1, 2, 4), unsync on and off, and three stores in a row for the page
-# directory; any other store needs the live notebook.
+# directory; any other store is computed by the package itself, running in your browser
+# (Pyodide), or by the kernel in JupyterLab or Voila.
 
 # %%
 # NBVAL_IGNORE_OUTPUT

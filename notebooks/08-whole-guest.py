@@ -153,8 +153,8 @@ HTML(render_bug_lab(bug_lab(), find_misconception_example("halves")))
 # cross-hatched sPTEs map frames at addresses the guest never mapped); "lai" (no page
 # directory for the empty quadrant 1, and one special PDPT page at level 3).
 # Every combination offered was computed by the simulator when this page was built, so
-# the controls work on the static page too; any other guest needs the live notebook
-# (`x.show(processes=6)` in a kernel).
+# the controls work on the static page too; any other guest needs a kernel
+# (`x.show(processes=6)`).
 
 # %%
 # NBVAL_IGNORE_OUTPUT

@@ -63,8 +63,10 @@ HTML(render_table(("#", "kind", "question"), exercise_rows(2024, 6)))
 #
 # Move through the series with "previous" and "next". Type your answers (decimal, or hex
 # with 0x), then "check my answer"; "reveal" shows the answers and the two trees at the
-# address in question. It all runs in the page; for a fresh series, run
-# `exercise(seed=7)` with a kernel.
+# address in question. It all runs in the page. For a fresh series, type another seed and
+# Enter: the kernel makes it, or, on the static site, the package itself running in your
+# browser (Pyodide; the first time waits while Python starts). `exercise(seed=7)` does the
+# same from Python.
 
 # %%
 # NBVAL_IGNORE_OUTPUT

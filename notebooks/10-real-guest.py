@@ -112,8 +112,8 @@ HTML(render_snapshots(rg.snapshots))
 # page it needs is always created; section (e) shows what a second process finds.
 #
 # On the static site (no Python kernel) the explorer answers for every snapshot, preset and
-# setting, computed when the site was built; any other address needs the live notebook
-# (JupyterLab or Voila), where it is computed at once.
+# setting, computed when the site was built; any other address is computed by the package
+# itself, running in your browser (Pyodide), or by the kernel in JupyterLab or Voila.
 
 # %%
 # NBVAL_IGNORE_OUTPUT

@@ -5,6 +5,11 @@ shadow MMU. 2**20 guest 4 KiB pages is a small space, so instead of sampling
 we check all of them: numpy runs the very same rule functions as the scalar
 code (they use only operators numpy broadcasts), over one uint32 array.
 
+numpy is optional (the ``fast`` extra): without it every function here takes
+the pure-Python path, a loop over the pages calling the same rule functions on
+ints, with the same answers (``tests/model/test_exhaustive.py`` compares the two
+on all 2**20 pages). ``NUMPY`` says which path runs; arrays become lists.
+
 The oracle is the address itself: the PD quadrant must be VA bits 31:30 and
 the PT quadrant VA bit 21 (``pd_quadrant`` and ``pt_quadrant`` of
 ``consts.BIT_ROLES``), because those are the bits the 4-byte guest tables
@@ -23,7 +28,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
+try:
+    import numpy as np
+except ImportError:  # the pure-Python path below; pip install 'shadowmmu[fast]' for numpy
+    np = None
 
 from .address import bits, layout_field
 from .consts import BIT_ROLES, GUEST_PAGES, PAE_4K, PAGE_SHIFT, PG_LEVEL_2M, PG_LEVEL_4K
@@ -45,15 +53,40 @@ def _bit_span(f) -> str:
     return f"{f.hi}" if f.hi == f.lo else f"{f.hi}:{f.lo}"
 
 
-def all_pages() -> np.ndarray:
-    """The base address of every guest 4 KiB page, 0x00000000 .. 0xFFFFF000 (uint32)."""
-    return np.arange(GUEST_PAGES, dtype=np.uint32) << np.uint32(PAGE_SHIFT)
+#: True when numpy is installed and the vectorised path runs.
+NUMPY = np is not None
 
 
-def rule_quadrants(rule: str | Rule, vas: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """(PD quadrant, PT quadrant) that a rule assigns to each page, vectorised."""
+def _use_numpy(numpy: bool | None) -> bool:
+    """numpy=None: numpy if installed; True insists on it; False takes the pure-Python path."""
+    if numpy and not NUMPY:
+        raise ModuleNotFoundError("numpy=True, but numpy is not installed: pip install 'shadowmmu[fast]'")
+    return NUMPY if numpy is None else bool(numpy)
+
+
+def all_pages(numpy: bool | None = None):
+    """The base address of every guest 4 KiB page, 0x00000000 .. 0xFFFFF000
+    (a uint32 array with numpy, else a list of ints)."""
+    if _use_numpy(numpy):
+        return np.arange(GUEST_PAGES, dtype=np.uint32) << np.uint32(PAGE_SHIFT)
+    return list(range(0, GUEST_PAGES << PAGE_SHIFT, 1 << PAGE_SHIFT))
+
+
+def _array(vas):
+    return all_pages(numpy=True) if vas is None else np.asarray(vas, dtype=np.uint32)
+
+
+def _ints(vas) -> list[int]:
+    return all_pages(numpy=False) if vas is None else [int(v) for v in vas]
+
+
+def rule_quadrants(rule: str | Rule, vas=None, numpy: bool | None = None) -> tuple:
+    """(PD quadrant, PT quadrant) that a rule assigns to each page (arrays, or lists without numpy)."""
     rule = get_rule(rule)
-    va = all_pages() if vas is None else np.asarray(vas, dtype=np.uint32)
+    if not _use_numpy(numpy):
+        pages = _ints(vas)
+        return [rule.pd_quadrant(va) for va in pages], [rule.pt_quadrant(va) for va in pages]
+    va = _array(vas)
     pd = np.broadcast_to(np.asarray(rule.pd_quadrant(va)), va.shape)
     pt = np.broadcast_to(np.asarray(rule.pt_quadrant(va)), va.shape)
     return pd, pt
@@ -94,8 +127,8 @@ class RuleCheck:
 class _Pages:
     """The address fields every rule check needs, cut once from one array of pages."""
 
-    def __init__(self, vas: np.ndarray | None):
-        self.va = all_pages() if vas is None else np.asarray(vas, dtype=np.uint32)
+    def __init__(self, vas):
+        self.va = _array(vas)
         self.pdpte = bits(self.va, PDPTE_INDEX.hi, PDPTE_INDEX.lo)  # what a PD rule reads
         self.spde = bits(self.va, SHADOW_PDE_INDEX.hi, SHADOW_PDE_INDEX.lo)  # what a PT rule reads
         self.want_pd = bits(self.va, PD_QUADRANT.hi, PD_QUADRANT.lo)  # what they must reproduce
@@ -119,39 +152,56 @@ def _check(rule: Rule, p: _Pages) -> RuleCheck:
     return RuleCheck(rule.name, int(p.va.size), n_pd, n_pt, first)
 
 
-def check_rule(rule: str | Rule, vas: np.ndarray | None = None) -> RuleCheck:
-    """Compare a rule's quadrants with the quadrant bits (VA bits 31:30 and 21) on every page:
+def check_rule(rule: str | Rule, vas=None, numpy: bool | None = None) -> RuleCheck:
+    """Compare a rule's quadrants with the quadrant bits (VA bits 31:30 and 21) on every page
+    (vectorised with numpy if installed, else the loop, with the same answer):
 
         >>> check_rule("mainline").agrees
         True
         >>> str(check_rule("halves").first_counterexample)
         '0x00200000: PT quadrant (VA bit 21) should be 1, rule gives 0'
     """
+    if not _use_numpy(numpy):
+        return check_rule_loop(rule, vas)
     return _check(get_rule(rule), _Pages(vas))
 
 
-def check_all_rules(vas: np.ndarray | None = None) -> dict[str, RuleCheck]:
+def check_all_rules(vas=None, numpy: bool | None = None) -> dict[str, RuleCheck]:
     """check_rule() for every rule in QUADRANT_RULES, by name, sharing one decomposition."""
+    if not _use_numpy(numpy):
+        pages = _PageList(vas)
+        return {name: _check_loop(rule, pages) for name, rule in QUADRANT_RULES.items()}
     pages = _Pages(vas)
     return {name: _check(rule, pages) for name, rule in QUADRANT_RULES.items()}
 
 
 def check_rule_loop(rule: str | Rule, vas=None) -> RuleCheck:
-    """check_rule() as a plain Python loop over the pages: the benchmark's baseline,
-    and a second evaluator the tests compare with the vectorised one."""
-    rule = get_rule(rule)
-    pages = range(0, 1 << 32, 1 << PAGE_SHIFT) if vas is None else [int(v) for v in vas]
-    n = wrong_pd = wrong_pt = 0
+    """check_rule() as a plain Python loop over the pages: the path without numpy, the
+    benchmark's baseline, and a second evaluator the tests compare with the vectorised one."""
+    return _check_loop(get_rule(rule), _PageList(vas))
+
+
+class _PageList:
+    """_Pages as lists of ints, cut once: what a rule reads and what it must reproduce."""
+
+    def __init__(self, vas):
+        self.va = _ints(vas)
+        self.pdpte = [bits(va, PDPTE_INDEX.hi, PDPTE_INDEX.lo) for va in self.va]
+        self.spde = [bits(va, SHADOW_PDE_INDEX.hi, SHADOW_PDE_INDEX.lo) for va in self.va]
+        self.want_pd = [bits(va, PD_QUADRANT.hi, PD_QUADRANT.lo) for va in self.va]
+        self.want_pt = [bits(va, PT_QUADRANT.hi, PT_QUADRANT.lo) for va in self.va]
+
+
+def _check_loop(rule: Rule, p: _PageList) -> RuleCheck:
+    pd_from, pt_from = rule.pd_quadrant_from, rule.pt_quadrant_from
+    wrong_pd = wrong_pt = 0
     first = None
-    for va in pages:
-        n += 1
-        pd, pt = rule.pd_quadrant(va), rule.pt_quadrant(va)
-        want_pd = bits(va, PD_QUADRANT.hi, PD_QUADRANT.lo)
-        want_pt = bits(va, PT_QUADRANT.hi, PT_QUADRANT.lo)
+    for va, pdpte, spde, want_pd, want_pt in zip(p.va, p.pdpte, p.spde, p.want_pd, p.want_pt):
+        pd, pt = pd_from(pdpte, va), pt_from(spde, va)
         if pd != want_pd:
             wrong_pd += 1
             first = first or Counterexample(va, PG_LEVEL_2M, want_pd, pd)
         if pt != want_pt:
             wrong_pt += 1
             first = first or Counterexample(va, PG_LEVEL_4K, want_pt, pt)
-    return RuleCheck(rule.name, n, wrong_pd, wrong_pt, first)
+    return RuleCheck(rule.name, len(p.va), wrong_pd, wrong_pt, first)

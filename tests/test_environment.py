@@ -1,6 +1,7 @@
 """environment.yml and pyproject.toml describe one environment; CI and README agree on `make test`:
 
     pyproject.toml  [project.dependencies] + extras "lab", "test"   (pip)
+                    (and the extras they name: shadowmmu[explorers,fast])
     environment.yml dependencies (conda-forge) + pip: [-e .]        (conda)
 
 The two lists must name the same packages with the same bounds, and the pinned Python
@@ -20,8 +21,9 @@ REPO = Path(__file__).resolve().parents[1]
 EXTRAS = ("lab", "test")
 # pip name -> conda-forge name, where they differ (none today; e.g. "torch": "pytorch").
 CONDA_NAMES: dict[str, str] = {}
-# conda entries that are tooling, not project dependencies.
-CONDA_ONLY = {"python", "pip"}
+# conda entries that are tooling, not project dependencies: nodejs runs the front end's
+# tests and `make site` (npm), which pip cannot install.
+CONDA_ONLY = {"python", "pip", "nodejs"}
 
 
 def normalise(name: str) -> str:
@@ -72,13 +74,27 @@ def conda_spec(entry: str) -> tuple[str, str]:
     return m.group(1), m.group(2).replace(" ", "")
 
 
+def expand(project: dict, extras) -> list[Requirement]:
+    """The requirements of these extras, an extra naming shadowmmu[other,...] expanded."""
+    out, todo, seen = [], list(extras), set()
+    while todo:
+        extra = todo.pop()
+        if extra in seen:
+            continue
+        seen.add(extra)
+        for r in map(Requirement, project["optional-dependencies"][extra]):
+            if normalise(r.name) == normalise(project["name"]):
+                todo += sorted(r.extras)
+            else:
+                out.append(r)
+    return out
+
+
 def pyproject_requirements() -> dict[str, str]:
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
-    reqs = list(project["dependencies"])
-    for extra in EXTRAS:
-        reqs += project["optional-dependencies"][extra]
+    reqs = [Requirement(r) for r in project["dependencies"]] + expand(project, EXTRAS)
     out: dict[str, str] = {}
-    for r in map(Requirement, reqs):
+    for r in reqs:
         name = normalise(CONDA_NAMES.get(normalise(r.name), r.name))
         spec = ",".join(sorted(str(s) for s in r.specifier))
         assert out.get(name, spec) == spec, f"pyproject.toml: {r.name} listed with two bounds"
@@ -123,6 +139,19 @@ def test_environment_yml_is_conda_forge_and_installs_the_checkout():
     assert env["channels"] == ["conda-forge"]
     assert env["pip"] == ["-e ."]
     assert "pip" in [conda_spec(e)[0] for e in env["conda"]], "pip: needs pip itself listed"
+
+
+def test_environment_yml_lists_nodejs_and_says_it_installs_this_checkout():
+    env = read_environment(REPO / "environment.yml")
+    assert "nodejs" in [conda_spec(e)[0] for e in env["conda"]], "environment.yml must list nodejs (npm, node tests)"
+    text = (REPO / "environment.yml").read_text()
+    assert "from a checkout" in text and "root" in text, "environment.yml must say it runs from a checkout's root"
+
+
+def test_an_extra_naming_another_is_expanded():
+    project = {"name": "shadowmmu", "optional-dependencies": {
+        "a": ["x>=1"], "b": ["shadowmmu[a]", "y"], "c": ["shadowmmu[b,a]"]}}
+    assert sorted(str(r) for r in expand(project, ["c"])) == ["x>=1", "y"]
 
 
 def test_ci_runs_make_test():

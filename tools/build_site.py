@@ -51,6 +51,7 @@ from nbconvert import HTMLExporter
 
 import run_twice                                           # beside this script (on sys.path)
 import site_pages as sp                                    # beside this script (on sys.path)
+from site_python import add_meta, vendor_python            # beside this script (on sys.path)
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -240,10 +241,11 @@ def export(nb: nbformat.NotebookNode, page: sp.Page, nav: str, source_url: str |
 
 
 def build_page(source: Path, page: sp.Page, out: Path, timeout: int, nav: str,
-               source_url: str | None, twice: bool = False) -> dict:
+               source_url: str | None, twice: bool = False, python: dict | None = None) -> dict:
     """Execute one twin with widget state kept, export, check; returns its index entry.
     twice: then run every cell a second time in the same kernel (tools/run_twice.py) once the
-    page's outputs and widget state are taken, and add the record to the entry."""
+    page's outputs and widget state are taken, and add the record to the entry. python: where
+    the page's own Python is (tools/site_python.py), named in the page's head."""
     nb = jupytext.read(source)
     nb.metadata["kernelspec"] = dict(KERNELSPEC)
     original = copy.deepcopy(nb)
@@ -271,7 +273,10 @@ def build_page(source: Path, page: sp.Page, out: Path, timeout: int, nav: str,
     live = sum(WIDGET_VIEW in out.get("data", {}) for cell in nb.cells if cell.cell_type == "code"
                for out in cell.get("outputs", []))
     sp.strip_markers(nb)
-    (out / page.file).write_text(export(nb, page, nav, source_url), encoding="utf-8")
+    text = export(nb, page, nav, source_url)
+    if python:
+        text = add_meta(text, python)   # where the page's own Python is (tools/site_python.py)
+    (out / page.file).write_text(text, encoding="utf-8")
     entry = {"page": page.file, "title": page.title, "live": live, "seconds": seconds}
     return entry | ({"run_twice": record} if twice else {})
 
@@ -316,6 +321,10 @@ def build_site(out: Path, names: list[str] | None = None, timeout: int = 600,
         shutil.rmtree(out)
     out.mkdir(parents=True)
     vendor(out)
+    try:
+        python = vendor_python(out, NODE_MODULES, pinned_versions()["pyodide"])
+    except RuntimeError as err:
+        raise SiteError(str(err)) from None
     index = sp.Page("index.html", "Index")
     glossary_md = (notebooks / "glossary.md").read_text(encoding="utf-8")
     glossary = sp.Page("glossary.html", title_of(sp.glossary_notebook(glossary_md), "Glossary"))
@@ -324,7 +333,7 @@ def build_site(out: Path, names: list[str] | None = None, timeout: int = 600,
     entries, twice = [], {}
     for source, page in zip(sources, pages):
         e = build_page(source, page, out, timeout, sp.nav_html(*around[page.file]), source_url,
-                       twice=run_checks)
+                       twice=run_checks, python=python)
         if "run_twice" in e:
             twice[source.stem] = e.pop("run_twice")
         log(f"{e['page']:30s} {e['seconds']:6.1f} s  live explorers {e['live']}"
@@ -353,7 +362,7 @@ def inputs_digest(root: Path = ROOT) -> str:
                     root / "notebooks" / "glossary.md", root / "notebooks" / sp.PICTURE_NOTEBOOK,
                     root / "README.md", root / "LICENSE", root / "package-lock.json",
                     Path(__file__).resolve(), Path(sp.__file__).resolve(),
-                    Path(run_twice.__file__).resolve()])
+                    Path(run_twice.__file__).resolve(), root / "tools" / "site_python.py"])
     h = hashlib.sha256()
     for f in files:
         if f.is_file() and "__pycache__" not in f.parts:

@@ -9,6 +9,7 @@ real ES modules in ``js/`` (``import``/``export``), one job each:
     dom.js          the one DOM helper; kernel.js "is there a kernel?"
     status.js       the controls-and-status strip; predict.js predict-then-reveal;
                     stepper.js the stepper and its buttons; sim.js simHost (states, kernel)
+    pyodide_host.js the page's own Python (a Web Worker, pyodide_worker.js, not bundled)
     bits.js, twotrees.js, readout.js, draw.js, marks.js   the pictures of 02-05 and 09
     explorer.js, exercise.js, rulecheck.js                their page (09's and 05's parts)
     trees.js, fault.js (06), writes.js (07), guest.js (08), real_draw.js + real.js (10)

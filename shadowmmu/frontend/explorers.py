@@ -30,9 +30,10 @@ import ipywidgets as W
 import traitlets as t
 
 from ..address import AddressError, parse_address
-from ..consts import GPTE_SIZE, GUEST_4K
 from ..rules import get_rule
-from ..exercises import make_exercise
+from ..states.exercises import KEY_FIELDS as EXERCISE_FIELDS
+from ..states.exercises import exercise_inputs, exercise_set
+from ..states.inpage import function_name
 from .assets import css_source, esm_source
 from .figures import drawing_metadata
 from .node import node_call, stack_svgs
@@ -83,6 +84,20 @@ class Explorer(anywidget.AnyWidget):
     tables = t.Dict().tag(sync=True)
     #: pd-split / pt-split only: ask for the quadrant before the picture shows it.
     predict = t.Bool(False).tag(sync=True)
+    #: exercise only: the seed of ``exercises`` (the page may ask for another), and what the
+    #: page needs to make a set itself ({python: {check, record}, key_fields}).
+    seed = t.Int(0).tag(sync=True)
+    spec = t.Dict().tag(sync=True)
+
+    @t.observe("seed")
+    def _new_seed(self, change):
+        """The reader picked another seed (a kernel is there): make that set, from exercise 0."""
+        if self.kind != "exercise" or not self.exercises or self.exercises[0]["seed"] == change["new"]:
+            return
+        records = exercise_set({"seed": change["new"], "count": len(self.exercises)})["exercises"]
+        self.exercises = records
+        self.number = 0
+        self.address = records[0]["va"]
 
     @t.default("tables")
     def _tables(self):
@@ -183,43 +198,14 @@ def rule_explorer(address=0x00200000, rule: str = "mainline") -> Explorer:
     return _explorer("rule", address, rule=rule)
 
 
-def exercise_record(seed: int, number: int) -> dict:
-    """One exercise of ``exercises.make_exercise()`` as plain JSON for the page, with the
-    address its picture shows (for a write: an address whose walk uses that entry)."""
-    ex = make_exercise(seed, number)
-    labels = dict(ex.fields)
-    if ex.va is not None:
-        va = ex.va
-    else:
-        entry = ex.offset // GPTE_SIZE
-        pde, pte = GUEST_4K[0], GUEST_4K[1]
-        va = entry << (pte.lo if ex.kind == "pt-write" else pde.lo)
-    hints = _HINTS[ex.kind]
-    return {"seed": ex.seed, "number": ex.number, "kind": ex.kind, "question": ex.question,
-            "va": va, "answers": [{"name": n, "label": labels[n], "value": v, "hint": hints[n]}
-                                  for n, v in ex.answers]}
-
-
-#: What a wrong answer is told, per exercise kind and field: where the number comes from.
-_HINTS = {
-    "address": {"pd_quadrant": "bits 31:30 of the address (it picks pae_root[0..3])",
-                "guest_pde_index": "bits 31:22 of the address",
-                "shadow_pde_index": "bits 29:21 of the address",
-                "pt_quadrant": "bit 21 of the address, the low bit of the PAE PDE index",
-                "guest_pte_index": "bits 21:12 of the address",
-                "shadow_pte_index": "bits 20:12 of the address"},
-    "pt-write": {"pt_quadrant": "gPTE = byte offset / 4; gPTEs 0-511 are quadrant 0, 512-1023 quadrant 1",
-                 "shadow_pte_index": "gPTE = byte offset / 4; the sPTE is gPTE mod 512"},
-    "pd-write": {"pd_quadrant": "gPDE = byte offset / 4; each PAE PD shadows 256 gPDEs (gPDE div 256)",
-                 "spte_lo": "one gPDE is two PAE PDEs: the first is 2 x (gPDE mod 256)",
-                 "spte_hi": "the second PAE PDE is the first plus one"},
-}
-
-
 def exercise(seed: int = 2024, count: int = 12, number: int = 0) -> Explorer:
-    """Notebook 09: `count` seeded exercises, checked and revealed in the page."""
-    records = [exercise_record(seed, n) for n in range(count)]
-    x = Explorer(kind="exercise", exercises=records, address=records[number]["va"])
+    """Notebook 09: `count` seeded exercises, checked and revealed in the page; the reader
+    may pick another seed (the kernel, or the static site's own Python, makes its set)."""
+    inputs = exercise_inputs({"seed": seed, "count": count})
+    records = exercise_set(inputs)["exercises"]
+    x = Explorer(kind="exercise", exercises=records, address=records[number]["va"], seed=inputs["seed"],
+                 spec={"python": {"check": function_name(exercise_inputs), "record": function_name(exercise_set)},
+                       "key_fields": list(EXERCISE_FIELDS)})
     x.number = number
     return x
 

@@ -7,7 +7,9 @@ the page can answer in one frame, and answer at all with no kernel, the widget
 carries a *state space*: the records of a list of input combinations computed
 when the widget is made (``make site`` stores them in the static page). Any
 other input is a ``request`` the kernel answers with an ``answer``; without a
-kernel the page says that input needs the live notebook.
+kernel, on the static site, the page computes it with the same two functions in its
+own Python (Pyodide in a Web Worker: ``states.inpage``, ``js/pyodide_host.js``), and
+elsewhere says that input needs the live notebook.
 
 A subclass names its ``explorer_kind`` (the root's ``data-explorer``), its
 ``key_fields``, its ES modules and drawing function, and two pure functions of
@@ -29,6 +31,7 @@ import anywidget
 import traitlets as t
 
 from ..states import schema as contract
+from ..states.inpage import function_name
 from ..states.space import check_record, state_key, state_space
 from .assets import css_source, esm_source
 from .figures import drawing_metadata
@@ -88,7 +91,7 @@ class SimExplorer(anywidget.AnyWidget):
         super().__init__(kind=self.explorer_kind, inputs=inputs, states=states,
                          spec={"key_fields": list(self.key_fields), "presets": space,
                                "static_note": self.static_note, "record_kind": self.record_kind,
-                               "schema": self.schema(),
+                               "schema": self.schema(), "python": self.python_spec(),
                                **self.extra_spec()}, **kwargs)
         self._extra: dict[str, dict] = {}
 
@@ -108,6 +111,15 @@ class SimExplorer(anywidget.AnyWidget):
     def schema(self) -> dict:
         """The JSON Schema every record of this explorer fits (checked here and in the page)."""
         return type(self).record_schema or contract.load_schema(self.record_kind)
+
+    @classmethod
+    def python_spec(cls) -> dict | None:
+        """The names of check_inputs and make_record, for the page's own Python (states.inpage);
+        None when they are not functions of shadowmmu.states (the page cannot call them)."""
+        try:
+            return {"check": function_name(cls.check_inputs), "record": function_name(cls.make_record)}
+        except ValueError:
+            return None
 
     def extra_spec(self) -> dict:
         """What the page needs besides the base spec, sent once (control options, shared data)."""

@@ -33,7 +33,7 @@ def build_tool():
     if name not in sys.modules:
         tools = str(REPO / "tools")
         if tools not in sys.path:
-            sys.path.insert(0, tools)        # as when run as a script: site_pages, run_twice beside it
+            sys.path.insert(0, tools)        # as when run as a script: site_pages, run_twice, site_python beside it
         spec = importlib.util.spec_from_file_location(name, REPO / "tools" / "build_site.py")
         mod = importlib.util.module_from_spec(spec)
         sys.modules[name] = mod
@@ -70,9 +70,10 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
 
 
 @contextmanager
-def serve(directory: Path):
-    """Serve directory on 127.0.0.1 (a free port) in a thread; yields the base URL."""
-    handler = functools.partial(_Quiet, directory=str(directory))
+def serve(directory: Path, handler_class=None):
+    """Serve directory on 127.0.0.1 (a free port) in a thread; yields the base URL.
+    handler_class: a SimpleHTTPRequestHandler subclass (default: one that logs nothing)."""
+    handler = functools.partial(handler_class or _Quiet, directory=str(directory))
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()

@@ -6,7 +6,8 @@ aborted): every precomputed fault of a preset address is stepped to the end, ans
 the questions, and its data-gpa / data-fault is checked against ShadowMMU.access run in
 this process on its own fresh small guest (not against the record). A question is
 answered wrong once and right once; an address outside the precomputed space says it
-needs the live notebook and keeps the picture. JupyterLab: a non-preset address is
+needs the live notebook and keeps the picture on the bare page; on the site the page's own
+Python computes it (tests/browser/test_page_python.py). JupyterLab: a non-preset address is
 computed by the kernel and its data-gpa is the simulator's.
 """
 
@@ -15,11 +16,12 @@ from __future__ import annotations
 import pytest
 
 from browser.harness import LOAD_MS, STEP_MS
+from browser.page_python import drawn_record, expected
 from browser.static_site import NetworkGuard, serve
 from browser.test_static_site import offline_page, site_dir, site_url  # noqa: F401 (fixtures)
 from frontend.harness import sim_page
 from shadowmmu.consts import PRESETS
-from shadowmmu.frontend.fault_explorer import page_fault_explorer
+from shadowmmu.frontend.fault_explorer import FaultExplorer, page_fault_explorer
 from states.small_oracle import simulator_run
 
 ROOT = '.smmu-explorer[data-explorer="page-fault"]'
@@ -190,7 +192,12 @@ def test_static_site_steps_every_preset_to_the_simulators_answer(offline_page):
     assert data(pg)["asking"] == "1"
     pg.locator(f'{ROOT} .smmu-predict-answer[data-answer="3"]').click()   # bits 31:30 of 0xDEADBEEF
     assert data(pg)["predict"] == "right"
-    needs_the_kernel(pg)
+    # off the presets: the site's own Python computes it (test_page_python.py has the rest)
+    box = pg.locator(f"{ROOT} input.smmu-address")
+    box.fill("0x12345678")
+    box.press("Enter")
+    key, want = expected(FaultExplorer, {"va": 0x12345678, "write": False, "process": 0, "before": "fresh"})
+    assert drawn_record(pg, ROOT, 0, key, 180_000) == want
     assert guard.aborted == []
 
 

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import pytest
 
+from browser.page_python import drawn_record, expected
 from browser.test_static_site import offline_page, site_dir, site_url  # noqa: F401 (fixtures)
 from browser.harness import LOAD_MS, STEP_MS
 from frontend.harness import sim_page
 from frontend.real_oracle import probe_dataset, switch_by_trace
-from shadowmmu.frontend.real_guest_explorer import cr3_switch_explorer, real_guest_explorer
+from shadowmmu.frontend.real_guest_explorer import RealGuestExplorer, cr3_switch_explorer, real_guest_explorer
 from shadowmmu.states.real_guest import PROBE_PRESETS
 
 PROBE = '.smmu-explorer[data-explorer="real-guest"]'
@@ -161,7 +162,12 @@ def test_static_site(offline_page):  # noqa: F811
     page.wait_for_selector(PROBE, timeout=LOAD_MS)
     page.wait_for_selector(SWITCH, timeout=LOAD_MS)
     drive_probe(page)
-    refuse_without_kernel(page)
+    inputs = {"snapshot": dataset(page, PROBE)["snapshot"], "va": OFF_PRESET,
+              "host_large_pages": dataset(page, PROBE)["largePages"] == "1"}
+    page.fill(f"{PROBE} input.smmu-address", f"0x{OFF_PRESET:08X}")
+    page.press(f"{PROBE} input.smmu-address", "Enter")   # the site's own Python computes it
+    key, want = expected(RealGuestExplorer, inputs)
+    assert drawn_record(page, PROBE, 0, key, 180_000) == want
     drive_switch(page)
 
 

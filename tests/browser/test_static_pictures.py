@@ -20,7 +20,8 @@ import nbformat
 import pytest
 
 from frontend.harness import offline_file_page, page, sim_page
-from shadowmmu.frontend.explorers import Explorer, exercise_record
+from shadowmmu.frontend.explorers import Explorer
+from shadowmmu.states.exercises import exercise_record
 from shadowmmu.frontend.fault_explorer import page_fault_explorer
 from shadowmmu.frontend.figures import drawing_of
 from shadowmmu.frontend.real_guest_explorer import cr3_switch_explorer, real_guest_explorer

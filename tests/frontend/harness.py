@@ -19,6 +19,18 @@ from browser.harness import LOAD_MS   # every browser wait sized for a loaded ma
 
 from shadowmmu.frontend.assets import css_source, esm_source
 
+#: anywidget's model over a plain object of traits; save_changes() throws: no kernel.
+STAND_IN_MODEL = """((s) => {
+  const handlers = {};
+  return {
+    get: (k) => s[k],
+    set: (k, v) => { s[k] = v; for (const h of handlers["change:" + k] || []) h(); },
+    on: (ev, h) => { (handlers[ev] = handlers[ev] || []).push(h); },
+    off: (ev, h) => { handlers[ev] = (handlers[ev] || []).filter((x) => x !== h); },
+    save_changes: () => { throw new Error("no kernel"); },
+  };
+})"""
+
 _PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>smmu harness</title>
 <style>body{{width:1000px;margin:0;font-family:sans-serif}} {css}</style></head><body>
 {divs}
@@ -27,14 +39,7 @@ _PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>smmu harness<
 const STATES = {states};
 window.smmuModels = [];
 for (const [i, s] of STATES.entries()) {{
-  const handlers = {{}};
-  const model = {{
-    get: (k) => s[k],
-    set: (k, v) => {{ s[k] = v; for (const h of handlers["change:" + k] || []) h(); }},
-    on: (ev, h) => {{ (handlers[ev] = handlers[ev] || []).push(h); }},
-    off: (ev, h) => {{ handlers[ev] = (handlers[ev] || []).filter((x) => x !== h); }},
-    save_changes: () => {{ throw new Error("no kernel"); }},
-  }};
+  const model = {stand_in}(s);
   window.smmuModels.push({{ model, state: s }});
   render({{ model, el: document.getElementById("w" + i) }});
 }}
@@ -49,7 +54,7 @@ def sim_page(explorer) -> str:
     names = [n for n in explorer.trait_names(sync=True) if n not in base]
     state = {n: getattr(explorer, n) for n in names}
     return _PAGE.format(css=explorer._css, divs='<div id="w0"></div>', esm=explorer._esm,
-                        states=json.dumps([state]).replace("</", "<\\/"))
+                        states=json.dumps([state]).replace("</", "<\\/"), stand_in=STAND_IN_MODEL)
 
 
 def page(explorers) -> str:
@@ -58,7 +63,7 @@ def page(explorers) -> str:
                "exercises": x.exercises, "tables": x.tables} for x in explorers]
     divs = "\n".join(f'<div id="w{i}"></div>' for i in range(len(states)))
     return _PAGE.format(css=css_source(), divs=divs, esm=esm_source(),
-                        states=json.dumps(states).replace("</", "<\\/"))
+                        states=json.dumps(states).replace("</", "<\\/"), stand_in=STAND_IN_MODEL)
 
 
 @contextmanager

@@ -16,13 +16,14 @@ import shadowmmu.frontend
 ROOM = Path(shadowmmu.frontend.__file__).resolve().parent
 MODEL = {"consts", "address", "role", "rules", "writes", "exhaustive", "exercises", "palette"}
 # viewdata hands the page plain data: model and palette only. explorers may also use the
-# widget libraries and, for notebook 09's questions, the exercise engine (model code).
+# widget libraries and, for notebook 09's questions, the exercise engine (model code) and
+# states.exercises (a seed's set as records: what the kernel and the page's own Python call).
 # Neither imports views: the page draws its own pictures (draw.js) from the model's tables.
 # The simulator explorers (simexplorer and every *_explorer module) take their records from
 # states, which runs the simulator for them; they never import it themselves.
 SIM_EXPLORER = MODEL | {"frontend", "states"}
 ALLOWED = {"viewdata": MODEL, "assets": set(), "__init__": set(), "node": {"frontend"},
-           "explorers": MODEL | {"frontend"}, "simexplorer": SIM_EXPLORER,
+           "explorers": MODEL | {"frontend", "states"}, "simexplorer": SIM_EXPLORER,
            # a static figure: a drawing call (model: the address parser) or a states record
            "figures": MODEL | {"frontend", "states"}}
 ALLOWED |= {p.stem: SIM_EXPLORER for p in ROOM.glob("*_explorer.py")}

@@ -1,4 +1,11 @@
-"""The vectorised evaluation against the scalar one."""
+"""The vectorised evaluation against the scalar one, and the pure-Python path against numpy's."""
+
+import json
+import subprocess
+import sys
+import textwrap
+from dataclasses import asdict
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -7,7 +14,9 @@ from hypothesis import strategies as st
 
 from shadowmmu import QUADRANT_RULES, decompose
 from shadowmmu.address import field_values
-from shadowmmu.exhaustive import check_all_rules, check_rule, check_rule_loop
+from shadowmmu.exhaustive import Counterexample, check_all_rules, check_rule, check_rule_loop, rule_quadrants
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 @given(st.lists(st.integers(0, 0xFFFFFFFF), min_size=1, max_size=50))
@@ -35,3 +44,49 @@ def test_check_all_rules_covers_every_rule():
     assert set(checks) == set(QUADRANT_RULES)
     assert {n for n, c in checks.items() if not c.agrees} == {"halves"}
     assert {c.pages for c in checks.values()} == {2**20}
+
+
+# ---- the pure-Python path (numpy absent) against the numpy path
+
+def _planted_rule():
+    """mainline, wrong on exactly one page's PT quadrant: works on ints and arrays alike."""
+    from dataclasses import replace
+    mainline = QUADRANT_RULES["mainline"]
+    return replace(mainline, name="planted",
+                   fn=lambda level, i, va: (i & 1) ^ ((va == 0x12345000) * (level == 1)))
+
+
+@pytest.mark.parametrize("name", sorted(QUADRANT_RULES))
+def test_pure_and_numpy_paths_agree_on_a_slice(name):
+    vas = list(range(0, 2**32, 4099 << 12))
+    assert check_rule(name, vas, numpy=False) == check_rule(name, vas, numpy=True)
+    pure, fast = rule_quadrants(name, vas, numpy=False), rule_quadrants(name, vas, numpy=True)
+    assert [list(map(int, a)) for a in fast] == list(pure)
+
+
+def test_both_paths_catch_a_rule_wrong_on_one_page():
+    rule = _planted_rule()
+    want = Counterexample(0x12345000, 1, 1, 0)   # 0x12345000 >> 21 = 145: bit 21 is 1
+    for numpy in (True, False):
+        got = check_rule(rule, numpy=numpy)
+        assert (got.wrong_pd, got.wrong_pt, got.first_counterexample) == (0, 1, want), numpy
+
+
+def test_without_numpy_every_rule_gets_the_same_verdicts_on_all_pages():
+    """A fresh interpreter where numpy cannot be imported takes the pure path by itself."""
+    script = textwrap.dedent("""
+        import json, sys
+        sys.modules["numpy"] = None            # import numpy now raises ImportError
+        from dataclasses import asdict
+        from shadowmmu import exhaustive
+        assert not exhaustive.NUMPY
+        print(json.dumps({n: asdict(c) for n, c in exhaustive.check_all_rules().items()}))
+    """)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300,
+                         cwd=REPO)
+    assert out.returncode == 0, out.stderr
+    pure = json.loads(out.stdout)
+    fast = {n: asdict(c) for n, c in check_all_rules(numpy=True).items()}
+    assert pure == fast
+    assert {n for n, c in pure.items() if c["wrong_pd"] or c["wrong_pt"]} == {"halves"}
+    assert {c["pages"] for c in pure.values()} == {2**20}

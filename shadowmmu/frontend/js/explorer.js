@@ -23,7 +23,7 @@
 import { bits, decompose, explorerState, field, hex, parseAddress, withBits, withField } from "./model.js";
 import { element } from "./dom.js";
 import { drawExplorer } from "./draw.js";
-import { exercisePanel } from "./exercise.js";
+import { exercisePanel, seedControl } from "./exercise.js";
 import { trySave } from "./kernel.js";
 import { predictBox, verdictOf } from "./predict.js";
 import { ruleCheck } from "./rulecheck.js";
@@ -76,6 +76,9 @@ export function render({ model, el }) {
     }
     controls.append(element("label", { text: "rule" }), ruleBox);
   }
+  // 09: another seed, made by the kernel or by the page's own Python (exercise.js)
+  const seed = kind === "exercise" ? seedControl(model, root, strip, (records) => useExercises(records)) : null;
+  if (seed) controls.append(...seed.parts);
   const picture = element("div", { class: "smmu-picture" });
   root.append(controls, strip.error);
   const exercise = kind === "exercise" ? exercisePanel(T) : null;
@@ -157,6 +160,14 @@ export function render({ model, el }) {
     paint(prev);
     model.set("address", va);
     trySave(model);
+  }
+
+  // a new set of exercises (another seed): shown from its first
+  function useExercises(records) {
+    seed.shown(records);  // first: onExercises sees it is shown
+    if (model.get("exercises") !== records) model.set("exercises", records);
+    state.number = -1;
+    setNumber(0);
   }
 
   function setNumber(n) {
@@ -268,6 +279,11 @@ export function render({ model, el }) {
   model.on("change:address", onAddress);
   model.on("change:rule", onRule);
   model.on("change:number", onNumber);
+  const onExercises = () => {  // a kernel made a new set (another seed)
+    const records = exercises();
+    if (records.length && !seed.isShown(records)) useExercises(records);
+  };
+  if (seed) model.on("change:exercises", onExercises);
   if (exercise) exercise.show(current(), state.number, exercises().length);
   paint();
   return () => {
@@ -275,5 +291,6 @@ export function render({ model, el }) {
     model.off("change:address", onAddress);
     model.off("change:rule", onRule);
     model.off("change:number", onNumber);
+    if (seed) model.off("change:exercises", onExercises);
   };
 }

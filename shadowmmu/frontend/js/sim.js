@@ -11,14 +11,17 @@
 //   request  page -> kernel {id, inputs}: "compute this one"
 //   answer   kernel -> page {id, key, inputs, record} or {id, error}
 // simHost(model, ...).select(inputs) answers from `states` (or its cache of earlier
-// answers) in the same frame; otherwise it asks the kernel, and without a kernel
-// (model.save_changes() throws) it says plainly that this input needs the live
-// notebook. The last good picture stays in every failure.
+// answers) in the same frame; otherwise it asks the kernel. Without a kernel, on the
+// static site, the page's own Python computes it (pyodide_host.js: Pyodide in a Web
+// Worker calling the same shadowmmu.states functions, named in spec.python); where
+// there is neither (an HTML export elsewhere), it says plainly that this input needs
+// the live notebook. The last good picture stays in every failure.
 //
 // No kernel constant and no arithmetic here: keys are the inputs' values joined
 // exactly as shadowmmu.states.space.state_key joins them.
 import { trySave } from "./kernel.js";
 import { recordProblem } from "./schema.js";
+import { pagePython } from "./pyodide_host.js";
 
 // One input value as a key part: booleans as 1/0, numbers in decimal, strings as they are.
 export function keyPart(v) {
@@ -40,6 +43,7 @@ export function simHost(model, { onState, onStatus }) {
   const fields = spec.key_fields || [];
   const cache = new Map();
   let pending = null, serial = 0, timer = null;
+  if (spec.python) pagePython();  // a static site's page may warm its Python when idle
 
   // the record contract (schema.js): a record that does not fit is never drawn
   function fits(rec, key) {
@@ -69,6 +73,8 @@ export function simHost(model, { onState, onStatus }) {
     pending = `js-${++serial}`;
     model.set("request", { id: pending, inputs });
     if (!trySave(model)) {
+      const python = spec.python ? pagePython() : null;
+      if (python) return askPagePython(python, inputs);
       pending = null;
       onStatus("needs-kernel", `${spec.static_note || "This page has no Python kernel."} `
         + "This input was not computed ahead of time: it needs the live notebook (JupyterLab or Voila).");
@@ -79,6 +85,31 @@ export function simHost(model, { onState, onStatus }) {
     timer = setTimeout(() => {
       if (pending === waited) onStatus("no-answer", `no answer from the kernel after ${KERNEL_WAIT_MS / 1000} s: is it running?`);
     }, KERNEL_WAIT_MS);
+    return false;
+  }
+
+  // No kernel, but the page's own Python: the same states functions, in a worker.
+  function askPagePython(python, inputs) {
+    const asked = pending;
+    onStatus("computing", python.ready ? "computing in the Python in your browser…"
+      : "starting Python in your browser…");
+    const request = { key_fields: fields, check: spec.python.check, record: spec.python.record, inputs };
+    python.ask(request, (text) => { if (pending === asked) onStatus("computing", text); })
+      .then((a) => {
+        if (pending !== asked) return;  // the reader has moved on
+        pending = null;
+        if (a.error) { onStatus("error", a.error); return; }
+        if (!fits(a.record, a.key)) return;  // the page's Python meets the same contract
+        cache.set(a.key, a.record);
+        onStatus("", "");
+        onState(a.record, a.inputs, a.key);
+        model.set("inputs", a.inputs);
+      })
+      .catch((err) => {
+        if (pending !== asked) return;
+        pending = null;
+        onStatus("error", `The Python in your browser failed, so this input has no answer: ${err.message}`);
+      });
     return false;
   }
 
