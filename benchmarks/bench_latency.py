@@ -33,7 +33,7 @@ explorers they replaced are gone; the echo floor is the side-by-side reference.)
 This is a benchmark, not a test: it prints, and exits non-zero only if it could not
 measure (or, with --strict, if a target is missed). JupyterLab runs on 127.0.0.1 with a
 free port and throwaway settings, started and stopped here; the browser is Debian's
-Chromium, as in tests/browser/, whose harness this reuses.
+Chromium, as in tests/in_browser/, whose harness this reuses.
 """
 
 from __future__ import annotations
@@ -61,12 +61,12 @@ TARGET_P95_MS = 100.0
 
 
 def _harness():
-    """tests/browser/harness.py, the browser tests' plain library module (servers, Chromium,
+    """tests/in_browser/harness.py, the browser tests' plain library module (servers, Chromium,
     JS helpers), imported as the tests import it (tests/ on sys.path, as in inpage_latency
     and sim_latency); only when the browser part runs."""
     if str(REPO / "tests") not in sys.path:
         sys.path.insert(0, str(REPO / "tests"))
-    return importlib.import_module("browser.harness")
+    return importlib.import_module("in_browser.harness")
 
 
 ECHO_SOURCE = '''\

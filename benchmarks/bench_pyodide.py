@@ -3,7 +3,7 @@
 Run: .venv/bin/python benchmarks/bench_pyodide.py [--site DIR] [--runs N]
 
 On a built site (``--site``, default ``site/``; `make site`), a page of the five simulator
-explorers (tests/browser/page_python.py: the site's worker, Pyodide and wheel, each
+explorers (tests/in_browser/page_python.py: the site's worker, Pyodide and wheel, each
 explorer with no precomputed state but its first) is served from 127.0.0.1 by a server
 that counts the bytes it sends; Chromium (Debian's), every other origin aborted. Timed,
 from the Enter/click in the page to the explorer showing the new key with no status
@@ -34,8 +34,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
-from browser.page_python import page_dir, site_meta  # noqa: E402
-from browser.static_site import NetworkGuard, serve  # noqa: E402
+from in_browser.page_python import page_dir, site_meta  # noqa: E402
+from in_browser.static_site import NetworkGuard, serve  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 from shadowmmu.frontend.fault_explorer import FaultExplorer, page_fault_explorer  # noqa: E402
 from shadowmmu.frontend.real_guest_explorer import (Cr3SwitchExplorer, RealGuestExplorer,  # noqa: E402

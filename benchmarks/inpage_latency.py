@@ -26,8 +26,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
-from browser.explorer_contract import JS_PICTURE  # noqa: E402
-from browser.static_site import NetworkGuard, find_or_build_site, serve, site_is_current  # noqa: E402
+from in_browser.explorer_contract import JS_PICTURE  # noqa: E402
+from in_browser.static_site import NetworkGuard, find_or_build_site, serve, site_is_current  # noqa: E402
 
 EXPLORER_PAGES = {"address-anatomy": "02-address-anatomy", "pd-split": "03-pd-split",
                   "pt-split": "04-pt-split", "rule": "05-role-from-parent", "exercise": "09-exercises"}

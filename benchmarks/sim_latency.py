@@ -37,7 +37,7 @@ from nbformat.v4 import new_code_cell, new_notebook
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
-from browser.static_site import NetworkGuard, serve  # noqa: E402
+from in_browser.static_site import NetworkGuard, serve  # noqa: E402
 #: The last commit whose notebooks 06, 08 and 10 used the kernel-bound ipywidgets explorers.
 OLD_REF = "a0bfc93"
 TARGET_MEDIAN_MS = 16.7

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from oracles.golden import GOLDEN
+from reference_oracles.golden import GOLDEN
 from shadowmmu.__main__ import main
 
 GOLDEN_DIR = Path(__file__).with_name("golden")

@@ -12,7 +12,7 @@ subset of JSON Schema (draft 2020-12) the schema files use, and nothing else:
 ``type`` (a name or a list), ``properties``, ``required``, ``additionalProperties``
 (``false`` or a schema), ``items``, ``enum``, ``minimum``, ``$defs`` and local ``$ref``
 (``#/$defs/NAME``). A keyword outside the subset is refused when a schema is loaded, so
-the two validators cannot silently ignore a rule. ``tests/states/test_schema.py`` checks
+the two validators cannot silently ignore a rule. ``tests/explorer_records/test_schema.py`` checks
 both against ``jsonschema`` on every precomputed record and on planted bad ones.
 """
 

@@ -1,6 +1,6 @@
 """A bare HTML page that runs the explorers' ES module with a stand-in for anywidget's model.
 
-Used by tests/browser/test_frontend_page.py. This file knows the anywidget front-end
+Used by tests/in_browser/test_frontend_page.py. This file knows the anywidget front-end
 protocol only (``render({model, el})``, a model with get/set/on/off/save_changes);
 nothing about addresses. The stand-in's
 ``save_changes()`` throws, as anywidget's does without a kernel, so the page is
@@ -15,7 +15,7 @@ from contextlib import contextmanager
 
 import anywidget
 
-from browser.harness import LOAD_MS   # every browser wait sized for a loaded machine
+from in_browser.harness import LOAD_MS   # every browser wait sized for a loaded machine
 
 from shadowmmu.frontend.assets import css_source, esm_source
 

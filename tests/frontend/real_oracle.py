@@ -2,14 +2,14 @@
 
 Each guest here is built straight from the snapshot files (``Guest.from_pages``,
 not ``scenarios.real_guest``); QEMU's recorded gva2gpa answers and the tiny
-SDM walk of tests/oracles/qemu.py are the outside referees. ``probe_errors``
+SDM walk of tests/reference_oracles/qemu.py are the outside referees. ``probe_errors``
 and ``switch_errors`` list every way a record differs from them (empty: the
 record is right), so a planted wrong record can be shown to fail.
 """
 
 from __future__ import annotations
 
-from oracles.qemu import entry, mini_walk
+from reference_oracles.qemu import entry, mini_walk
 from shadowmmu import Guest, GuestPageFault, ShadowMMU
 from shadowmmu.sim.events import ShadowPageCreated, ShadowPageFound
 from shadowmmu.snapshot import available_snapshots, load_snapshot

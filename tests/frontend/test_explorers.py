@@ -15,7 +15,7 @@ import traitlets
 
 import shadowmmu.frontend.explorers as E
 
-from oracles.golden import GOLDEN
+from reference_oracles.golden import GOLDEN
 from shadowmmu import parse_address
 from shadowmmu.frontend.explorers import (
     Explorer,

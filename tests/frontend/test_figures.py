@@ -8,7 +8,7 @@
 * notebook 04's refutation (``refutation.js``) and notebook 10's address map
   (``address_map.js``), checked against quadrants and positions worked out by hand.
 The browser half (the page's first state equals the committed picture) is
-tests/browser/test_static_pictures.py.
+tests/in_browser/test_static_pictures.py.
 """
 
 from __future__ import annotations

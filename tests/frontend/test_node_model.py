@@ -3,7 +3,7 @@ the address parser on >= 10k generated inputs.
 
 Oracles: ``shadowmmu.exhaustive`` (numpy over the very rule functions of
 ``QUADRANT_RULES``, not over the tables the JS reads) and the golden table of
-``tests/oracles/golden.py`` (typed by hand from kernel-facts.md); for the parser,
+``tests/reference_oracles/golden.py`` (typed by hand from kernel-facts.md); for the parser,
 ``shadowmmu.address.parse_address`` itself, message for message. A planted
 mutation of the JS, and one of a table entry, must each be caught.
 """
@@ -19,7 +19,7 @@ import pytest
 from hypothesis import given, settings, HealthCheck
 from hypothesis import strategies as st
 
-from oracles.golden import GOLDEN
+from reference_oracles.golden import GOLDEN
 from shadowmmu import Decomposition, parse_address
 from shadowmmu.exhaustive import all_pages, check_all_rules, rule_quadrants
 from shadowmmu.frontend.assets import esm_source

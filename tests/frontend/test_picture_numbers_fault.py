@@ -21,7 +21,7 @@ from frontend.picture_numbers import NUMBER, audit, num, texts
 from shadowmmu import GuestPageFault
 from shadowmmu.frontend.fault_explorer import FaultExplorer, page_fault_explorer
 from shadowmmu.frontend.node import node_call
-from states.small_oracle import before_state
+from explorer_records.small_oracle import before_state
 
 P, PS = 1, 1 << 7
 

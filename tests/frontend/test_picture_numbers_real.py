@@ -2,7 +2,7 @@
 
 Each precomputed state of the real-guest explorer is drawn by node; every number in
 its words must be one that the oracles below recompute: the snapshot's own bytes read
-with literal masks (tests/oracles/qemu.py's ``entry``/``mini_walk``), QEMU's recorded
+with literal masks (tests/reference_oracles/qemu.py's ``entry``/``mini_walk``), QEMU's recorded
 answers, and a ShadowMMU run here on a guest built straight from the snapshot files
 (tests/frontend/real_oracle.py), whose shadow tables are read entry by entry. Also
 pins issue 20 point 12: for a 4 MiB page there is no guest PTE, and with host large
@@ -18,7 +18,7 @@ import pytest
 
 from frontend.picture_numbers import audit, expect, num, texts
 from frontend.real_oracle import fresh_mmu, qemu_said, snapshot
-from oracles.qemu import entry, mini_walk
+from reference_oracles.qemu import entry, mini_walk
 from shadowmmu import GuestPageFault
 from shadowmmu.frontend.node import node_call
 from shadowmmu.frontend.real_guest_explorer import real_guest_explorer

@@ -17,7 +17,7 @@ import pytest
 
 from frontend.picture_numbers import texts
 from frontend.real_oracle import fresh_mmu, snapshot
-from oracles.qemu import entry
+from reference_oracles.qemu import entry
 from shadowmmu import GuestPageFault
 from shadowmmu.frontend.node import node_call
 from shadowmmu.rules import QUADRANT_RULES

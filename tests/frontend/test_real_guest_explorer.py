@@ -2,7 +2,7 @@
 
 Expected values come from tests/frontend/real_oracle.py (a guest built from the
 snapshot files, ShadowMMU driven directly, QEMU's recorded answers, the SDM
-walk of tests/oracles/qemu.py) or by hand (PDE indices and frames read in the
+walk of tests/reference_oracles/qemu.py) or by hand (PDE indices and frames read in the
 fixture README and the notebook's prose), never from shadowmmu.states.
 """
 

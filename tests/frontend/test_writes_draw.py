@@ -4,7 +4,7 @@ and the page's offset parser against Python's.
 What is checked is what the record says, found in the SVG: the step counter, each page
 box the step shows (data-page), each sPTE zapped so far whose page box lists it, and the
 stale translation's words. The record's numbers are tested against the simulator in
-tests/states/test_writes.py.
+tests/explorer_records/test_writes.py.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from oracles.golden import GOLDEN, IDS
+from reference_oracles.golden import GOLDEN, IDS
 from shadowmmu import AddressError, decompose, parse_address, pd_quadrant, pt_quadrant
 from shadowmmu.address import check_va, parse_number
 from shadowmmu.consts import GUEST_4K, GUEST_4M, PAE_2M, PAE_4K

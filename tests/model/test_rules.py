@@ -2,7 +2,7 @@
 
 import pytest
 
-from oracles.golden import GOLDEN, IDS
+from reference_oracles.golden import GOLDEN, IDS
 from shadowmmu import QUADRANT_RULES, CORRECT_RULES, RoleWarning, get_rule, pae_root_roles, root_role
 from shadowmmu.exhaustive import check_all_rules
 

@@ -27,7 +27,7 @@ from shadowmmu.snapshot import (
     load_snapshot,
 )
 
-from oracles.qemu import entry, mini_walk, qemu_tlb
+from reference_oracles.qemu import entry, mini_walk, qemu_tlb
 
 SNAPSHOT_FILES = available_snapshots()
 KERNEL_HALF = range(768, 1024)  # PDEs for 0xC0000000..0xFFFFFFFF (VMSPLIT_3G)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from oracles.golden import GOLDEN, IDS
+from reference_oracles.golden import GOLDEN, IDS
 from shadowmmu import (
     PageRole,
     detect_write_misaligned,

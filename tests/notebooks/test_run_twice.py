@@ -21,7 +21,7 @@ REPO = Path(__file__).resolve().parents[2]
 NOTEBOOKS = REPO / "notebooks"
 IPYNBS = sorted(NOTEBOOKS.glob("[0-9][0-9]-*.ipynb"))
 sys.path.insert(0, str(REPO / "tests"))
-from browser.static_site import build_tool, site_is_current  # noqa: E402
+from in_browser.static_site import build_tool, site_is_current  # noqa: E402
 
 build_tool()                                     # puts tools/ on sys.path
 import run_twice as rt  # noqa: E402

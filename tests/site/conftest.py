@@ -9,7 +9,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests"))
-from browser.static_site import find_or_build_site  # noqa: E402
+from in_browser.static_site import find_or_build_site  # noqa: E402
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests"))
-from browser.static_site import build_tool  # noqa: E402
+from in_browser.static_site import build_tool  # noqa: E402
 
 build_tool()                       # puts tools/ on sys.path
 import site_pages as sp  # noqa: E402

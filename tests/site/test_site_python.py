@@ -13,7 +13,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests"))
-from browser.static_site import build_tool  # noqa: E402
+from in_browser.static_site import build_tool  # noqa: E402
 
 bs = build_tool()
 import site_python as sp  # noqa: E402  (tools/ is on sys.path once build_tool() loaded)
@@ -56,7 +56,7 @@ def test_vendoring_copies_the_core_the_worker_and_the_given_wheel(tmp_path):
 def test_every_page_of_the_built_site_says_where_its_python_is(tmp_path_factory):
     if not (REPO / "node_modules").is_dir():
         pytest.skip("node_modules/ is missing: run `npm ci --ignore-scripts` (make site does)")
-    from browser.static_site import find_or_build_site
+    from in_browser.static_site import find_or_build_site
     site = find_or_build_site(tmp_path_factory.mktemp("site"))
     pages = sorted(site.glob("[0-9][0-9]-*.html"))
     assert pages

@@ -6,7 +6,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from oracles.golden import GOLDEN as GOLDEN_ROWS
+from reference_oracles.golden import GOLDEN as GOLDEN_ROWS
 
 from shadowmmu import decompose
 from shadowmmu.exhaustive import check_rule

@@ -2,7 +2,7 @@
 page and on the static site (no kernel, every request to another origin aborted), and in
 JupyterLab and Voila, where an offset not computed ahead of time is computed by the kernel.
 
-Expected values come from the simulator run in this process (tests/states/write_oracle.py:
+Expected values come from the simulator run in this process (tests/explorer_records/write_oracle.py:
 ShadowMMU's shadow pages before and after, no record code), never from the page.
 """
 
@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import pytest
 
-from browser.page_python import drawn_record, expected
-from browser.test_static_site import offline_page, site_dir, site_url  # noqa: F401 (fixtures)
-from browser.harness import LOAD_MS, STEP_MS
+from in_browser.page_python import drawn_record, expected
+from in_browser.test_static_site import offline_page, site_dir, site_url  # noqa: F401 (fixtures)
+from in_browser.harness import LOAD_MS, STEP_MS
 from frontend.harness import offline_file_page, sim_page
 from shadowmmu.frontend.writes_explorer import WriteExplorer, guest_write_explorer
-from states.write_oracle import run
+from explorer_records.write_oracle import run
 
 ROOT = '.smmu-explorer[data-explorer="guest-write"]'
 STEPS_MAX = 60

@@ -3,7 +3,7 @@
 This module knows how to get a built ``site/`` (tools/build_site.py), serve it with a plain
 HTTP server on loopback (no Jupyter anywhere), and open its pages in Chromium with every
 request to another host aborted and counted. It does not know what the explorers show:
-tests/browser/explorer_contract.py reads the page through the testing contract of issue 11.
+tests/in_browser/explorer_contract.py reads the page through the testing contract of issue 11.
 
 Which site: ``SHADOWMMU_SITE_DIR`` if set, else ``site/`` when its build-info.json says it was
 built from the current sources (`make test` builds it first, via `make site`), else a fresh

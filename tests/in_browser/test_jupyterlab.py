@@ -13,7 +13,7 @@ runs last (conftest orders it) and opens only the notebooks no other test ran.
 
 import pytest
 
-from browser.conftest import RUN_REPORTS
+from in_browser.conftest import RUN_REPORTS
 from .harness import IN_CI, NOTEBOOK_DIR, notebook_paths
 
 # The in-page explorers of 02-05 and 09 are driven by test_explorers_kernel.py, those of 06-08

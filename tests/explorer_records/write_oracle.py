@@ -1,4 +1,4 @@
-"""An independent run of one guest store, for checking write records (tests/states, tests/browser).
+"""An independent run of one guest store, for checking write records (tests/explorer_records, tests/in_browser).
 
 It builds ``scenarios.write_lab()`` and drives ``ShadowMMU`` directly, as notebook 07's
 experiment does, and reads the *shadow pages themselves* before and after: an sPTE is

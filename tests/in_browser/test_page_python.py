@@ -1,6 +1,6 @@
 """The static site's own Python answers every simulator explorer's off-preset inputs.
 
-One page (tests/browser/page_python.py) holds the five simulator explorers (06's fault,
+One page (tests/in_browser/page_python.py) holds the five simulator explorers (06's fault,
 07's write, 08's whole guest, 10's real address and CR3 switch), each built with no
 precomputed states but its first, and 09's exercises (whose seed the reader may change),
 so every other input is computed in the page: by the
@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import pytest
 
-from browser.page_python import drawn_record, expected, page_dir
-from browser.static_site import NetworkGuard, serve
-from browser.test_static_site import site_dir  # noqa: F401 (fixture)
+from in_browser.page_python import drawn_record, expected, page_dir
+from in_browser.static_site import NetworkGuard, serve
+from in_browser.test_static_site import site_dir  # noqa: F401 (fixture)
 from shadowmmu.frontend.explorers import exercise
 from shadowmmu.frontend.fault_explorer import FaultExplorer, page_fault_explorer
 from shadowmmu.frontend.real_guest_explorer import (Cr3SwitchExplorer, RealGuestExplorer,

@@ -1,11 +1,11 @@
 """The static site (make site) in Chromium: no Jupyter server, no network, explorers alive.
 
-The site is served by a plain HTTP server on 127.0.0.1 (tests/browser/static_site.py); every
+The site is served by a plain HTTP server on 127.0.0.1 (tests/in_browser/static_site.py); every
 request to any other origin — another host, or another port here, where the session's
 JupyterLab or Voila may be listening — is aborted and recorded, and each test asserts there
 were none: the pages need no Jupyter server and no network.
 The explorers are driven through issue 11's testing contract and checked against shadowmmu
-in this process (tests/browser/explorer_contract.py). The simulator notebooks' explorers
+in this process (tests/in_browser/explorer_contract.py). The simulator notebooks' explorers
 (issue 12) answer from the states precomputed at build time; test_sim_*.py drive them.
 """
 
@@ -15,10 +15,10 @@ import re
 
 import pytest
 
-from browser.conftest import _PAGES_KEY
-from browser.harness import LOAD_MS
-from browser.explorer_contract import EXPLORER_PAGES, Explorer, exercise_explorer
-from browser.static_site import REPO, NetworkGuard, find_or_build_site, serve
+from in_browser.conftest import _PAGES_KEY
+from in_browser.harness import LOAD_MS
+from in_browser.explorer_contract import EXPLORER_PAGES, Explorer, exercise_explorer
+from in_browser.static_site import REPO, NetworkGuard, find_or_build_site, serve
 
 # page -> {data-explorer: how many}: the simulator explorers each page shows (issue 12)
 SIMULATOR_PAGES = {"06-page-fault": {"page-fault": 1}, "07-guest-writes": {"guest-write": 4},

@@ -24,7 +24,7 @@ from shadowmmu.states.fault import fault_record
 from shadowmmu.states.space import canonical_json
 from shadowmmu.states.trees import apply_event
 
-from states.small_oracle import simulator_run
+from explorer_records.small_oracle import simulator_run
 
 LEGACY = QUADRANT_RULES["legacy"]
 SPACE = default_space()

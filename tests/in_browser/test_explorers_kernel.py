@@ -20,10 +20,10 @@ import json
 import nbformat
 import pytest
 
-from browser.conftest import _PAGES_KEY, VOILA_REPORTS, _stop_keeping_log
-from browser.harness import (LOAD_MS, NOTEBOOK_DIR, open_voila_notebook, playwright_errors,
+from in_browser.conftest import _PAGES_KEY, VOILA_REPORTS, _stop_keeping_log
+from in_browser.harness import (LOAD_MS, NOTEBOOK_DIR, open_voila_notebook, playwright_errors,
                              start_server, voila_problems)
-from browser.explorer_contract import EXPLORER_PAGES, UPDATE_MS, exercise_explorer, hex32
+from in_browser.explorer_contract import EXPLORER_PAGES, UPDATE_MS, exercise_explorer, hex32
 
 PYTHON_SETS = 0x12345678     # what the probe's button (or the kernel request) writes
 
@@ -45,7 +45,7 @@ FIND = ("[w for w in list(__import__('ipywidgets').widgets.widget._instances.val
         "if getattr(w, 'kind', None) == {name!r} and w.has_trait('address')]")
 
 PROBE = '''\
-# Added by tests/browser/test_explorers_kernel.py: Python echoes every explorer's address.
+# Added by tests/in_browser/test_explorers_kernel.py: Python echoes every explorer's address.
 import ipywidgets as _pw
 from ipywidgets.widgets.widget import _instances as _pinst
 

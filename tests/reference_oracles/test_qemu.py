@@ -9,7 +9,7 @@ that translation, which is what makes it worth comparing against.
 
 import pytest
 
-from oracles.qemu import mini_walk, qemu_answers, qemu_tlb
+from reference_oracles.qemu import mini_walk, qemu_answers, qemu_tlb
 from shadowmmu import CORRECT_RULES, Guest, GuestPageFault, ShadowMMU
 from shadowmmu.snapshot import available_snapshots, load_snapshot
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import pytest
 
-from browser.page_python import drawn_record, expected
-from browser.test_static_site import offline_page, site_dir, site_url  # noqa: F401 (fixtures)
-from browser.harness import LOAD_MS, STEP_MS
+from in_browser.page_python import drawn_record, expected
+from in_browser.test_static_site import offline_page, site_dir, site_url  # noqa: F401 (fixtures)
+from in_browser.harness import LOAD_MS, STEP_MS
 from frontend.harness import sim_page
 from frontend.real_oracle import probe_dataset, switch_by_trace
 from shadowmmu.frontend.real_guest_explorer import RealGuestExplorer, cr3_switch_explorer, real_guest_explorer

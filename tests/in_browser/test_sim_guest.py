@@ -15,9 +15,9 @@ from itertools import product
 
 import pytest
 
-from browser.test_explorers_kernel import kernel_exec, wait_kernel_true
-from browser.harness import LOAD_MS, STEP_MS
-from browser.test_static_site import offline_page, site_dir, site_url  # noqa: F401 (fixtures)
+from in_browser.test_explorers_kernel import kernel_exec, wait_kernel_true
+from in_browser.harness import LOAD_MS, STEP_MS
+from in_browser.test_static_site import offline_page, site_dir, site_url  # noqa: F401 (fixtures)
 from frontend.harness import offline_file_page, sim_page
 from shadowmmu.frontend.whole_guest_explorer import whole_guest_explorer
 from shadowmmu.rules import QUADRANT_RULES

@@ -7,7 +7,7 @@ the questions, and its data-gpa / data-fault is checked against ShadowMMU.access
 this process on its own fresh small guest (not against the record). A question is
 answered wrong once and right once; an address outside the precomputed space says it
 needs the live notebook and keeps the picture on the bare page; on the site the page's own
-Python computes it (tests/browser/test_page_python.py). JupyterLab: a non-preset address is
+Python computes it (tests/in_browser/test_page_python.py). JupyterLab: a non-preset address is
 computed by the kernel and its data-gpa is the simulator's.
 """
 
@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import pytest
 
-from browser.harness import LOAD_MS, STEP_MS
-from browser.page_python import drawn_record, expected
-from browser.static_site import NetworkGuard, serve
-from browser.test_static_site import offline_page, site_dir, site_url  # noqa: F401 (fixtures)
+from in_browser.harness import LOAD_MS, STEP_MS
+from in_browser.page_python import drawn_record, expected
+from in_browser.static_site import NetworkGuard, serve
+from in_browser.test_static_site import offline_page, site_dir, site_url  # noqa: F401 (fixtures)
 from frontend.harness import sim_page
 from shadowmmu.consts import PRESETS
 from shadowmmu.frontend.fault_explorer import FaultExplorer, page_fault_explorer
-from states.small_oracle import simulator_run
+from explorer_records.small_oracle import simulator_run
 
 ROOT = '.smmu-explorer[data-explorer="page-fault"]'
 

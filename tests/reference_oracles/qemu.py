@@ -5,7 +5,7 @@
 ``mini_walk()`` is a second, tiny
 translation written from the SDM's 32-bit paging with literal masks, sharing no
 code with shadowmmu.sim.guest: tests/model/test_snapshot.py checks it against
-QEMU, tests/oracles/test_qemu.py checks Guest.walk() and ShadowMMU against both.
+QEMU, tests/reference_oracles/test_qemu.py checks Guest.walk() and ShadowMMU against both.
 """
 
 import re

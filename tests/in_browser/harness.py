@@ -12,7 +12,7 @@ whole session, each on 127.0.0.1 with a free port, a random token and throwaway
 config/runtime/data/settings/workspace directories, serving a *copy* of the notebooks so
 that running cells never rewrites the files under review. One Chromium profile (a temporary
 user-data-dir) serves every test; each test opens its own tabs, which are closed (and their
-kernels shut down) when the test ends, and screenshotted into ``tests/browser/artifacts/``
+kernels shut down) when the test ends, and screenshotted into ``tests/in_browser/artifacts/``
 first if it failed.
 
 No Chromium (or no playwright)? The tests skip with a message saying how to get them —

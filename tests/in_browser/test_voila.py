@@ -12,7 +12,7 @@ is rendered here only when no earlier test did.
 
 import pytest
 
-from browser.conftest import VOILA_REPORTS
+from in_browser.conftest import VOILA_REPORTS
 from .harness import require_notebook, voila_problems
 
 # The in-page explorers (02-05, 09): driven under Voila by test_explorers_kernel.py; here

@@ -22,7 +22,7 @@ import random
 
 from shadowmmu import QUADRANT_RULES, decompose, parse_address
 
-from browser.harness import LOAD_MS, STEP_MS
+from in_browser.harness import LOAD_MS, STEP_MS
 
 # notebook (page stem) -> the explorer it is about; the issue moves these five into the page.
 EXPLORER_PAGES = {

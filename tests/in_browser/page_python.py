@@ -1,6 +1,6 @@
 """A page of simulator explorers that answers off-preset inputs with the site's own Python.
 
-Used by tests/browser/test_page_python.py and benchmarks/bench_pyodide.py. The page holds
+Used by tests/in_browser/test_page_python.py and benchmarks/bench_pyodide.py. The page holds
 one explorer per ``<script type="module">`` (each its own ES module, as anywidget loads
 them; one in-page Python shared by all), with the stand-in model of
 tests/frontend/harness.py (save_changes() throws: no kernel), and the same
@@ -23,7 +23,7 @@ from pathlib import Path
 
 import anywidget
 
-from browser.static_site import build_tool
+from in_browser.static_site import build_tool
 from frontend.harness import STAND_IN_MODEL
 from shadowmmu.states.space import canonical_json, state_key
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import pytest
 
-from browser.page_python import page_dir, site_meta
-from browser.static_site import NetworkGuard, serve
-from browser.test_static_site import site_dir  # noqa: F401 (fixture)
+from in_browser.page_python import page_dir, site_meta
+from in_browser.static_site import NetworkGuard, serve
+from in_browser.test_static_site import site_dir  # noqa: F401 (fixture)
 from shadowmmu.frontend.writes_explorer import guest_write_explorer
 
 WRITE = '.smmu-explorer[data-explorer="guest-write"]'
