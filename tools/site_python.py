@@ -30,10 +30,19 @@ WARM = "idle"
 
 
 def build_wheel(dest: Path, root: Path = ROOT) -> Path:
-    """This checkout's wheel (pure Python, no dependencies: the package needs none) into dest."""
+    """This checkout's wheel (pure Python, no dependencies: the package needs none) into dest.
+
+    Built from a fresh copy of the files a wheel is made of, never in the checkout itself:
+    setuptools reuses a leftover (git-ignored) ``build/lib`` there, which can put files the
+    package no longer has into the wheel the site serves."""
     with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "src"
+        shutil.copytree(root / "shadowmmu", src / "shadowmmu",
+                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        for name in ("pyproject.toml", "README.md", "LICENSE"):
+            shutil.copy2(root / name, src / name)
         done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
-                               "--wheel-dir", tmp, str(root)], capture_output=True, text=True)
+                               "--wheel-dir", tmp, str(src)], capture_output=True, text=True)
         if done.returncode != 0:
             raise RuntimeError(f"pip wheel failed: {done.stderr.strip()[-2000:]}")
         (wheel,) = Path(tmp).glob("shadowmmu-*.whl")
