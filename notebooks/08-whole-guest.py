@@ -88,7 +88,7 @@ whole_guest_map(processes=3)
 # ## What the shadow needs
 #
 # Every process runs in turn and reads every page it maps (both 2 MiB halves of each
-# 4 MiB page). We can count the result by hand, which is what `tests/test_views_sim.py`
+# 4 MiB page). We can count the result by hand, which is what `tests/scenarios/test_linux.py`
 # does. With P = 3 processes and host large pages:
 #
 # * **level 2**: four roots per guest PD, so 4P = 12, three of each quadrant;

@@ -298,7 +298,7 @@ HTML(render_oracle_tally([qemu_oracle(name, large) for name in real_snapshot_nam
                           for large in (True, False)]))
 
 # %% [markdown]
-# `tests/test_against_qemu.py` asks the same of every correct quadrant rule, and shows that
+# `tests/reference_oracles/test_qemu.py` asks the same of every correct quadrant rule, and shows that
 # the "halves" misconception of notebook 04 gets some of these addresses wrong.
 
 # %% [markdown]
