@@ -66,3 +66,9 @@ def num(s: str) -> int:
 
 def expect(what: str, got, want) -> str | None:
     return None if got == want else f"{what}: the picture says {got}, the oracle {want}"
+
+
+def draw_states(x, records: list[dict], inputs: list[dict]) -> list[str]:
+    """Each record of the simulator explorer ``x`` drawn by its page's own function under node."""
+    from shadowmmu.frontend.node import node_call
+    return node_call(x.bundle, x.draw_function, [[x.tables, x.spec, r, i] for r, i in zip(records, inputs)])

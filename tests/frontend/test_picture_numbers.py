@@ -22,9 +22,8 @@ import copy
 
 import pytest
 
-from frontend.picture_numbers import audit, expect, num, texts
-from shadowmmu.frontend.node import node_call
-from shadowmmu.frontend.whole_guest_explorer import WholeGuestExplorer, whole_guest_explorer, whole_guest_space
+from frontend.picture_numbers import audit, draw_states, expect, num, texts
+from shadowmmu.frontend.whole_guest_explorer import whole_guest_explorer, whole_guest_space
 from shadowmmu.rules import QUADRANT_RULES
 from shadowmmu.scenarios.linux import linux_like_guest, run_each
 from shadowmmu.sim.mmu import ShadowMMU
@@ -264,8 +263,7 @@ def whole_guest_drawn(node):
     x = whole_guest_explorer()
     space = whole_guest_space()
     recs = [x.states[state_key(x.key_fields, i)] for i in space]
-    svgs = node_call(WholeGuestExplorer.bundle, "guestDraw", [[x.tables, x.spec, r, i] for r, i in zip(recs, space)])
-    return x, list(zip(space, recs, svgs))
+    return x, list(zip(space, recs, draw_states(x, recs, space)))
 
 
 def test_every_number_of_every_08_state_is_the_oracles(whole_guest_drawn):
@@ -286,7 +284,7 @@ def test_a_planted_wrong_08_label_fails(whole_guest_drawn):
     # the bug issue 20 found: (q << 30 | end << 21) - 1 with end = 512 overflows into bit 30
     q = int(gap["va"], 16) >> 30
     gap["va_end"] = f"0x{(q << 30 | 512 << 21) - 1:08X}"
-    svg = node_call(WholeGuestExplorer.bundle, "guestDraw", [[x.tables, x.spec, bad, inputs]])[0]
+    (svg,) = draw_states(x, [bad], [inputs])
     o = whole_guest_oracle(inputs["rule"], inputs["large"], inputs["processes"])
     errors = audit(texts(svg), whole_guest_claims(o), WHOLE_GUEST_CONSTANTS)
     assert errors and all("empty 2 MiB slots" in e for e in errors), errors

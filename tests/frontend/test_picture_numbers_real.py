@@ -16,11 +16,10 @@ import re
 
 import pytest
 
-from frontend.picture_numbers import audit, expect, num, texts
+from frontend.picture_numbers import audit, draw_states, expect, num, texts
 from frontend.real_oracle import fresh_mmu, qemu_said, snapshot
 from reference_oracles.qemu import entry, mini_walk
 from shadowmmu import GuestPageFault
-from shadowmmu.frontend.node import node_call
 from shadowmmu.frontend.real_guest_explorer import real_guest_explorer
 
 P, W, PS = 1, 1 << 1, 1 << 7
@@ -279,8 +278,7 @@ def probes(node):
     x = real_guest_explorer()
     recs = list(x.states.values())
     inputs = [{"snapshot": r["snapshot"], "va": r["va"], "host_large_pages": r["host_large_pages"]} for r in recs]
-    svgs = node_call(x.bundle, x.draw_function, [[x.tables, x.spec, r, i] for r, i in zip(recs, inputs)])
-    return x, list(zip(inputs, recs, svgs))
+    return x, list(zip(inputs, recs, draw_states(x, recs, inputs)))
 
 
 def test_every_number_of_every_10_probe_is_the_oracles(probes):
@@ -313,6 +311,6 @@ def test_a_planted_wrong_fields_line_fails(probes):
                      == ("user-1", 0xC0400000, True))
     bad = copy.deepcopy(rec)
     bad["leaf"]["what"] = "leaf"  # the old picture: a PAE PTE under a 2 MiB leaf
-    svg = node_call(x.bundle, x.draw_function, [[x.tables, x.spec, bad, i]])[0]
+    (svg,) = draw_states(x, [bad], [i])
     errors = audit(texts(svg), probe_claims(probe_oracle("user-1", 0xC0400000, True)), REAL_CONSTANTS)
     assert any("2 MiB leaf" in e for e in errors), errors

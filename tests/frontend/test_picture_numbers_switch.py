@@ -15,11 +15,10 @@ import re
 
 import pytest
 
-from frontend.picture_numbers import texts
+from frontend.picture_numbers import draw_states, texts
 from frontend.real_oracle import fresh_mmu, snapshot
 from reference_oracles.qemu import entry
 from shadowmmu import GuestPageFault
-from shadowmmu.frontend.node import node_call
 from shadowmmu.rules import QUADRANT_RULES
 
 P, PS = 1, 1 << 7
@@ -126,8 +125,7 @@ def switches(node):
     x = cr3_switch_explorer()
     recs = list(x.states.values())
     inputs = [{"first": r["first"], "host_large_pages": r["host_large_pages"], "rule": r["rule"]} for r in recs]
-    svgs = node_call(x.bundle, x.draw_function, [[x.tables, x.spec, r, i] for r, i in zip(recs, inputs)])
-    return x, list(zip(inputs, recs, svgs))
+    return x, list(zip(inputs, recs, draw_states(x, recs, inputs)))
 
 
 def test_every_number_of_every_10_switch_is_the_oracles(switches):
@@ -151,6 +149,6 @@ def test_a_planted_wrong_switch_count_fails(switches):
     i, rec, _ = drawn[0]
     bad = copy.deepcopy(rec)
     bad["before_total"] += 1
-    svg = node_call(x.bundle, x.draw_function, [[x.tables, x.spec, bad, i]])[0]
+    (svg,) = draw_states(x, [bad], [i])
     o = switch_oracle(rec["first"], rec["second"], i["host_large_pages"], i["rule"])
     assert any("The cache held" in e for e in switch_errors_drawn(texts(svg), o))
